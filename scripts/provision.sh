@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Provisions what sls-run's tests need on a Debian machine, from Debian's packages, and starts the
+# Docker engine when it is not running. Idempotent: a second run only checks (about a second).
+#
+#   scripts/provision.sh            # everything the test suites need
+#   scripts/provision.sh docker     # only the Docker engine
+#
+# Later features add their parts here (docker-registry for push tests, chromium for the dashboard).
+set -euo pipefail
+
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=(docker)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+log() { printf 'provision: %s\n' "$*" >&2; }
+
+apt_updated=""
+ensure_pkg() { # ensure_pkg COMMAND PACKAGE
+  if command -v "$1" >/dev/null 2>&1; then return 0; fi
+  log "installing $2 (for $1)"
+  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}
+
+engine_answers() {
+  curl -fsS --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
+}
+
+start_docker() {
+  ensure_pkg curl curl
+  ensure_pkg dockerd docker.io
+  if engine_answers; then log "Docker engine already running"; return 0; fi
+  log "starting dockerd (log: /var/log/sls-run-dockerd.log)"
+  $SUDO sh -c 'nohup dockerd >/var/log/sls-run-dockerd.log 2>&1 &'
+  for _ in $(seq 1 120); do
+    if engine_answers; then log "Docker engine is up"; return 0; fi
+    sleep 0.5
+  done
+  log "dockerd did not answer within 60 s; last lines of its log:"
+  tail -n 20 /var/log/sls-run-dockerd.log >&2 || true
+  return 1
+}
+
+for part in "${want[@]}"; do
+  case "$part" in
+    docker) start_docker ;;
+    *) log "unknown part: $part (known: docker)"; exit 2 ;;
+  esac
+done

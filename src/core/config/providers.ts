@@ -1,0 +1,46 @@
+/**
+ * Environments: `provider` picks a deploy adapter; its settings sit beside it and are validated
+ * here so that unknown keys are errors like everywhere else. The deploy issue extends these shapes
+ * as the adapters grow; a third-party provider will register its own shape.
+ */
+import * as z from 'zod'
+import { bool, mapping, nonEmpty } from './fields.js'
+
+export const PROVIDER_IDS = ['cloud-run', 'knative', 'azure-container-apps', 'aws-ecs'] as const
+
+const settings = {
+  'cloud-run': {
+    project: nonEmpty('a Google Cloud project id').describe('Google Cloud project id'),
+    region: nonEmpty('a region such as us-central1').describe('Cloud Run region'),
+    public: bool().prefault(false).describe('Grant roles/run.invoker to allUsers'),
+  },
+  knative: {
+    context: nonEmpty('a kubeconfig context name').optional().describe('kubeconfig context (default: current)'),
+    namespace: nonEmpty('a namespace').prefault('default').describe('Kubernetes namespace'),
+  },
+  'azure-container-apps': {
+    subscription: nonEmpty('a subscription id').describe('Azure subscription id'),
+    resourceGroup: nonEmpty('a resource group name').describe('Resource group'),
+    environment: nonEmpty('a Container Apps environment name').describe('Container Apps managed environment'),
+  },
+  'aws-ecs': {
+    region: nonEmpty('a region such as eu-west-1').describe('AWS region'),
+    cluster: nonEmpty('a cluster name').prefault('default').describe('ECS cluster'),
+  },
+} satisfies Record<(typeof PROVIDER_IDS)[number], z.ZodRawShape>
+
+/** `{ provider, services, ...settings }`, discriminated by provider id. */
+export function providerEnvironment(services: z.ZodType) {
+  const env = <const Id extends (typeof PROVIDER_IDS)[number]>(id: Id) =>
+    mapping({
+      provider: z.literal(id),
+      services: services.prefault({}).describe('Per-service overrides of any service key for this environment'),
+      ...settings[id],
+    })
+  return z.discriminatedUnion('provider', [env('cloud-run'), env('knative'), env('azure-container-apps'), env('aws-ecs')], {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue.input !== null && typeof issue.input === 'object'
+        ? `must be one of ${PROVIDER_IDS.join(', ')} (got ${JSON.stringify((issue.input as { provider?: unknown }).provider ?? null)})`
+        : 'must be a mapping with a provider key',
+  })
+}

@@ -1,0 +1,105 @@
+/**
+ * sls-run.yaml: the one schema source. The TypeScript types (z.output), the validation and its
+ * messages, the JSON Schema shipped in schema/sls-run.schema.json and the README's config reference
+ * all come from this file. Defaults follow ../shared/EMULATION.md (Cloud Run, with a dev-sized
+ * maxInstances and idleTimeout).
+ *
+ * Resolved values: durations are milliseconds, sizes are bytes, paths are absolute.
+ */
+import * as z from 'zod'
+import { bool, command, dnsLabel, duration, envMap, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text } from './fields.js'
+import { PROVIDER_IDS, providerEnvironment } from './providers.js'
+
+export const SERVICE_NAME_MAX = 49
+export const RUNTIMES = ['auto', 'docker', 'process'] as const
+export const COLD_START_PROFILES = ['cloud-run-go', 'cloud-run-python', 'cloud-run-node', 'knative', 'azure-container-apps', 'aws-fargate'] as const
+
+const COLD_START_DELAY = /^[0-9]+(ms|s|m)(-[0-9]+(ms|s|m))?$/
+
+const build = mapping({
+  context: nonEmpty('a folder path').prefault('.').describe('Build context folder, relative to sls-run.yaml'),
+  dockerfile: nonEmpty('a file path').prefault('Dockerfile').describe('Dockerfile path, relative to the context (as with docker build -f)'),
+  target: nonEmpty('a stage name').optional().describe('Multi-stage target to build'),
+  args: envMap().prefault({}).describe('Build arguments (--build-arg)'),
+}).describe('How `sls-run build` builds the image')
+
+const resources = mapping({
+  cpu: numberRange(0.08, 64).prefault(1).describe('vCPUs per instance (Docker CPU quota)'),
+  memory: size('6Mi', '64Gi').prefault('512Mi').describe('Memory limit per instance'),
+}).describe('Per-instance limits, as on the platform')
+
+const scaling = mapping({
+  minInstances: intRange(0, 1000).prefault(0).describe('Instances kept warm (0 = scale to zero)'),
+  maxInstances: intRange(1, 1000).prefault(10).describe('Upper bound on instances (requests queue beyond it)'),
+  concurrency: intRange(1, 1000).prefault(80).describe('Requests one instance handles at once'),
+  idleTimeout: duration('1s', '24h').prefault('60s').describe('Idle time before an instance drains and stops'),
+  queueTimeout: duration('0ms', '10m').prefault('30s').describe('How long a request waits for room before 429'),
+}).describe('Autoscaling, as Cloud Run / Knative do it')
+
+const startupProbe = mapping({
+  type: oneOf(['tcp', 'http']).prefault('tcp').describe('tcp: the port accepts connections; http: GET path answers 2xx'),
+  path: patterned(/^\//, 'an absolute path starting with /').prefault('/').describe('Path for the http probe'),
+  timeout: duration('1s', '240s').prefault('240s').describe('Time allowed for an instance to become ready'),
+}).describe('When a new instance counts as ready')
+
+const coldStart = mapping({
+  delay: patterned(COLD_START_DELAY, 'a duration or a range like 800ms-2s').optional().describe('Simulated extra cold-start delay: fixed (500ms) or a range (800ms-2s)'),
+  profile: oneOf(COLD_START_PROFILES).optional().describe('Simulated cold-start delay from a published platform profile'),
+}).describe('Opt-in simulated cold-start delay (off by default)')
+
+const dev = mapping({
+  runtime: oneOf(RUNTIMES).prefault('auto').describe('auto picks docker when an engine answers, else process'),
+  command: command().optional().describe('What the process runtime runs (string: through a shell)'),
+  cwd: nonEmpty('a folder path').optional().describe('Working folder for the process runtime (default: build.context)'),
+  port: intRange(1, 65535).optional().describe("Port of this service's gateway (default: --port, then the next free)"),
+  watch: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Globs whose changes start a new revision'),
+  ignore: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Globs the watcher ignores'),
+  coldStart: coldStart.prefault({}),
+}).describe('Local emulator settings (`sls-run dev`)')
+
+export const service = mapping({
+  build: build.optional(),
+  image: patterned(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'an image repository like ghcr.io/acme/api (lowercase, no tag)').optional().describe('Repository to push to and deploy from'),
+  port: intRange(1, 65535).prefault(8080).describe('Port the app listens on; passed as $PORT'),
+  command: command().optional().describe("Override of the image's command"),
+  env: envMap().prefault({}).describe('Environment variables for every instance'),
+  envFile: nonEmpty('a file path').optional().describe('A dotenv file loaded into the environment, relative to sls-run.yaml'),
+  resources: resources.prefault({}),
+  scaling: scaling.prefault({}),
+  timeout: duration('1s', '3600s').prefault('300s').describe('Request timeout (504 after it)'),
+  startupProbe: startupProbe.prefault({}),
+  cpuThrottling: bool().prefault(false).describe('true: CPU only while requests are in flight (request-based billing)'),
+  dev: dev.prefault({}),
+})
+  .superRefine((svc, ctx) => {
+    if (svc.scaling.minInstances > svc.scaling.maxInstances) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scaling', 'minInstances'],
+        input: svc.scaling.minInstances,
+        message: `must not exceed scaling.maxInstances (${svc.scaling.minInstances} > ${svc.scaling.maxInstances})`,
+      })
+    }
+  })
+  .describe('One deployable service')
+
+const serviceNames = (what: string) =>
+  z.record(dnsLabel(SERVICE_NAME_MAX), z.any(), { error: (issue) => `must be a mapping of ${what}` })
+
+export const configSchema = mapping({
+  $schema: text().optional().describe('JSON Schema reference for editors'),
+  name: dnsLabel(63).describe('Project name'),
+  services: z
+    .record(dnsLabel(SERVICE_NAME_MAX), service, { error: () => 'must be a mapping of service name to service' })
+    .refine((services) => Object.keys(services).length > 0, { error: () => 'must define at least one service' })
+    .describe('Services by name (DNS-1123 label, at most 49 characters)'),
+  environments: z
+    .record(dnsLabel(63), providerEnvironment(serviceNames('service name to overrides')), { error: () => 'must be a mapping of environment name to settings' })
+    .prefault({})
+    .describe('Deploy targets by name; each names a provider and its settings'),
+}).describe('sls-run project configuration')
+
+export type Config = z.output<typeof configSchema>
+export type ServiceConfig = z.output<typeof service>
+export type EnvironmentConfig = Config['environments'][string]
+export type ProviderId = (typeof PROVIDER_IDS)[number]

@@ -1,0 +1,26 @@
+/**
+ * Global setup of the `engine` project: is there a Docker engine? Without one the engine suites are
+ * skipped (vitest prints the skipped count, and this prints why), except under CI=true, where a missing
+ * engine fails the run: CI provisions one (scripts/provision.sh), so its absence is a broken CI.
+ */
+import type { TestProject } from 'vitest/node'
+import { probeEngine } from '../../src/runtime/docker/engine.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    engine: boolean
+  }
+}
+
+export default async function setup(project: TestProject) {
+  try {
+    const engine = await probeEngine(process.env, 5000)
+    project.provide('engine', true)
+    process.stderr.write(`engine suites: Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.endpoint}\n`)
+  } catch (error) {
+    const ci = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
+    if (ci) throw new Error(`CI=true but no Docker engine answers: ${(error as Error).message}. Run scripts/provision.sh first.`)
+    project.provide('engine', false)
+    process.stderr.write(`\n!!! engine suites SKIPPED: no Docker engine (${(error as Error).message}). Run scripts/provision.sh to start one.\n\n`)
+  }
+}

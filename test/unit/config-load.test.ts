@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/core/config/load.js'
+import { useTempDir } from '../helpers/temp.js'
+
+const tempDir = useTempDir()
+
+function project(yaml: string, files: Record<string, string> = {}): string {
+  const dir = tempDir()
+  writeFileSync(path.join(dir, 'sls-run.yaml'), yaml)
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    writeFileSync(path.join(dir, name), content)
+  }
+  return dir
+}
+
+const minimal = 'name: shop\nservices:\n  api: {}\n'
+
+describe('loading a valid sls-run.yaml', () => {
+  it('fills in the EMULATION.md defaults, in ms and bytes', async () => {
+    const { config } = await loadConfig({ cwd: project(minimal), env: {} })
+    const api = config.services.api!
+    expect(api.port).toBe(8080)
+    expect(api.scaling).toEqual({ minInstances: 0, maxInstances: 10, concurrency: 80, idleTimeout: 60_000, queueTimeout: 30_000 })
+    expect(api.timeout).toBe(300_000)
+    expect(api.resources).toEqual({ cpu: 1, memory: 512 * 1024 ** 2 })
+    expect(api.startupProbe).toEqual({ type: 'tcp', path: '/', timeout: 240_000 })
+    expect(api.dev.runtime).toBe('auto')
+    expect(api.cpuThrottling).toBe(false)
+    expect(config.environments).toEqual({})
+  })
+
+  it('finds sls-run.yaml in a parent folder and resolves paths against its folder', async () => {
+    const dir = project('name: shop\nservices:\n  api:\n    build: { context: app, dockerfile: docker/Dockerfile }\n    envFile: .env\n', { '.env': 'A=1\n', 'app/src/x.ts': '' })
+    const loaded = await loadConfig({ cwd: path.join(dir, 'app', 'src'), env: {} })
+    expect(loaded.file).toBe(path.join(dir, 'sls-run.yaml'))
+    const api = loaded.config.services.api!
+    expect(api.build!.context).toBe(path.join(dir, 'app'))
+    expect(api.build!.dockerfile).toBe(path.join(dir, 'app', 'docker', 'Dockerfile'))
+    expect(api.envFile).toBe(path.join(dir, '.env'))
+    expect(api.dev.cwd).toBe(path.join(dir, 'app'))
+    expect(loaded.warnings).toEqual([])
+  })
+
+  it('interpolates ${VAR} and ${VAR:-default}, re-types plain scalars, keeps quoted ones as text, and honours $${...}', async () => {
+    const dir = project(
+      'name: shop\nservices:\n  api:\n    port: ${APP_PORT}\n    image: ${REGISTRY:-ghcr.io/acme}/api\n    env:\n      QUOTED: "${APP_PORT}"\n      LITERAL: "$${NOT_ME}"\n      LEVEL: ${LOG_LEVEL:-info}\n',
+    )
+    const { config } = await loadConfig({ cwd: dir, env: { APP_PORT: '9090' } })
+    const api = config.services.api!
+    expect(api.port).toBe(9090)
+    expect(api.image).toBe('ghcr.io/acme/api')
+    expect(api.env).toEqual({ QUOTED: '9090', LITERAL: '${NOT_ME}', LEVEL: 'info' })
+  })
+
+  it('never interpolates keys, and a variable value cannot inject YAML', async () => {
+    const dir = project('name: shop\nservices:\n  api:\n    env:\n      A: ${EVIL}\n')
+    const { config } = await loadConfig({ cwd: dir, env: { EVIL: 'x\n    port: 1' } })
+    expect(config.services.api!.env.A).toBe('x\n    port: 1')
+    expect(config.services.api!.port).toBe(8080)
+  })
+
+  it('applies environment overrides by deep merge; null resets to the default', async () => {
+    const dir = project(
+      `name: shop\nservices:\n  api:\n    scaling: { concurrency: 10, maxInstances: 3 }\n    env: { A: "1", B: "2" }\n    timeout: 10s\n` +
+        `environments:\n  prod:\n    provider: cloud-run\n    project: acme\n    region: europe-west1\n    services:\n      api:\n        scaling: { maxInstances: 50, minInstances: 1 }\n        env: { B: "3" }\n        timeout: null\n`,
+    )
+    const loaded = await loadConfig({ cwd: dir, env: {} })
+    expect(loaded.config.services.api!.scaling.maxInstances).toBe(3)
+    const prod = loaded.environment('prod')
+    expect(prod.settings).toEqual({ provider: 'cloud-run', project: 'acme', region: 'europe-west1', public: false })
+    const api = prod.config.services.api!
+    expect(api.scaling).toMatchObject({ concurrency: 10, maxInstances: 50, minInstances: 1 })
+    expect(api.env).toEqual({ A: '1', B: '3' })
+    expect(api.timeout).toBe(300_000)
+  })
+
+  it('names the environments when an unknown one is asked for', async () => {
+    const dir = project(`${minimal}environments:\n  prod: { provider: knative }\n  staging: { provider: knative }\n`)
+    const loaded = await loadConfig({ cwd: dir, env: {} })
+    expect(() => loaded.environment('prd')).toThrow(expect.objectContaining({ code: 'CONFIG_UNKNOWN_ENV', exitCode: 2, message: expect.stringMatching(/did you mean "prod"/) }))
+  })
+
+  it('warns (without failing) about an envFile that does not exist', async () => {
+    const loaded = await loadConfig({ cwd: project('name: shop\nservices:\n  api:\n    envFile: .env.local\n'), env: {} })
+    expect(loaded.warnings).toEqual([expect.objectContaining({ code: 'CONFIG_ENV_FILE_MISSING', severity: 'warning', line: 4, column: 14 })])
+  })
+
+  it('strips a UTF-8 byte order mark', async () => {
+    const { config } = await loadConfig({ cwd: project(`\ufeff${minimal}`), env: {} })
+    expect(config.name).toBe('shop')
+  })
+
+  it('accepts the example project in examples/hello', async () => {
+    const loaded = await loadConfig({ file: 'examples/hello/sls-run.yaml', env: {} })
+    expect(loaded.config.services.web!.scaling.concurrency).toBe(40)
+    expect(loaded.environment('prod').config.services.web!.scaling.minInstances).toBe(1)
+  })
+})

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+// Three projects: `unit` (always), `e2e` (the built bin/run.js, always), and `engine` (needs a Docker
+// engine: skipped with a visible count without one, a failure under CI=true; see test/helpers/engine-setup.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        test: {
+          name: 'engine',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/helpers/engine-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})
