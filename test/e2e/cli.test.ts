@@ -2,7 +2,9 @@
  * The built CLI, run as a user would (node bin/run.js) in real temp folders, under CI=true.
  * Every command's --json envelope is checked for success and for failure.
  */
+import { Config } from '@oclif/core'
 import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { envelope, runCli } from '../helpers/cli.js'
@@ -29,10 +31,12 @@ describe('sls-run (root)', () => {
     expect(r.stdout).toMatch(/EXIT CODES\n\s+0\s+success\n\s+1\s.*\n\s+2\s+usage or configuration error.*\n\s+3\s+environment missing/)
   })
 
-  it('--version prints name, version, platform and Node', async () => {
+  it('--version (answered before oclif loads) prints exactly what oclif prints', async () => {
     const r = await runCli(['--version'])
     expect(r.code).toBe(0)
     expect(r.stdout.trim()).toMatch(/^sls-run\/\d+\.\d+\.\d+ \S+ node-v\d+/)
+    const config = await Config.load(fileURLToPath(new URL('../..', import.meta.url)))
+    expect(r.stdout.trim()).toBe(config.userAgent)
   })
 
   it.each(['doctor', 'config validate', 'config print'])('%s has its own help with exit codes', async (command) => {
