@@ -1,0 +1,57 @@
+/**
+ * The narrow seam between the emulator and whatever runs an instance (DESIGN.md section 3): a local
+ * process (execa) or a container (dockerode). The emulator decides when to start and stop; it probes
+ * readiness itself, against `address`, so both runtimes are measured the same way.
+ */
+
+export interface InstanceSpec {
+  service: string
+  revision: string
+  /** `<service>#<n>`, unique for the session. */
+  instanceId: string
+  /** A string runs through a shell; a list is exec form. */
+  command: string | readonly string[]
+  cwd: string
+  /**
+   * The contract environment without PORT (K_SERVICE, K_REVISION, K_CONFIGURATION, env, envFile,
+   * SLS_RUN_<SERVICE>_URL); the runtime adds PORT for the port it chose.
+   */
+  env: Record<string, string>
+  /** The port the app listens on inside a container (`port:`); the process runtime picks a free one instead. */
+  port: number
+}
+
+export interface LogLine {
+  instanceId: string
+  stream: 'stdout' | 'stderr'
+  line: string
+  at: number
+}
+
+export interface ExitInfo {
+  /** Exit code, or null when ended by a signal. */
+  code: number | null
+  signal: string | null
+  /** Why it ended: it exited by itself, sls-run stopped it, or it could not start at all. */
+  reason: 'exited' | 'stopped' | 'killed' | 'spawn-failed'
+  message?: string
+}
+
+export interface RuntimeInstance {
+  readonly id: string
+  /** Where the instance listens, as seen from the emulator. */
+  readonly address: { host: string; port: number }
+  readonly pid?: number
+  /** Settles once, when the instance has ended for whatever reason (never rejects). */
+  readonly exited: Promise<ExitInfo>
+  /** The last lines it printed (stdout and stderr interleaved), for error messages. */
+  lastLines(count: number): string[]
+}
+
+export interface Runtime {
+  readonly kind: 'process' | 'docker'
+  /** Resolves once the instance is spawned (not yet ready); rejects with SlsError if it cannot be. */
+  start(spec: InstanceSpec, onLog: (line: LogLine) => void): Promise<RuntimeInstance>
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. Safe to call twice. */
+  stop(instance: RuntimeInstance, graceMs: number): Promise<ExitInfo>
+}
