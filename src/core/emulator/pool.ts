@@ -1,0 +1,357 @@
+/**
+ * One service's instances and the autoscaler that sizes them, as Cloud Run / Knative do it
+ * (EMULATION.md): route to the ready instance with the fewest in-flight requests below
+ * `concurrency`; when none has room, queue the request and start ceil(queued / concurrency)
+ * instances at once, bounded by `maxInstances`; past `queueTimeout` at the bound → 429; a start
+ * that fails → 503 for the requests that were waiting on it, with exponential back-off before
+ * the next start; idle for `idleTimeout` → drain and stop, never below `minInstances`.
+ *
+ * No sockets and no timers of its own: the runtime, the readiness probe and the clock are injected,
+ * so every transition is tested with fakes (test/unit/pool.test.ts).
+ */
+import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../../runtime/types.js'
+import type { Clock } from './clock.js'
+import { PlatformResponse, noRoom, unavailable } from './errors.js'
+
+export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'failed'
+
+/** Phases of a cold start, in ms: decision → spawned → port open → ready (+ simulated delay). */
+export interface ColdStart {
+  totalMs: number
+  spawnMs: number
+  bootMs: number
+  readyMs: number
+  delayMs: number
+}
+
+export interface PoolSettings {
+  service: string
+  revision: string
+  concurrency: number
+  minInstances: number
+  maxInstances: number
+  idleTimeoutMs: number
+  queueTimeoutMs: number
+  startupTimeoutMs: number
+  /** SIGTERM → SIGKILL grace (Cloud Run: 10 s). */
+  graceMs: number
+  /** Simulated extra cold-start delay for the next start, in ms (0 = off). */
+  simulatedDelay?: () => number
+}
+
+export type PoolEvent =
+  | { type: 'instance'; service: string; id: string; state: InstanceState; reason?: string }
+  | { type: 'cold-start'; service: string; id: string; coldStart: ColdStart }
+  | { type: 'start-failed'; service: string; id: string; message: string; lastLines: string[]; backoffMs: number }
+  | { type: 'crash'; service: string; id: string; exit: ExitInfo; backoffMs: number }
+  | { type: 'scale'; service: string; starting: number; reason: string }
+
+export interface PoolDeps {
+  runtime: Runtime
+  clock: Clock
+  spec(instanceId: string): InstanceSpec
+  /** Resolves with when the port opened once the instance is ready; rejects on timeout or abort. */
+  waitReady(instance: RuntimeInstance, deadline: number, signal: AbortSignal): Promise<{ portOpenAt: number }>
+  onEvent(event: PoolEvent): void
+  onLog(line: LogLine): void
+}
+
+export interface Lease {
+  instanceId: string
+  address: { host: string; port: number }
+  queuedMs: number
+  /** Set when this request waited for the instance's cold start. */
+  coldStart?: ColdStart
+  release(): void
+}
+
+export interface InstanceStatus {
+  id: string
+  state: InstanceState
+  inFlight: number
+  served: number
+  startedAt: number
+  readyAt?: number
+  coldStartMs?: number
+  exit?: ExitInfo
+}
+
+interface Slot {
+  id: string
+  n: number
+  state: InstanceState
+  inFlight: number
+  served: number
+  startedAt: number
+  readyAt?: number
+  /** Event order of becoming ready (times can tie; this cannot). */
+  readySeq?: number
+  coldStart?: ColdStart
+  handle?: RuntimeInstance
+  exit?: ExitInfo
+  idleTimer?: unknown
+  abort: AbortController
+  drained?: () => void
+}
+
+interface Waiter {
+  enqueuedAt: number
+  seq: number
+  timer?: unknown
+  resolve(lease: Lease): void
+  reject(error: PlatformResponse): void
+}
+
+const BACKOFF_BASE_MS = 200
+const BACKOFF_MAX_MS = 10_000
+/** An instance ready this long before it crashed resets the back-off: it was not a crash loop. */
+const STABLE_MS = 10_000
+const ENDED_KEPT = 20
+
+export class Pool {
+  private readonly slots = new Map<string, Slot>()
+  private readonly ended: Slot[] = []
+  private readonly queue: Waiter[] = []
+  private counter = 0
+  private seq = 0
+  private failures = 0
+  private nextStartAt = 0
+  private retryTimer: unknown
+  private closed = false
+
+  constructor(
+    readonly settings: PoolSettings,
+    private readonly deps: PoolDeps,
+  ) {}
+
+  /** Starts the minInstances. */
+  start(): void {
+    this.scale('minInstances')
+  }
+
+  /** A slot on an instance, now or once one has room; rejects with 429 or 503 (PlatformResponse). */
+  acquire(signal?: AbortSignal): Promise<Lease> {
+    if (this.closed) return Promise.reject(unavailable('the emulator is shutting down'))
+    const slot = this.pick()
+    if (slot) return Promise.resolve(this.lease(slot, 0))
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = { enqueuedAt: this.deps.clock.now(), seq: ++this.seq, resolve, reject }
+      this.queue.push(waiter)
+      this.armQueueTimeout(waiter)
+      signal?.addEventListener('abort', () => this.dropWaiter(waiter, unavailable('the client went away')), { once: true })
+      this.scale('queued requests')
+    })
+  }
+
+  status(): { service: string; revision: string; queued: number; instances: InstanceStatus[] } {
+    const view = (s: Slot): InstanceStatus => ({
+      id: s.id,
+      state: s.state,
+      inFlight: s.inFlight,
+      served: s.served,
+      startedAt: s.startedAt,
+      ...(s.readyAt === undefined ? {} : { readyAt: s.readyAt }),
+      ...(s.coldStart ? { coldStartMs: s.coldStart.totalMs } : {}),
+      ...(s.exit ? { exit: s.exit } : {}),
+    })
+    return { service: this.settings.service, revision: this.settings.revision, queued: this.queue.length, instances: [...this.ended, ...this.slots.values()].map(view) }
+  }
+
+  /** Refuses new requests, fails the queued ones with 503, lets in-flight ones finish, stops every instance. */
+  async shutdown(): Promise<void> {
+    this.closed = true
+    this.deps.clock.clearTimeout(this.retryTimer)
+    for (const waiter of this.queue.splice(0)) this.rejectWaiter(waiter, unavailable('the emulator is shutting down'))
+    await Promise.all([...this.slots.values()].map((slot) => this.drain(slot, 'shutdown')))
+  }
+
+  private pick(): Slot | undefined {
+    let best: Slot | undefined
+    for (const slot of this.slots.values()) {
+      if (slot.state !== 'ready' || slot.inFlight >= this.settings.concurrency) continue
+      if (!best || slot.inFlight < best.inFlight) best = slot
+    }
+    return best
+  }
+
+  private lease(slot: Slot, queuedMs: number, coldStart?: ColdStart): Lease {
+    slot.inFlight++
+    slot.served++
+    this.deps.clock.clearTimeout(slot.idleTimer)
+    let released = false
+    return {
+      instanceId: slot.id,
+      address: slot.handle!.address,
+      queuedMs,
+      ...(coldStart ? { coldStart } : {}),
+      release: () => {
+        if (released) return
+        released = true
+        slot.inFlight--
+        if (slot.inFlight === 0) {
+          slot.drained?.()
+          this.armIdle(slot)
+        }
+        this.dispatch()
+      },
+    }
+  }
+
+  /** Hands queued requests, oldest first, to instances with room. */
+  private dispatch(): void {
+    while (this.queue.length) {
+      const slot = this.pick()
+      if (!slot) return
+      const waiter = this.queue.shift()!
+      this.deps.clock.clearTimeout(waiter.timer)
+      const waitedForStart = slot.readySeq !== undefined && slot.readySeq > waiter.seq
+      waiter.resolve(this.lease(slot, this.deps.clock.now() - waiter.enqueuedAt, waitedForStart ? slot.coldStart : undefined))
+    }
+  }
+
+  private live(): Slot[] {
+    return [...this.slots.values()].filter((s) => s.state === 'starting' || s.state === 'ready')
+  }
+
+  /** Starts what the queue and minInstances need, in parallel, within maxInstances and the back-off. */
+  private scale(reason: string): void {
+    if (this.closed) return
+    const live = this.live()
+    const starting = live.filter((s) => s.state === 'starting').length
+    const forQueue = Math.ceil(this.queue.length / this.settings.concurrency) - starting
+    const forMin = this.settings.minInstances - live.length
+    const count = Math.min(Math.max(forQueue, forMin), this.settings.maxInstances - live.length)
+    if (count <= 0) return
+    const wait = this.nextStartAt - this.deps.clock.now()
+    if (wait > 0) {
+      this.deps.clock.clearTimeout(this.retryTimer)
+      this.retryTimer = this.deps.clock.setTimeout(() => this.scale(reason), wait)
+      return
+    }
+    this.deps.onEvent({ type: 'scale', service: this.settings.service, starting: count, reason })
+    for (let i = 0; i < count; i++) void this.startInstance()
+  }
+
+  private async startInstance(): Promise<void> {
+    const { clock } = this.deps
+    const n = ++this.counter
+    const slot: Slot = { id: `${this.settings.service}#${n}`, n, state: 'starting', inFlight: 0, served: 0, startedAt: clock.now(), abort: new AbortController() }
+    this.slots.set(slot.id, slot)
+    this.emitState(slot)
+    try {
+      const handle = await this.deps.runtime.start(this.deps.spec(slot.id), this.deps.onLog)
+      slot.handle = handle
+      const spawnedAt = clock.now()
+      void handle.exited.then((exit) => this.onExit(slot, exit))
+      if (slot.state !== 'starting') return
+      const { portOpenAt } = await this.deps.waitReady(handle, slot.startedAt + this.settings.startupTimeoutMs, slot.abort.signal)
+      const probedAt = clock.now()
+      const delayMs = this.settings.simulatedDelay?.() ?? 0
+      if (delayMs > 0) await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), delayMs))
+      if (slot.state !== 'starting') return
+      slot.readyAt = clock.now()
+      slot.readySeq = ++this.seq
+      slot.coldStart = { totalMs: slot.readyAt - slot.startedAt, spawnMs: spawnedAt - slot.startedAt, bootMs: portOpenAt - spawnedAt, readyMs: probedAt - portOpenAt, delayMs }
+      slot.state = 'ready'
+      this.emitState(slot)
+      this.deps.onEvent({ type: 'cold-start', service: this.settings.service, id: slot.id, coldStart: slot.coldStart })
+      this.armIdle(slot)
+      this.dispatch()
+    } catch (error) {
+      if (slot.state === 'starting') this.failStart(slot, (error as Error).message)
+    }
+  }
+
+  private failStart(slot: Slot, message: string): void {
+    const backoffMs = this.fail(slot)
+    slot.abort.abort()
+    this.deps.onEvent({ type: 'start-failed', service: this.settings.service, id: slot.id, message, lastLines: slot.handle?.lastLines(20) ?? [], backoffMs })
+    if (slot.handle) void this.deps.runtime.stop(slot.handle, 0)
+    if (!this.live().length) {
+      for (const waiter of this.queue.splice(0)) this.rejectWaiter(waiter, unavailable(`${slot.id} failed to start: ${message}`))
+    }
+    this.scale('replacing a failed start')
+  }
+
+  private onExit(slot: Slot, exit: ExitInfo): void {
+    slot.exit = exit
+    if (slot.state === 'starting') {
+      this.failStart(slot, exit.signal ? `ended by ${exit.signal} before it was ready` : `exited with code ${exit.code} before it was ready`)
+    } else if (slot.state === 'ready') {
+      const backoffMs = this.fail(slot)
+      this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit, backoffMs })
+      this.scale('replacing a crashed instance')
+    } else if (slot.state === 'draining') {
+      this.retire(slot, 'stopped')
+    }
+  }
+
+  /** Marks a slot failed and pushes the next start back exponentially; returns the back-off. */
+  private fail(slot: Slot): number {
+    if (slot.readyAt !== undefined && this.deps.clock.now() - slot.readyAt >= STABLE_MS) this.failures = 0
+    this.retire(slot, 'failed')
+    this.failures++
+    const backoffMs = Math.min(BACKOFF_BASE_MS * 2 ** (this.failures - 1), BACKOFF_MAX_MS)
+    this.nextStartAt = this.deps.clock.now() + backoffMs
+    return backoffMs
+  }
+
+  private retire(slot: Slot, state: 'stopped' | 'failed', reason?: string): void {
+    if (slot.state === 'stopped' || slot.state === 'failed') return
+    slot.state = state
+    this.deps.clock.clearTimeout(slot.idleTimer)
+    this.slots.delete(slot.id)
+    this.ended.push(slot)
+    if (this.ended.length > ENDED_KEPT) this.ended.shift()
+    this.emitState(slot, reason)
+  }
+
+  private armIdle(slot: Slot): void {
+    if (slot.state !== 'ready' || slot.inFlight > 0 || this.closed) return
+    this.deps.clock.clearTimeout(slot.idleTimer)
+    slot.idleTimer = this.deps.clock.setTimeout(() => {
+      if (slot.state === 'ready' && slot.inFlight === 0 && this.live().length > this.settings.minInstances) void this.drain(slot, 'idle')
+    }, this.settings.idleTimeoutMs)
+  }
+
+  /** No new requests; in-flight ones finish (bounded by the grace); then SIGTERM → SIGKILL. */
+  private async drain(slot: Slot, reason: string): Promise<void> {
+    if (slot.state === 'stopped' || slot.state === 'failed' || slot.state === 'draining') return
+    slot.abort.abort()
+    slot.state = 'draining'
+    this.deps.clock.clearTimeout(slot.idleTimer)
+    this.emitState(slot, reason)
+    if (slot.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        slot.drained = resolve
+        this.deps.clock.setTimeout(resolve, this.settings.graceMs)
+      })
+    }
+    if (slot.handle) slot.exit = await this.deps.runtime.stop(slot.handle, this.settings.graceMs)
+    this.retire(slot, 'stopped', reason)
+  }
+
+  private armQueueTimeout(waiter: Waiter): void {
+    waiter.timer = this.deps.clock.setTimeout(() => {
+      // A request waiting on a cold start keeps waiting: the start either serves it or fails it (503).
+      if (this.live().some((s) => s.state === 'starting')) return this.armQueueTimeout(waiter)
+      this.dropWaiter(waiter, noRoom())
+    }, this.settings.queueTimeoutMs)
+  }
+
+  private dropWaiter(waiter: Waiter, error: PlatformResponse): void {
+    const index = this.queue.indexOf(waiter)
+    if (index === -1) return
+    this.queue.splice(index, 1)
+    this.rejectWaiter(waiter, error)
+  }
+
+  private rejectWaiter(waiter: Waiter, error: PlatformResponse): void {
+    this.deps.clock.clearTimeout(waiter.timer)
+    waiter.reject(error)
+  }
+
+  private emitState(slot: Slot, reason?: string): void {
+    this.deps.onEvent({ type: 'instance', service: this.settings.service, id: slot.id, state: slot.state, ...(reason ? { reason } : {}) })
+  }
+}

@@ -1,0 +1,96 @@
+/** A fake clock and a fake runtime for the autoscaler's unit tests: time and instances move only when a test says so. */
+import type { Clock } from '../../src/core/emulator/clock.js'
+import type { ExitInfo, InstanceSpec, Runtime, RuntimeInstance } from '../../src/runtime/types.js'
+
+export class FakeClock implements Clock {
+  private time = 1_000_000
+  private timers: Array<{ at: number; fn: () => void; id: number }> = []
+  private ids = 0
+
+  now(): number {
+    return this.time
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const timer = { at: this.time + Math.max(0, ms), fn, id: ++this.ids }
+    this.timers.push(timer)
+    return timer.id
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle)
+  }
+  /** Moves time forward, firing due timers in order and letting promises settle after each. */
+  async advance(ms: number): Promise<void> {
+    const target = this.time + ms
+    await settle()
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0]
+      if (!next) break
+      this.timers = this.timers.filter((t) => t !== next)
+      this.time = next.at
+      next.fn()
+      await settle()
+    }
+    this.time = target
+    await settle()
+  }
+}
+
+export const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+export class FakeInstance implements RuntimeInstance {
+  readonly address: { host: string; port: number }
+  readonly exited: Promise<ExitInfo>
+  exit!: (info: ExitInfo) => void
+  ready!: () => void
+  readyFail!: (error: Error) => void
+  readonly readyPromise: Promise<void>
+  stoppedWith?: number
+  constructor(
+    readonly id: string,
+    readonly spec: InstanceSpec,
+    port: number,
+  ) {
+    this.address = { host: '127.0.0.1', port }
+    this.exited = new Promise((resolve) => (this.exit = resolve))
+    this.readyPromise = new Promise((resolve, reject) => {
+      this.ready = resolve
+      this.readyFail = reject
+    })
+  }
+  lastLines(count: number): string[] {
+    return [`last line of ${this.id}`].slice(-count)
+  }
+}
+
+/** Starts instances instantly; each becomes ready when the test calls `ready(id)` (or at once with autoReady). */
+export class FakeRuntime implements Runtime {
+  readonly kind = 'process' as const
+  readonly instances = new Map<string, FakeInstance>()
+  readonly stops: string[] = []
+  autoReady = false
+  failSpawn = false
+  private port = 20000
+
+  async start(spec: InstanceSpec): Promise<RuntimeInstance> {
+    if (this.failSpawn) throw new Error('spawn failed')
+    const instance = new FakeInstance(spec.instanceId, spec, ++this.port)
+    this.instances.set(spec.instanceId, instance)
+    if (this.autoReady) instance.ready()
+    return instance
+  }
+  async stop(instance: RuntimeInstance, graceMs: number): Promise<ExitInfo> {
+    const fake = instance as FakeInstance
+    fake.stoppedWith = graceMs
+    this.stops.push(instance.id)
+    const info: ExitInfo = { code: 0, signal: 'SIGTERM', reason: 'stopped' }
+    fake.exit(info)
+    return info
+  }
+  get(id: string): FakeInstance {
+    const instance = this.instances.get(id)
+    if (!instance) throw new Error(`no instance ${id} (have ${[...this.instances.keys()].join(', ')})`)
+    return instance
+  }
+}
