@@ -169,6 +169,19 @@ describe('pool: failures', () => {
     expect(events.filter((e) => e.type === 'crash').at(-1)).toMatchObject({ id: 'api#9', backoffMs: 200 })
   })
 
+  it('an instance the gateway cannot reach is retired and replaced, without waiting for its exit event', async () => {
+    const { pool, runtime, clock, states } = setup()
+    runtime.autoReady = true
+    const lease = await pool.acquire()
+    pool.reportUnreachable(lease.instanceId)
+    lease.release()
+    expect(states()['api#1']).toBe('failed')
+    expect(runtime.stops).toContain('api#1')
+    const next = pool.acquire()
+    await clock.advance(200)
+    expect((await next).instanceId).toBe('api#2')
+  })
+
   it('a spawn failure is a failed start too', async () => {
     const { pool, runtime } = setup()
     runtime.failSpawn = true

@@ -143,6 +143,16 @@ export class Pool {
     })
   }
 
+  /** The gateway could not connect to this instance: it is gone, whatever its exit event says later. */
+  reportUnreachable(instanceId: string): void {
+    const slot = this.slots.get(instanceId)
+    if (slot?.state !== 'ready' || !slot.handle) return
+    const backoffMs = this.fail(slot)
+    this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit: { code: null, signal: null, reason: 'exited', message: 'connection refused' }, backoffMs })
+    void this.deps.runtime.stop(slot.handle, 0)
+    this.scale('replacing an unreachable instance')
+  }
+
   status(): { service: string; revision: string; queued: number; instances: InstanceStatus[] } {
     const view = (s: Slot): InstanceStatus => ({
       id: s.id,

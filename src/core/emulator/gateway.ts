@@ -1,0 +1,183 @@
+/**
+ * A service's front door, as Cloud Run's: every request takes a slot from the pool (queueing,
+ * cold-starting or 429), is proxied to that instance with bodies streamed both ways over a
+ * keep-alive pool (undici), and comes back with `x-sls-run-instance` and, when it waited for a
+ * cold start, `x-sls-run-cold-start: 1` and `Server-Timing` for each phase. Past `timeout` → 504;
+ * an instance that dies or refuses the connection → 503; a client that goes away aborts upstream.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pipeline } from 'node:stream/promises'
+import { Pool as HttpPool } from 'undici'
+import type { Clock } from './clock.js'
+import { PlatformResponse, timedOut, unavailable } from './errors.js'
+import type { Lease, Pool } from './pool.js'
+
+/** Headers that belong to one connection, never forwarded (RFC 9110 7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings'])
+
+export interface RequestRecord {
+  service: string
+  method: string
+  path: string
+  status: number
+  durationMs: number
+  queuedMs: number
+  instanceId?: string
+  coldStart: boolean
+}
+
+export interface GatewayOptions {
+  service: string
+  host: string
+  port: number
+  timeoutMs: number
+  /** Upstream connections kept per instance (its concurrency). */
+  connections: number
+  clock: Clock
+  onRequest(record: RequestRecord): void
+}
+
+export class Gateway {
+  private readonly server: http.Server
+  private readonly upstreams = new Map<string, HttpPool>()
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: GatewayOptions,
+  ) {
+    this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res))
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port, this.options.host, () => resolve())
+    })
+    return { host: this.options.host, port: (this.server.address() as AddressInfo).port }
+  }
+
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo
+    return `http://${this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host}:${port}`
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    await Promise.all([...this.upstreams.values()].map((upstream) => upstream.destroy()))
+    this.upstreams.clear()
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { clock } = this.options
+    const started = clock.now()
+    const abort = new AbortController()
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('client went away'))
+    })
+    const record = (status: number, lease?: Lease) =>
+      this.options.onRequest({
+        service: this.options.service,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        status,
+        durationMs: clock.now() - started,
+        queuedMs: lease?.queuedMs ?? clock.now() - started,
+        ...(lease ? { instanceId: lease.instanceId } : {}),
+        coldStart: Boolean(lease?.coldStart),
+      })
+
+    let lease: Lease
+    try {
+      lease = await this.pool.acquire(abort.signal)
+    } catch (error) {
+      const answer = error instanceof PlatformResponse ? error : unavailable((error as Error).message)
+      if (!abort.signal.aborted) this.platformAnswer(res, answer)
+      record(answer.status)
+      return
+    }
+
+    const remaining = this.options.timeoutMs - (clock.now() - started)
+    const timer = clock.setTimeout(() => abort.abort(timedOut(this.options.timeoutMs)), Math.max(0, remaining))
+    try {
+      const upstream = await this.upstream(lease).request({
+        path: req.url ?? '/',
+        method: (req.method ?? 'GET') as 'GET',
+        headers: this.forwardHeaders(req),
+        body: hasBody(req) ? req : null,
+        signal: abort.signal,
+      })
+      res.writeHead(upstream.statusCode, { ...responseHeaders(upstream.headers), ...this.platformHeaders(lease) })
+      await pipeline(upstream.body, res)
+      record(upstream.statusCode, lease)
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ECONNREFUSED') this.pool.reportUnreachable(lease.instanceId)
+      const reason = abort.signal.reason
+      const answer = reason instanceof PlatformResponse ? reason : abort.signal.aborted ? undefined : unavailable(`${lease.instanceId} did not answer: ${(error as Error).message}`)
+      if (answer && !res.headersSent) this.platformAnswer(res, answer, lease)
+      else if (!res.writableEnded) res.destroy()
+      record(answer?.status ?? 499, lease)
+    } finally {
+      clock.clearTimeout(timer)
+      lease.release()
+    }
+  }
+
+  private upstream(lease: Lease): HttpPool {
+    const origin = `http://${lease.address.host}:${lease.address.port}`
+    let upstream = this.upstreams.get(origin)
+    if (!upstream) {
+      upstream = new HttpPool(origin, { connections: this.options.connections, keepAliveTimeout: 30_000 })
+      this.upstreams.set(origin, upstream)
+    }
+    return upstream
+  }
+
+  /** The client's headers, minus hop-by-hop ones, plus what a platform's front end adds. */
+  private forwardHeaders(req: http.IncomingMessage): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
+    }
+    const client = req.socket.remoteAddress ?? 'unknown'
+    const forwardedFor = req.headers['x-forwarded-for']
+    headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${client}` : client
+    headers['x-forwarded-proto'] = 'http'
+    const node = client.includes(':') ? `"[${client}]"` : client
+    const entry = `for=${node};proto=http${req.headers.host ? `;host="${req.headers.host}"` : ''}`
+    headers.forwarded = req.headers.forwarded ? `${req.headers.forwarded}, ${entry}` : entry
+    return headers
+  }
+
+  private platformHeaders(lease: Lease): Record<string, string> {
+    const headers: Record<string, string> = { 'x-sls-run-instance': lease.instanceId }
+    const timing = [`queue;dur=${lease.queuedMs.toFixed(1)}`]
+    if (lease.coldStart) {
+      const c = lease.coldStart
+      headers['x-sls-run-cold-start'] = '1'
+      timing.push(`cold-start;dur=${c.totalMs.toFixed(1)}`, `spawn;dur=${c.spawnMs.toFixed(1)}`, `boot;dur=${c.bootMs.toFixed(1)}`, `ready;dur=${c.readyMs.toFixed(1)}`)
+      if (c.delayMs) timing.push(`simulated-delay;dur=${c.delayMs.toFixed(1)}`)
+    }
+    headers['server-timing'] = timing.join(', ')
+    return headers
+  }
+
+  private platformAnswer(res: http.ServerResponse, answer: PlatformResponse, lease?: Lease): void {
+    const body = `${answer.message}\n`
+    res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(lease ? { 'x-sls-run-instance': lease.instanceId } : {}) })
+    res.end(body)
+  }
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+}
+
+function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value
+  return out
+}
