@@ -5,6 +5,7 @@ import { loadConfig } from '../core/config/index.js'
 import { Emulator } from '../core/emulator/emulator.js'
 import { ExitCode, SlsError } from '../errors.js'
 import { ProcessRuntime, stopAllSync } from '../runtime/process/process-runtime.js'
+import { startReaper } from '../runtime/process/reaper.js'
 import { devEventRenderer } from '../ui/dev-events.js'
 
 export default class Dev extends BaseCommand {
@@ -26,12 +27,19 @@ export default class Dev extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Dev)
-    if (flags.runtime === 'docker') {
-      throw new SlsError('RUNTIME_UNAVAILABLE', 'the docker runtime for dev is not available yet', { exitCode: ExitCode.usage, hints: ['Use --runtime process (the default).'] })
-    }
     const loaded = await loadConfig({ file: flags.config })
+    const wantsDocker = Object.entries(loaded.config.services).filter(([name, svc]) => svc.dev.runtime === 'docker' && (!argv.length || argv.includes(name)))
+    if (flags.runtime === 'docker' || (flags.runtime === 'auto' && wantsDocker.length)) {
+      throw new SlsError('RUNTIME_UNAVAILABLE', `the docker runtime for dev is not available yet${wantsDocker.length ? ` (dev.runtime: docker in ${wantsDocker.map(([n]) => n).join(', ')})` : ''}`, {
+        exitCode: ExitCode.usage,
+        hints: ['Use --runtime process, or set dev.runtime: auto or process.'],
+      })
+    }
     const render = devEventRenderer(this.paint, this.jsonEnabled(), (text) => (this.jsonEnabled() ? process.stdout : process.stderr).write(text))
+    // Three layers against orphans: orderly drain on a signal, SIGKILL of every group on exit, and the
+    // reaper for when sls-run itself is killed (SIGKILL, OOM) and neither of the first two can run.
     process.once('exit', stopAllSync)
+    startReaper()
     const emulator = new Emulator({ config: loaded.config, services: argv as string[], port: flags.port, adminPort: flags['admin-port'], runtime: new ProcessRuntime(), onEvent: render })
     await emulator.start()
     await untilSignal(() => {

@@ -137,6 +137,29 @@ describe('sls-run config print', () => {
   })
 })
 
+describe('sls-run dev refusals', () => {
+  it('refuses the docker runtime (not available yet) with exit 2, from the flag or from sls-run.yaml', async () => {
+    const viaFlag = await runCli(['dev', '--runtime', 'docker', '--json'], { cwd: project(valid) })
+    expect(viaFlag.code).toBe(2)
+    expect(envelope(viaFlag).error).toMatchObject({ code: 'RUNTIME_UNAVAILABLE' })
+    const viaConfig = await runCli(['dev'], { cwd: project('name: shop\nservices:\n  api:\n    dev: { runtime: docker, command: x }\n') })
+    expect(viaConfig.code).toBe(2)
+    expect(viaConfig.stderr).toMatch(/RUNTIME_UNAVAILABLE .*dev\.runtime: docker in api/)
+  })
+
+  it('a service without dev.command is a usage error naming the key', async () => {
+    const r = await runCli(['dev', '--json', '--port', '0', '--admin-port', '0'], { cwd: project(valid) })
+    expect(r.code).toBe(2)
+    expect(envelope(r).error).toMatchObject({ code: 'DEV_COMMAND_MISSING', hints: [expect.stringContaining('services.api.dev.command')] })
+  })
+
+  it('an unknown service name is a usage error', async () => {
+    const r = await runCli(['dev', 'nope', '--json', '--port', '0', '--admin-port', '0'], { cwd: project(valid) })
+    expect(r.code).toBe(2)
+    expect(envelope(r).error).toMatchObject({ code: 'UNKNOWN_SERVICE' })
+  })
+})
+
 describe('sls-run doctor without an engine', () => {
   it('exits 3 with the failed check and its fix', async () => {
     const r = await runCli(['doctor'], { env: NO_ENGINE, cwd: tempDir() })

@@ -95,7 +95,7 @@ describe('loading a valid sls-run.yaml', () => {
 
   it('accepts the example project in examples/hello', async () => {
     const loaded = await loadConfig({ file: 'examples/hello/sls-run.yaml', env: {} })
-    expect(loaded.config.services.web!.scaling.concurrency).toBe(40)
+    expect(loaded.config.services.web!.scaling.concurrency).toBe(10)
     expect(loaded.environment('prod').config.services.web!.scaling.minInstances).toBe(1)
   })
 })

@@ -48,7 +48,7 @@ const coldStart = mapping({
 }).describe('Opt-in simulated cold-start delay (off by default)')
 
 const dev = mapping({
-  runtime: oneOf(RUNTIMES).prefault('auto').describe('auto picks docker when an engine answers, else process'),
+  runtime: oneOf(RUNTIMES).prefault('auto').describe('auto: process for now; docker when an engine answers once the docker runtime lands'),
   command: command().optional().describe('What the process runtime runs (string: through a shell)'),
   cwd: nonEmpty('a folder path').optional().describe('Working folder for the process runtime (default: build.context)'),
   port: intRange(1, 65535).optional().describe("Port of this service's gateway (default: --port, then the next free)"),

@@ -68,6 +68,7 @@ export interface Lease {
 export interface InstanceStatus {
   id: string
   state: InstanceState
+  pid?: number
   inFlight: number
   served: number
   startedAt: number
@@ -157,6 +158,7 @@ export class Pool {
     const view = (s: Slot): InstanceStatus => ({
       id: s.id,
       state: s.state,
+      ...(s.handle?.pid === undefined ? {} : { pid: s.handle.pid }),
       inFlight: s.inFlight,
       served: s.served,
       startedAt: s.startedAt,

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { execa } from 'execa'
 import { SlsError } from '../../errors.js'
 import { freePort } from '../free-port.js'
+import { reap } from './reaper.js'
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../types.js'
 
 const MAX_LINES = 200
@@ -94,6 +95,7 @@ class ProcessInstance implements RuntimeInstance {
     if (!drained && this.stopDeadline !== undefined) this.sigkillSent = true
     signalGroup(this.pid, 'SIGKILL')
     liveGroups.delete(this.pid)
+    reap(this.pid, false)
     if (!drained) drained = await this.drainedWithin(DRAIN_MS)
     for (const stream of this.streams) stream.destroy()
     for (const flush of this.flushers) flush()
@@ -185,6 +187,7 @@ export class ProcessRuntime implements Runtime {
     }
     void subprocess.catch(() => undefined)
     liveGroups.add(pid)
+    reap(pid, true)
     const instance = new ProcessInstance(spec.instanceId, { host: '127.0.0.1', port }, pid, [stdout, stderr], subprocess)
     for (const [stream, name] of [
       [stdout, 'stdout'],

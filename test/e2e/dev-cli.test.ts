@@ -1,0 +1,97 @@
+/** `sls-run dev` as a user runs it (the built bin): NDJSON events, Ctrl-C drains, and no process survives even a SIGKILL. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { freePort } from '../../src/runtime/free-port.js'
+import { BIN } from '../helpers/cli.js'
+import { useTempDir } from '../helpers/temp.js'
+
+const APP = fileURLToPath(new URL('../fixtures/apps/platform-probe.mjs', import.meta.url))
+const tempDir = useTempDir()
+const children: ChildProcess[] = []
+const pidsToCheck: number[] = []
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL')
+  for (const pid of pidsToCheck.splice(0)) {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {}
+  }
+})
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+async function startDev(json: boolean) {
+  const dir = tempDir()
+  writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  probe:\n    scaling: { minInstances: 2 }\n    dev: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(APP)}] }\n`)
+  const [port, adminPort] = [await freePort(), await freePort()]
+  const child = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--admin-port', String(adminPort), ...(json ? ['--json'] : [])], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (chunk) => (stdout += chunk))
+  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const pids = await until(async () => {
+    const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then((r) => r.json(), () => undefined)
+    const ready = status?.services[0].instances.filter((i: { state: string }) => i.state === 'ready') ?? []
+    return ready.length === 2 ? (ready.map((i: { pid: number }) => i.pid) as number[]) : undefined
+  })
+  pidsToCheck.push(...pids)
+  return { child, pids, port, exited, output: () => ({ stdout, stderr }) }
+}
+
+describe('sls-run dev (built CLI)', () => {
+  it('--json streams NDJSON events; Ctrl-C drains, stops every instance and exits 0', async () => {
+    const { child, pids, port, exited, output } = await startDev(true)
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    const events = output().stdout.trim().split('\n').map((line) => JSON.parse(line))
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['admin', 'listening', 'scale', 'instance', 'cold-start', 'request']))
+    expect(events.at(-1).type).toBe('stopped')
+    expect(events.filter((e) => e.type === 'instance' && e.state === 'stopped').map((e) => e.id).sort()).toEqual(['probe#1', 'probe#2'])
+    expect(pids.filter(alive)).toEqual([])
+  })
+
+  it('no instance survives a SIGKILL of sls-run (the reaper cleans up)', async () => {
+    const { child, pids, exited } = await startDev(false)
+    expect(pids.filter(alive)).toHaveLength(2)
+    child.kill('SIGKILL')
+    await exited
+    await until(() => pids.filter(alive).length === 0 || undefined, 8_000)
+    expect(pids.filter(alive)).toEqual([])
+  })
+
+  it('human mode prints service#n-prefixed logs and cold starts on stderr', async () => {
+    const { child, exited, output } = await startDev(false)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(output().stderr).toMatch(/^probe#1 cold start \d+ ms \(spawn \d+ ms, boot \d+ ms, ready \d+ ms\)$/m)
+    expect(output().stderr).toMatch(/probe \(probe-00001\) listening on http:\/\/127\.0\.0\.1:\d+/)
+    expect(output().stdout).toBe('')
+  })
+})
