@@ -99,6 +99,25 @@ describe('sls-run dev emulator (process runtime)', () => {
     expect(Buffer.from(await down.arrayBuffer()).length).toBe(10 * 1024 * 1024)
   })
 
+  it('a slow client trickling its upload holds one slot, not the instance: others are served meanwhile', async () => {
+    const { url } = await emulate({ scaling: { concurrency: 2, maxInstances: 1 } })
+    await fetch(url)
+    const { Readable } = await import('node:stream')
+    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(1024, 1))
+    const slowBody = Readable.from((async function* () {
+      for (const chunk of chunks) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        yield chunk
+      }
+    })())
+    const slow = fetch(`${url}/upload`, { method: 'POST', body: slowBody as unknown as BodyInit, duplex: 'half' } as RequestInit)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const started = Date.now()
+    expect((await fetch(url)).status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(500)
+    expect((await json(await slow)).bytes).toBe(10 * 1024)
+  })
+
   it('answers 431 for oversized headers', async () => {
     const { url } = await emulate({})
     const res = await fetch(url, { headers: { 'x-big': 'a'.repeat(20_000) } })
