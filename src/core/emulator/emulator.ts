@@ -60,7 +60,7 @@ export class Emulator {
     try {
       let nextPort = this.options.port
       const gatewayUrls: Record<string, string> = {}
-      const pending: Array<{ name: string; service: ServiceConfig; revision: string; pool: Pool; gateway: Gateway }> = []
+      const pending: Array<{ name: string; revision: string; pool: Pool; gateway: Gateway }> = []
       for (const name of names) {
         const service = config.services[name]!
         if (!service.dev.command) throw missingCommand(name)
@@ -80,7 +80,7 @@ export class Emulator {
           nextPort++
         }
         gatewayUrls[name] = gateway.url
-        pending.push({ name, service, revision, pool, gateway })
+        pending.push({ name, revision, pool, gateway })
         this.running.push({ name, pool, gateway })
       }
       this.admin = await this.startAdmin(host)
