@@ -1,0 +1,364 @@
+#!/usr/bin/env node
+// Emulator benchmark (`sls-run dev`, process runtime): gateway overhead, cold-start overhead, burst
+// from zero, memory under load. See bench/README.md; needs `npm run build` first.
+//   node bench/emulator.mjs [--only gateway|coldstart|burst|memory[,…]] [--quick] [--keep-extra-ca-certs] [--out FILE]
+// Only 127.0.0.1; every load loop is bounded in count and time; every emulator, app and autocannon
+// started here is stopped, also on failure or Ctrl-C. Exit code 1 when a bench failed to run, 2 on bad usage.
+
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { Emulator } from '../dist/core/emulator/emulator.js'
+import { configSchema } from '../dist/core/config/schema.js'
+import { ProcessRuntime, stopAllSync } from '../dist/runtime/process/process-runtime.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const NODE = process.execPath
+const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js')
+const BENCHES = ['gateway', 'coldstart', 'burst', 'memory']
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-emulator-'))
+const APP = path.join(ROOT, 'bench', 'fixtures', 'app.mjs') // answers "ok\n"; BOOT_MS before listening, SERVICE_MS per request
+
+function parseArgs(argv) {
+  const opts = { only: BENCHES, quick: false, keepCa: false, out: path.join(ROOT, 'bench', 'results', 'emulator.json') }
+  const bad = (msg) => (process.stderr.write(`${msg}\nUsage: node bench/emulator.mjs [--only ${BENCHES.join('|')}[,…]] [--quick] [--keep-extra-ca-certs] [--out FILE]\n`), process.exit(2))
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, inline] = argv[i].split(/=(.*)/s)
+    const next = () => inline ?? argv[++i]
+    if (arg === '--quick') opts.quick = true
+    else if (arg === '--keep-extra-ca-certs') opts.keepCa = true
+    else if (arg === '--only') {
+      opts.only = String(next() ?? '').split(',').filter(Boolean)
+      if (!opts.only.length || opts.only.some((b) => !BENCHES.includes(b))) bad(`--only takes ${BENCHES.join(', ')}`)
+    } else if (arg === '--out') opts.out = path.resolve(next() ?? '')
+    else bad(arg === '-h' || arg === '--help' ? '' : `unknown argument: ${argv[i]}`)
+  }
+  return opts
+}
+
+// ---- process bookkeeping: everything started is tracked and stopped
+const [children, emulators] = [new Set(), new Set()]
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function track(child) {
+  children.add(child)
+  child.exitedP = new Promise((resolve) => child.once('exit', (code, signal) => (children.delete(child), resolve({ code, signal }))))
+  child.once('error', () => children.delete(child))
+  return child
+}
+
+/** Signal, wait up to graceMs, then SIGKILL and wait for the exit. */
+async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return { ...(await child.exitedP), killed: false }
+  child.kill(signal)
+  const result = await Promise.race([child.exitedP, sleep(graceMs).then(() => null)])
+  return result ? { ...result, killed: false } : (child.kill('SIGKILL'), { ...(await child.exitedP), killed: true })
+}
+
+async function cleanup() {
+  await Promise.allSettled([...emulators].map((e) => e.stop()))
+  await Promise.allSettled([...children].map((c) => stopChild(c, 'SIGKILL', 2000)))
+  fs.rmSync(TMP, { recursive: true, force: true })
+}
+process.once('exit', () => (children.forEach((c) => c.kill('SIGKILL')), stopAllSync(), fs.rmSync(TMP, { recursive: true, force: true })))
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void cleanup().finally(() => process.exit(130)))
+
+// ---- helpers: ports, HTTP, autocannon, the emulator, statistics, tables
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject)
+    server.listen(0, '127.0.0.1', () => ((port) => server.close(() => resolve(port)))(server.address().port))
+  })
+
+const tcpOpen = (port) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    const done = (open) => (socket.destroy(), resolve(open))
+    socket.setTimeout(200, () => done(false))
+    socket.once('connect', () => done(true)).once('error', () => done(false))
+  })
+
+/** One GET on a fresh connection; resolves once the whole body has arrived. */
+function get(url, timeoutMs = 30_000) {
+  const t0 = performance.now()
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c) => (body += c))
+      res.once('end', () => resolve({ status: res.statusCode, headers: res.headers, body, ms: performance.now() - t0 }))
+    })
+    req.once('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`))).once('error', reject)
+  })
+}
+
+async function until(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check().catch((e) => (e.fatal ? Promise.reject(e) : false)))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+const startApp = (port, env = {}) => track(spawn(NODE, [APP], { env: { ...process.env, PORT: String(port), ...env }, stdio: 'ignore' }))
+/** CPU time (user + system) of a process in ms, from /proc (CLK_TCK 100). */
+const cpuMs = (pid) => (pid === process.pid ? ((u) => (u.user + u.system) / 1000)(process.cpuUsage()) : fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) * 10)
+
+/** Runs a Node script to its end (SIGKILL after timeoutMs) and parses the JSON it prints. */
+async function nodeJson(args, timeoutMs) {
+  const child = track(spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
+  let [out, err] = ['', '']
+  child.stdout.on('data', (c) => (out += c))
+  child.stderr.on('data', (c) => (err = (err + c).slice(-2000)))
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const { code, signal } = await child.exitedP.finally(() => clearTimeout(timer))
+  if (code !== 0) throw new Error(`${path.basename(args[0])} exited with ${code ?? signal}: ${err.trim().slice(-500)}`)
+  return JSON.parse(out)
+}
+
+/** autocannon in its own process, so the load generator does not share the emulator's event loop. */
+async function cannon(url, { connections = 20, seconds, amount, cpuPids = [] }) {
+  const [cpu0, t0] = [cpuPids.map(cpuMs), performance.now()]
+  const r = await nodeJson([AUTOCANNON, '--json', '--no-progress', '-c', String(connections), ...(amount ? ['-a', String(amount)] : ['-d', String(seconds)]), url], amount ? 180_000 : (seconds + 30) * 1000)
+  const cpuPct = cpuPids.map((pid, i) => r2(((cpuMs(pid) - cpu0[i]) / (performance.now() - t0)) * 100))
+  if (r.errors + r.timeouts + r.non2xx) throw new Error(`autocannon against ${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, meanMs: r.latency.average, seconds: r.duration, cpuPct }
+}
+
+async function emulate(service) {
+  const config = configSchema.parse({ name: 'bench', services: { app: { ...service, dev: { command: [NODE, APP], cwd: TMP } } } })
+  const events = []
+  const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: (e) => e.type !== 'log' && e.type !== 'request' && events.push(e) })
+  emulators.add(emulator)
+  const { gateways } = await emulator.start()
+  return {
+    url: gateways.app,
+    instances: () => emulator.status().services[0].instances,
+    coldStarts: () => events.filter((e) => e.type === 'cold-start').map((e) => e.coldStart),
+    stop: () => (emulators.delete(emulator), emulator.stop()),
+  }
+}
+
+const r2 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 100) / 100)
+function quantile(samples, q) {
+  const s = [...samples].sort((a, b) => a - b)
+  const [pos, lo] = [(s.length - 1) * q, Math.floor((s.length - 1) * q)]
+  return s.length ? s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo) : NaN
+}
+const summary = (xs) => ({ n: xs.length, median: r2(quantile(xs, 0.5)), p90: r2(quantile(xs, 0.9)), min: r2(Math.min(...xs)), max: r2(Math.max(...xs)) })
+const f = (x, digits = 1) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(digits))
+
+/** An aligned markdown table, as bench/startup.mjs prints it: first column left, the others right. */
+function table(header, rows) {
+  const all = [header, ...rows.map((r) => r.map(String))]
+  const widths = header.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)))
+  const lines = all.map((r) => `| ${r.map((s, i) => (i ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join(' | ')} |`)
+  lines.splice(1, 0, `|${widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1))).join('|')}|`)
+  return lines.join('\n') + '\n'
+}
+
+const targets = []
+const target = (bench, text, value, pass, detail) => targets.push({ bench, text, value: r2(value), verdict: value == null || Number.isNaN(value) ? 'N/A' : pass ? 'PASS' : 'FAIL', detail })
+
+// ---- 1. gateway overhead: the same app direct and through a gateway, alternated, best run of each
+async function benchGateway(opts) {
+  const [seconds, connections] = [opts.quick ? 3 : 10, 20]
+  const port = await freePort()
+  const app = startApp(port)
+  const emu = await emulate({ scaling: { minInstances: 1, maxInstances: 1, concurrency: 80 } })
+  try {
+    await until('the direct app', async () => (await get(`http://127.0.0.1:${port}/`, 1000)).status === 200)
+    await until('the instance to be ready', async () => emu.instances().some((i) => i.state === 'ready'))
+    const instancePid = emu.instances().find((i) => i.state === 'ready').pid
+    const sides = { direct: { url: `http://127.0.0.1:${port}/`, cpuPids: [app.pid] }, gateway: { url: `${emu.url}/`, cpuPids: [process.pid, instancePid] } }
+    for (const s of Object.values(sides)) await cannon(s.url, { connections, seconds: opts.quick ? 1 : 2 }) // warm-up
+    const runs = { direct: [], gateway: [] }
+    for (const side of ['direct', 'gateway', 'direct', 'gateway']) {
+      process.stderr.write(`  gateway: ${side} run ${runs[side].length + 1}/2 (${seconds} s)\n`)
+      runs[side].push(await cannon(sides[side].url, { connections, seconds, cpuPids: sides[side].cpuPids }))
+    }
+    const best = (side) => runs[side].reduce((a, b) => (b.rps > a.rps ? b : a))
+    const [d, g] = [best('direct'), best('gateway')]
+    const ratio = g.rps / d.rps
+    const res = { connections, seconds, runs, best: { direct: d, gateway: g }, ratio: r2(ratio), addedP50Ms: g.p50 - d.p50, addedP99Ms: g.p99 - d.p99, addedMeanMs: r2(g.meanMs - d.meanMs) }
+    target('gateway', 'throughput gateway/direct ≥ 0.85', ratio, ratio >= 0.85, `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(ratio, 2)}`)
+    target('gateway', 'added p50 ≤ 0.5 ms', res.addedP50Ms, res.addedP50Ms <= 0.5, `${g.p50} − ${d.p50} ms = ${res.addedP50Ms} ms (autocannon latencies are whole ms; added mean ${f(res.addedMeanMs, 2)} ms)`)
+    target('gateway', 'added p99 ≤ 3 ms', res.addedP99Ms, res.addedP99Ms <= 3, `${g.p99} − ${d.p99} ms = ${res.addedP99Ms} ms`)
+    const row = (label, r, cpu) => [label, f(r.rps, 0), String(r.total), f(r.p50, 0), f(r.p99, 0), f(r.meanMs, 2), cpu]
+    res.table =
+      `Gateway overhead — autocannon in its own process, ${connections} connections, ${seconds} s per run, direct and gateway alternated 2× each, best run by req/s.\n` +
+      `The ${os.cpus().length} CPUs are shared by autocannon, the gateway and the app: a same-run comparison, not a capacity figure. Latencies: autocannon, whole ms.\n\n` +
+      table(['target', 'req/s', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)'], [row('direct', d, `app ${f(d.cpuPct[0], 0)}`), row('gateway', g, `gateway ${f(g.cpuPct[0], 0)}, app ${f(g.cpuPct[1], 0)}`),
+        ['gateway − direct', f(g.rps - d.rps, 0), '', String(res.addedP50Ms), String(res.addedP99Ms), f(res.addedMeanMs, 2), ''], ['gateway / direct', f(ratio, 3), '', '', '', '', '']])
+    return res
+  } finally {
+    await emu.stop()
+    await stopChild(app)
+  }
+}
+
+// ---- 2. cold-start overhead: spawn → first 200 directly, vs first request to a fresh emulator → 200
+async function coldDirect() {
+  const port = await freePort()
+  const t0 = performance.now()
+  const app = startApp(port)
+  try {
+    while (!(await tcpOpen(port))) await (performance.now() - t0 > 15_000 ? Promise.reject(new Error('the direct app did not open its port in 15 s')) : sleep(1))
+    const res = await get(`http://127.0.0.1:${port}/`, 10_000)
+    return res.status === 200 ? performance.now() - t0 : Promise.reject(new Error(`direct app answered ${res.status}`))
+  } finally {
+    await stopChild(app)
+  }
+}
+
+/** A fresh emulator (minInstances 0) and its first request; the caller stops `emu`. */
+async function coldGateway(service = {}) {
+  const emu = await emulate(service)
+  const res = await get(`${emu.url}/`, 30_000).catch((error) => emu.stop().then(() => Promise.reject(error)))
+  if (res.status !== 200 || res.headers['x-sls-run-cold-start'] !== '1') throw new Error(`expected a cold-start 200, got ${res.status}`) // cleanup() stops emu
+  return { ms: res.ms, phases: emu.coldStarts()[0], emu }
+}
+
+async function benchColdstart(opts) {
+  const rounds = opts.quick ? 5 : 15
+  const [direct, gateway, phases] = [[], [], []]
+  for (let i = 0; i < rounds; i++) {
+    for (const side of i % 2 ? ['gateway', 'direct'] : ['direct', 'gateway']) {
+      if (side === 'direct') direct.push(await coldDirect())
+      else await coldGateway().then((c) => (gateway.push(c.ms), phases.push(c.phases), c.emu.stop()))
+    }
+  }
+  const [d, g] = [summary(direct), summary(gateway)]
+  const overhead = g.median - d.median
+  const phase = Object.fromEntries(['totalMs', 'spawnMs', 'bootMs', 'readyMs'].map((k) => [k, summary(phases.map((p) => p[k]))]))
+  target('coldstart', 'median cold-start overhead ≤ 20 ms', overhead, overhead <= 20, `${f(g.median)} − ${f(d.median)} ms = ${f(overhead)} ms`)
+  const row = (label, s) => [label, String(s.n), f(s.median), f(s.p90), f(s.min), f(s.max)]
+  const text =
+    `Cold-start overhead — ${rounds} rounds, alternated. Direct: spawn → first 200 (connect polled every 1 ms). Emulator: first request to a fresh gateway (minInstances 0) → 200.\n\n` +
+    table(['path', 'n', 'median ms', 'p90', 'min', 'max'], [row('direct (spawn → 200)', d), row('emulator (request → 200)', g), ['overhead (median − median)', '', f(overhead), '', '', '']]) +
+    `\nThe emulator's phases (its 'cold-start' events; boot = spawned → port open, polled every 10 ms):\n\n` +
+    table(['phase', 'median ms', 'p90', 'min', 'max'], Object.entries(phase).map(([k, s]) => [k.replace('Ms', ''), f(s.median), f(s.p90), f(s.min), f(s.max)]))
+  return { rounds, directMs: direct.map(r2), gatewayMs: gateway.map(r2), direct: d, gateway: g, overheadMs: r2(overhead), phases: phase, table: text }
+}
+
+// ---- 3. burst from zero: 100 simultaneous requests against a fresh emulator
+async function benchBurst(opts) {
+  const [rounds, N] = [opts.quick ? 1 : 3, 100]
+  const service = { env: { BOOT_MS: '300', SERVICE_MS: '50' }, scaling: { concurrency: 10, maxInstances: 10 } }
+  const samples = []
+  for (let round = 0; round < rounds; round++) {
+    const single = await coldGateway(service)
+    const serviceMs = await get(`${single.emu.url}/`).then((r) => r.ms).finally(() => single.emu.stop()) // a warm request: service time as the client sees it
+    const emu = await emulate(service)
+    try {
+      const { totalMs, statuses } = await nodeJson([path.join(ROOT, 'bench', 'fixtures', 'burst-client.mjs'), `${emu.url}/`, String(N)], 60_000)
+      if (statuses.some((s) => s !== 200)) throw new Error(`burst: ${statuses.filter((s) => s !== 200).length} of ${N} requests did not answer 200`)
+      const [starts, coldMs] = [emu.coldStarts(), single.phases.totalMs]
+      samples.push({ totalMs: r2(totalMs), instances: emu.instances().length, singleColdStartMs: r2(coldMs), singleFirstRequestMs: r2(single.ms), serviceMs: r2(serviceMs), ratio: r2(totalMs / (coldMs + serviceMs)), burstColdStartMs: summary(starts.map((c) => c.totalMs)), burstBootMs: summary(starts.map((c) => c.bootMs)) })
+    } finally {
+      await emu.stop()
+    }
+  }
+  const m = [...samples].sort((a, b) => a.ratio - b.ratio)[Math.floor((samples.length - 1) / 2)] // the median round
+  target('burst', 'burst total / (single cold start + service time) ≤ 1.5', m.ratio, m.ratio <= 1.5, `${f(m.totalMs, 0)} / (${f(m.singleColdStartMs, 0)} + ${f(m.serviceMs, 0)}) ms = ${f(m.ratio, 2)}`)
+  const rows = samples.map((s, i) => [String(i + 1), String(s.instances), f(s.totalMs, 0), f(s.singleColdStartMs, 0), f(s.serviceMs, 0), f(s.singleFirstRequestMs, 0), `${f(s.burstColdStartMs.min, 0)}–${f(s.burstColdStartMs.max, 0)}`, f(s.ratio, 2)])
+  const text =
+    `Burst from zero — ${N} simultaneous requests (undici, one connection each, sent from a child process), concurrency 10, maxInstances 10; the app boots in 300 ms and serves in 50 ms. ${rounds} round(s), verdict on the median round.\n` +
+    `single cold start = the emulator's cold start (decision → ready) of one request to a fresh emulator; service = a warm request to it.\n\n` +
+    table(['round', 'instances', 'burst total ms', 'single cold start ms', 'service ms', 'single 1st request ms', 'burst cold starts ms', 'ratio'], rows)
+  return { rounds, requests: N, service, samples, median: m, table: text }
+}
+
+// ---- 4. memory: RSS of `sls-run dev` idle, then after 1× and 2× `step` requests
+const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
+const alive = (pid) => { try { return process.kill(pid, 0) } catch { return false } }
+const k = (n) => (n >= 1000 ? `${n / 1000}k` : String(n))
+
+async function benchMemory(opts) {
+  const step = opts.quick ? 5_000 : 50_000
+  const [port, adminPort] = [await freePort(), await freePort()]
+  const yaml = path.join(TMP, 'sls-run.yaml') // JSON is YAML
+  fs.writeFileSync(yaml, JSON.stringify({ name: 'bench', services: { app: { scaling: { minInstances: 1, maxInstances: 1, concurrency: 80 }, dev: { command: [NODE, APP] } } } }, null, 2))
+  const argv = [path.join(ROOT, 'bin', 'run.js'), 'dev', '-c', yaml, '--port', String(port), '--admin-port', String(adminPort)]
+  const dev = track(spawn(NODE, argv, { cwd: TMP, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }))
+  let [tail, instancePids] = ['', []]
+  for (const s of [dev.stdout, dev.stderr]) s.on('data', (c) => (tail = (tail + c).slice(-4000)))
+  const res = { requestsPerStep: step, connections: 20 }
+  try {
+    await until('sls-run dev to have a ready instance', async () => {
+      if (dev.exitCode !== null) throw Object.assign(new Error(`sls-run dev exited with ${dev.exitCode}: ${tail.slice(-800)}`), { fatal: true })
+      const status = JSON.parse((await get(`http://127.0.0.1:${adminPort}/api/status`, 1000)).body)
+      instancePids = status.services[0].instances.filter((i) => i.state === 'ready').map((i) => i.pid)
+      return instancePids.length > 0
+    })
+    await sleep(1000)
+    res.idleMiB = r2(rssMiB(dev.pid))
+    for (const [key, n] of [['at1MiB', step], ['at2MiB', 2 * step]]) {
+      process.stderr.write(`  memory: ${k(step)} requests (→ ${k(n)})\n`)
+      res[`load${n}`] = await cannon(`http://127.0.0.1:${port}/`, { connections: 20, amount: step })
+      await sleep(1000)
+      res[key] = r2(rssMiB(dev.pid))
+    }
+  } finally {
+    const exit = await stopChild(dev, 'SIGINT', 15_000)
+    const left = await sleep(500).then(() => instancePids.filter(alive))
+    left.forEach((pid) => process.kill(pid, 'SIGKILL'))
+    res.stop = { ...exit, instancesLeftRunning: left.length }
+  }
+  const growth = ((res.at2MiB - res.at1MiB) / res.at1MiB) * 100
+  res.growthPct = r2(growth)
+  target('memory', `RSS growth ${k(step)} → ${k(2 * step)} requests ≤ 10 %`, growth, growth <= 10, `${f(res.at1MiB)} → ${f(res.at2MiB)} MiB = ${growth >= 0 ? '+' : ''}${f(growth)} %`)
+  target('memory', 'sls-run dev exits on SIGINT within 15 s, no instance left', res.stop.killed || res.stop.instancesLeftRunning ? 1 : 0, !(res.stop.killed || res.stop.instancesLeftRunning), `exit ${res.stop.code ?? res.stop.signal}${res.stop.killed ? ' (SIGKILLed)' : ''}, instances left: ${res.stop.instancesLeftRunning}`)
+  res.table =
+    `Memory — \`sls-run dev\` as a child process (request log drained), RSS of the sls-run process (VmRSS in /proc/<pid>/status), autocannon 20 connections, 1 s settle before each reading\n\n` +
+    table(['when', 'requests', 'RSS MiB'], [['idle after start', '0', f(res.idleMiB)], [`after ${k(step)}`, String(step), f(res.at1MiB)], [`after ${k(2 * step)}`, String(2 * step), f(res.at2MiB)], [`growth ${k(step)} → ${k(2 * step)}`, '', `${f(growth)} %`]])
+  return res
+}
+
+// ---- main
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  // As in startup.mjs: with NODE_EXTRA_CA_CERTS every Node process (app, instance, sls-run dev,
+  // autocannon) parses that bundle at start-up (~50 ms here). Children inherit process.env.
+  const caCerts = process.env.NODE_EXTRA_CA_CERTS
+  if (!opts.keepCa) delete process.env.NODE_EXTRA_CA_CERTS
+  if (!fs.existsSync(AUTOCANNON)) throw new Error('autocannon is missing: run npm install')
+  const [cpus, results] = [os.cpus(), {}]
+  const machine = { cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, totalMemBytes: os.totalmem(), platform: process.platform, arch: process.arch, osRelease: os.release() }
+  const run = { gateway: benchGateway, coldstart: benchColdstart, burst: benchBurst, memory: benchMemory }
+  let out = `sls-run emulator benchmark — ${new Date().toISOString()}${opts.quick ? ' (--quick: a smoke run, indicative only)' : ''}\n`
+  out += `node ${process.version}, ${machine.cpuModel} × ${machine.cpuCount}, ${(machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB; load generator, emulator and app share these CPUs\n`
+  if (caCerts) out += opts.keepCa ? 'NODE_EXTRA_CA_CERTS kept (--keep-extra-ca-certs)\n' : "NODE_EXTRA_CA_CERTS removed from the children's environment (--keep-extra-ca-certs keeps it)\n"
+  process.stdout.write(out)
+  try {
+    for (const name of opts.only) {
+      process.stderr.write(`${name}…\n`)
+      try {
+        process.stdout.write(`\n${(results[name] = await run[name](opts)).table}`)
+      } catch (error) {
+        results[name] = { error: String(error?.stack ?? error) }
+        targets.push({ bench: name, text: `${name} bench ran`, value: null, verdict: 'FAIL', detail: `FAILED: ${error?.message ?? error}` })
+        process.stdout.write(`\n${name}: FAILED — ${error?.message ?? error}\n`)
+      }
+    }
+  } finally {
+    await cleanup()
+  }
+  const tail = '\nTargets:\n' + targets.map((t) => `  ${t.verdict.padEnd(4)}  [${t.bench}] ${t.text}: ${t.detail}\n`).join('')
+  const benches = Object.fromEntries(Object.entries(results).map(([name, { table: _, ...raw }]) => [name, raw]))
+  const result = { date: new Date().toISOString(), node: process.version, machine, argv: process.argv.slice(2), quick: opts.quick, extraCaCertsInEnv: Boolean(caCerts && opts.keepCa), benches, targets }
+  fs.mkdirSync(path.dirname(opts.out), { recursive: true })
+  fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n')
+  process.stdout.write(`${tail}\nJSON: ${path.relative(process.cwd(), opts.out) || opts.out}\n`)
+  process.exitCode = Object.values(results).some((r) => r.error) ? 1 : 0
+}
+
+main().catch(async (e) => {
+  process.stderr.write(`bench/emulator.mjs: ${e?.stack ?? e}\n`)
+  await cleanup()
+  process.exit(1)
+})
