@@ -7,7 +7,6 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { pipeline } from 'node:stream/promises'
 import { Pool as HttpPool } from 'undici'
 import type { Clock } from './clock.js'
 import { PlatformResponse, timedOut, unavailable } from './errors.js'
@@ -103,16 +102,17 @@ export class Gateway {
     const remaining = this.options.timeoutMs - (clock.now() - started)
     const timer = clock.setTimeout(() => abort.abort(timedOut(this.options.timeoutMs)), Math.max(0, remaining))
     try {
-      const upstream = await this.upstream(lease).request({
-        path: req.url ?? '/',
-        method: (req.method ?? 'GET') as 'GET',
-        headers: this.forwardHeaders(req),
-        body: hasBody(req) ? req : null,
-        signal: abort.signal,
-      })
-      res.writeHead(upstream.statusCode, { ...responseHeaders(upstream.headers), ...this.platformHeaders(lease) })
-      await pipeline(upstream.body, res)
-      record(upstream.statusCode, lease)
+      // undici's stream() writes the upstream body straight into our response (no Readable in between).
+      let status = 0
+      await this.upstream(lease).stream(
+        { path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers: this.forwardHeaders(req), body: hasBody(req) ? req : null, signal: abort.signal },
+        ({ statusCode, headers }) => {
+          status = statusCode
+          res.writeHead(statusCode, { ...responseHeaders(headers), ...this.platformHeaders(lease) })
+          return res
+        },
+      )
+      record(status, lease)
     } catch (error) {
       if ((error as { code?: string }).code === 'ECONNREFUSED') this.pool.reportUnreachable(lease.instanceId)
       const reason = abort.signal.reason
