@@ -27,7 +27,11 @@ try {
   const cold = responses.filter((r) => r.headers.get('x-sls-run-cold-start')).length
   say(`60 answers (${[...new Set(responses.map((r) => r.status))].join(', ')}) in ${Date.now() - started} ms from ${instances.size} instances (${[...instances].sort().join(', ')}); ${cold} waited for a cold start`)
   say('waiting for the idle instances to scale to zero (idleTimeout 5s)')
-  for (let i = 0; i < 100 && count(await status(), 'ready') + count(await status(), 'draining') > 0; i++) await sleep(100)
+  for (let i = 0; i < 100; i++) {
+    const now = await status()
+    if (count(now, 'ready') + count(now, 'draining') === 0) break
+    await sleep(100)
+  }
   say(`web is back at ${count(await status(), 'ready')} ready instances`)
 } finally {
   dev.kill('SIGINT')

@@ -127,8 +127,10 @@ describe('sls-run dev emulator (process runtime)', () => {
   it('scales to zero after idleTimeout and cold-starts again', async () => {
     const { url, emulator } = await emulate({ scaling: { idleTimeout: '1s' } })
     await fetch(url)
+    expect(emulator.status().services[0]!.connectedInstances).toEqual(['probe#1'])
     await until(() => emulator.status().services[0]!.instances.every((i) => i.state === 'stopped'))
     expect(emulator.status().services[0]!.instances.map((i) => i.state)).toEqual(['stopped'])
+    expect(emulator.status().services[0]!.connectedInstances).toEqual([])
     const again = await fetch(url)
     expect(again.headers.get('x-sls-run-instance')).toBe('probe#2')
     expect(again.headers.get('x-sls-run-cold-start')).toBe('1')

@@ -98,7 +98,7 @@ export class Emulator {
   }
 
   status() {
-    return { services: this.running.map((r) => ({ ...r.pool.status(), url: r.gateway.url })) }
+    return { services: this.running.map((r) => ({ ...r.pool.status(), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances })) }
   }
 
   /** Drains every service (in-flight requests finish within the grace), stops every instance, closes the ports. */
@@ -140,6 +140,9 @@ export class Emulator {
         waitReady: (instance, deadline, signal) => waitReady(instance, service.startupProbe, deadline, signal),
         onEvent: (event) => {
           if (event.type === 'cold-start') this.metrics.coldStart(name, event.coldStart)
+          if (event.type === 'instance' && (event.state === 'stopped' || event.state === 'failed')) {
+            this.running.find((r) => r.name === name)?.gateway.forget(event.id)
+          }
           onEvent(event)
         },
         onLog: (line) => onEvent({ type: 'log', service: name, ...line }),

@@ -126,14 +126,26 @@ export class Gateway {
     }
   }
 
+  /** Keep-alive connections to an instance, by instance id; dropped when the instance is retired. */
   private upstream(lease: Lease): HttpPool {
-    const origin = `http://${lease.address.host}:${lease.address.port}`
-    let upstream = this.upstreams.get(origin)
+    let upstream = this.upstreams.get(lease.instanceId)
     if (!upstream) {
-      upstream = new HttpPool(origin, { connections: this.options.connections, keepAliveTimeout: 30_000 })
-      this.upstreams.set(origin, upstream)
+      upstream = new HttpPool(`http://${lease.address.host}:${lease.address.port}`, { connections: this.options.connections, keepAliveTimeout: 30_000 })
+      this.upstreams.set(lease.instanceId, upstream)
     }
     return upstream
+  }
+
+  /** The instance is gone (stopped or failed): close its connection pool, so scale-to-zero cycles leak nothing. */
+  forget(instanceId: string): void {
+    const upstream = this.upstreams.get(instanceId)
+    this.upstreams.delete(instanceId)
+    void upstream?.destroy()
+  }
+
+  /** Instances with an open connection pool (for tests and status). */
+  get connectedInstances(): string[] {
+    return [...this.upstreams.keys()]
   }
 
   /** The client's headers, minus hop-by-hop ones, plus what a platform's front end adds. */
