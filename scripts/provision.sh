@@ -2,25 +2,41 @@
 # Provisions what sls-run's tests need on a Debian machine, from Debian's packages, and starts the
 # Docker engine when it is not running. Idempotent: a second run only checks (about a second).
 #
-#   scripts/provision.sh            # everything the test suites need
+#   scripts/provision.sh            # everything the test suites need (docker standins)
 #   scripts/provision.sh docker     # only the Docker engine
+#   scripts/provision.sh standins   # only Debian's busybox-static, the base of the offline stand-in
+#                                   # images of alpine:3.20 / node:22-alpine (test/helpers/standins.ts)
 #
 # Later features add their parts here (docker-registry for push tests, chromium for the dashboard).
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(docker)
+[ ${#want[@]} -gt 0 ] || want=(docker standins)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 log() { printf 'provision: %s\n' "$*" >&2; }
 
 apt_updated=""
+apt_install() { # apt_install PACKAGE
+  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+}
+
 ensure_pkg() { # ensure_pkg COMMAND PACKAGE
   if command -v "$1" >/dev/null 2>&1; then return 0; fi
   log "installing $2 (for $1)"
-  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+  apt_install "$2"
+}
+
+ensure_standins() {
+  # The stand-in images start FROM scratch: their /bin/busybox must be the static build. Debian's
+  # dynamically linked `busybox` package also provides the command, so check the package too.
+  ensure_pkg busybox busybox-static
+  if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
+    log "installing busybox-static (replaces the dynamically linked busybox)"
+    apt_install busybox-static
+  fi
 }
 
 engine_answers() {
@@ -45,6 +61,7 @@ start_docker() {
 for part in "${want[@]}"; do
   case "$part" in
     docker) start_docker ;;
-    *) log "unknown part: $part (known: docker)"; exit 2 ;;
+    standins) ensure_standins ;;
+    *) log "unknown part: $part (known: docker standins)"; exit 2 ;;
   esac
 done

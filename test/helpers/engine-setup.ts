@@ -2,9 +2,11 @@
  * Global setup of the `engine` project: is there a Docker engine? Without one the engine suites are
  * skipped (vitest prints the skipped count, and this prints why), except under CI=true, where a missing
  * engine fails the run: CI provisions one (scripts/provision.sh), so its absence is a broken CI.
+ * With an engine, it then builds (or reuses) the offline stand-in base images (test/helpers/standins.ts).
  */
 import type { TestProject } from 'vitest/node'
-import { probeEngine } from '../../src/runtime/docker/engine.js'
+import { connect, probeEngine } from '../../src/runtime/docker/engine.js'
+import { ensureStandins } from './standins.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,5 +24,11 @@ export default async function setup(project: TestProject) {
     if (ci) throw new Error(`CI=true but no Docker engine answers: ${(error as Error).message}. Run scripts/provision.sh first.`)
     project.provide('engine', false)
     process.stderr.write(`\n!!! engine suites SKIPPED: no Docker engine (${(error as Error).message}). Run scripts/provision.sh to start one.\n\n`)
+    return
   }
+  // Outside the try: an engine that answers but cannot build the stand-ins fails the run with the reason.
+  const { docker } = await connect(process.env, 120_000)
+  const standins = await ensureStandins(docker, (line) => process.stderr.write(`stand-in images: ${line}\n`))
+  const summary = standins.map((s) => `${s.name} (${s.built ? `built ${s.seconds?.toFixed(1)} s` : 'reused'})`)
+  process.stderr.write(`stand-in images: ${summary.join(', ')}\n`)
 }

@@ -21,6 +21,7 @@ const build = mapping({
   dockerfile: nonEmpty('a file path').prefault('Dockerfile').describe('Dockerfile path, relative to the context (as with docker build -f)'),
   target: nonEmpty('a stage name').optional().describe('Multi-stage target to build'),
   args: envMap().prefault({}).describe('Build arguments (--build-arg)'),
+  sizeBudget: size('1Ki', '1Ti').optional().describe('Largest acceptable image (e.g. 150MB): a warning above it, an error with --strict'),
 }).describe('How `sls-run build` builds the image')
 
 const resources = mapping({

@@ -52,6 +52,14 @@ export function formatSize(bytes: number): string {
   return `${bytes}B`
 }
 
+/** Decimal units, as `docker images` shows sizes: 119786123 → "119.8 MB". */
+export function formatBytes(bytes: number): string {
+  for (const [unit, factor] of [['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]] as const) {
+    if (bytes >= factor) return `${(bytes / factor).toFixed(1)} ${unit}`
+  }
+  return `${bytes} B`
+}
+
 /** A hint for a near-miss spelling, e.g. "60" → "60s", "512mb" → "512MB or 512Mi". */
 export function durationHint(text: string): string {
   if (/^[0-9]+$/.test(text)) return `add a unit: "${text}s" or "${text}ms"`

@@ -97,6 +97,7 @@ export function engineUnavailable(url: string, cause: unknown): SlsError {
     cause,
     hints: [
       'Start the engine (Docker Desktop, `sudo systemctl start docker`, or `dockerd &`), or point DOCKER_HOST at one.',
+      'Run `sls-run doctor` to see what is missing.',
     ],
   })
 }
