@@ -51,8 +51,10 @@ export async function runWithTasks(targets: PlannedTarget[], build: (target: Pla
         const result = await build(target, (event) => {
           if (event.type === 'step' && !event.step.internal) {
             if (event.step.status === 'running') task.title = `${target.name}: ${event.step.name}`
-            if (event.step.status === 'cached') cached++
-            if (event.step.status !== 'running') steps++
+            else if (event.step.cacheable) {
+              steps++
+              if (event.step.status === 'cached') cached++
+            }
           } else if (event.type === 'output') task.output = event.line
         })
         task.title = `${target.name}: ${result.tags[0]} ${formatBytes(result.size)} in ${seconds(result.durationMs)} (${cached}/${steps} steps cached)`

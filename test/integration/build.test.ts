@@ -4,14 +4,15 @@
  * failures, the size budget and the extra-CA pattern.
  */
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
 import tar from 'tar-stream'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { buildJson, fixtureRepo, git } from '../helpers/build-fixture.js'
-import { runCli } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const docker = new Docker()
@@ -189,5 +190,42 @@ describe.skipIf(!inject('engine'))('sls-run build: budget and CA bundle', () => 
     const image = docker.getImage(`${repo}:latest`)
     expect(JSON.stringify(await image.history())).not.toContain(certLine)
     expect(JSON.stringify((await image.inspect()).Config)).not.toContain('SLS_RUN_CA_PEM')
+  })
+})
+
+describe.skipIf(!inject('engine'))('sls-run build: terminal and large contexts', () => {
+  const tempDir = useTempDir('sls-run-build-')
+
+  it('on a terminal: a listr2 task list whose title ends with the tag, size and cache count', async () => {
+    const dir = tempDir()
+    const repo = `sls-run-test/tty-${run}`
+    repos.push(repo)
+    fixtureRepo(dir, repo)
+    const log = path.join(dir, '..', `${path.basename(dir)}.tty.log`)
+    // util-linux `script` gives the command a pseudo-terminal, as a developer's shell would.
+    const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${BIN} build`, log], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', DOCKER_HOST: process.env.DOCKER_HOST }, encoding: 'utf8', timeout: 100_000 })
+    const tty = readFileSync(log, 'utf8')
+    rmSync(log, { force: true })
+    expect(r.status, tty).toBe(0)
+    expect(tty).toMatch(/\u001b\[2K/) // listr2 redraws lines in place
+    const escaped = repo.replace(/[/.]/g, '\\$&')
+    expect(tty).toMatch(new RegExp(`✔\\S* web: ${escaped}:[0-9a-f]{7} [0-9.]+ MB in [0-9.]+ m?s \\(\\d+/\\d+ steps cached\\)`))
+    expect(tty).toContain(`\u001b[1mweb\u001b[22m \u001b[32mbuilt\u001b[39m ${repo}:`) // the summary, in colour on a terminal
+  })
+
+  it('warns when the context is over 100 MB, naming the largest folder', async () => {
+    const dir = tempDir()
+    writeFileSync(path.join(dir, 'sls-run.yaml'), 'name: big\nservices:\n  web:\n    build: { context: . }\n    image: sls-run-test/big-' + run + '\n')
+    repos.push(`sls-run-test/big-${run}`)
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY small.txt /\n')
+    writeFileSync(path.join(dir, 'small.txt'), 'small\n')
+    mkdirSync(path.join(dir, 'datasets'))
+    writeFileSync(path.join(dir, 'datasets/blob.bin'), '')
+    truncateSync(path.join(dir, 'datasets/blob.bin'), 101 * 1024 * 1024) // sparse: no disk used, 101 MiB sent
+    const r = await build(dir)
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    const { result } = buildJson(r)
+    expect(result.warnings!.join('\n')).toMatch(/the build context is 10[56]\.\d MB \(4 files\); largest: datasets \(10[56]\.\d MB\).*\.dockerignore/)
+    expect(result.result![0].context.largest[0]).toEqual({ path: 'datasets', bytes: 101 * 1024 * 1024 })
   })
 })
