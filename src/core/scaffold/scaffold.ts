@@ -1,0 +1,155 @@
+/**
+ * `sls-run init` as a service: render a template into a temp folder next to DIR, then move it into place,
+ * so an error part-way leaves nothing behind. Existing files are never overwritten without `force`, and no
+ * template path (a `..` in a rendered name, a symlink leading out) may write outside DIR.
+ */
+import { existsSync } from 'node:fs'
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { ExitCode, SlsError } from '../../errors.js'
+import { DNS_LABEL } from '../config/fields.js'
+import { SERVICE_NAME_MAX } from '../config/schema.js'
+import { renderCi, type CiKind } from './ci.js'
+import type { Template } from './templates.js'
+
+export interface ScaffoldOptions {
+  dir: string
+  template: Template
+  name: string
+  port: number
+  ci: CiKind | 'none'
+  force: boolean
+}
+
+export interface ScaffoldResult {
+  dir: string
+  template: string
+  name: string
+  port: number
+  /** Paths relative to dir, sorted. */
+  files: string[]
+  /** Existing files replaced (only with force). */
+  overwritten: string[]
+}
+
+export function checkName(name: string): void {
+  if (name.length <= SERVICE_NAME_MAX && DNS_LABEL.test(name)) return
+  throw new SlsError('INIT_INVALID_NAME', `"${name}" cannot be a project name`, {
+    exitCode: ExitCode.usage,
+    hints: [`Use a DNS label: lowercase letters, digits and '-', starting with a letter, at most ${SERVICE_NAME_MAX} characters (it names the service and its image).`, '--name sets it; it defaults to the folder name.'],
+  })
+}
+
+export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult> {
+  const dir = path.resolve(options.dir)
+  checkName(options.name)
+  const existing = existsSync(dir) ? await listFiles(dir) : []
+  if (existing.length && !options.force) {
+    throw new SlsError('INIT_DIR_NOT_EMPTY', `${dir} is not empty (${existing.length} entr${existing.length === 1 ? 'y' : 'ies'}, e.g. ${existing[0]})`, {
+      exitCode: ExitCode.usage,
+      hints: ['Choose a new folder, or pass --force to add the template (files with the same name are overwritten; nothing else is touched).'],
+    })
+  }
+  const parent = path.dirname(dir)
+  await mkdir(parent, { recursive: true })
+  const staging = await mkdtemp(path.join(parent, '.sls-run-init-'))
+  try {
+    const vars = { name: options.name, port: String(options.port) }
+    const files = await renderTree(options.template.dir, staging, vars)
+    if (options.ci !== 'none') {
+      const m = options.template.manifest.ci
+      const ci = renderCi(options.ci, { name: options.name, setup: m.setup, version: m.version, install: m.install, test: m.test })
+      await writeInside(staging, ci.path, ci.content)
+      files.push(ci.path)
+    }
+    files.sort()
+    const overwritten = files.filter((f) => existing.includes(f))
+    await moveIntoPlace(staging, dir, files, existing.length > 0 || existsSync(dir))
+    return { dir, template: options.template.id, name: options.name, port: options.port, files, overwritten }
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/** Renders every file of the template (but template.json) into `to`; returns the relative paths written. */
+async function renderTree(from: string, to: string, vars: Record<string, string>): Promise<string[]> {
+  const written: string[] = []
+  const root = await realpath(from)
+  const walk = async (relDir: string): Promise<void> => {
+    for (const entry of (await readdir(path.join(from, relDir), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const srcRel = path.join(relDir, entry.name)
+      if (!relDir && entry.name === 'template.json') continue
+      const src = path.join(from, srcRel)
+      const destRel = path.join(path.dirname(srcRel), entry.name === '_gitignore' ? '.gitignore' : render(entry.name, vars)).split(path.sep).join('/')
+      if (entry.isDirectory()) {
+        await walk(srcRel)
+        continue
+      }
+      const info = await lstat(src)
+      if (info.isSymbolicLink()) {
+        const target = await readlink(src)
+        const resolved = path.resolve(path.dirname(src), target)
+        if (!(await realpath(resolved).catch(() => resolved)).startsWith(root + path.sep)) throw unsafe(srcRel, `is a symlink to ${target}, outside the template`)
+        await symlinkInside(to, destRel, target)
+      } else if (info.isFile()) {
+        const bytes = await readFile(src)
+        const text = bytes.includes(0) ? bytes : Buffer.from(render(bytes.toString('utf8'), vars))
+        await writeInside(to, destRel, text, info.mode & 0o777)
+      } else continue
+      written.push(destRel)
+    }
+  }
+  await walk('')
+  return written
+}
+
+const render = (text: string, vars: Record<string, string>) => text.replace(/\{\{\s*(name|port)\s*\}\}/g, (_, key: string) => vars[key]!)
+
+function inside(root: string, rel: string): string {
+  const target = path.resolve(root, rel)
+  if (path.isAbsolute(rel) || !target.startsWith(root + path.sep)) throw unsafe(rel, 'would be written outside the project folder')
+  return target
+}
+
+async function writeInside(root: string, rel: string, content: string | Buffer, mode = 0o644): Promise<void> {
+  const target = inside(root, rel)
+  await mkdir(path.dirname(target), { recursive: true })
+  await writeFile(target, content, { mode })
+  await chmod(target, mode)
+}
+
+async function symlinkInside(root: string, rel: string, target: string): Promise<void> {
+  const at = inside(root, rel)
+  await mkdir(path.dirname(at), { recursive: true })
+  await symlink(target, at)
+}
+
+function unsafe(rel: string, why: string): SlsError {
+  return new SlsError('INIT_TEMPLATE_UNSAFE', `template path ${rel} ${why}`, { exitCode: ExitCode.usage, hints: ['Nothing was written. Fix the template: every path must stay inside the new project folder.'] })
+}
+
+/** A new DIR is one rename; into an existing DIR, file by file (each rename atomic, parents created). */
+async function moveIntoPlace(staging: string, dir: string, files: string[], dirExists: boolean): Promise<void> {
+  if (!dirExists) {
+    await rename(staging, dir)
+    await mkdir(staging) // so the caller's cleanup of staging stays a no-op
+    return
+  }
+  for (const rel of files) {
+    const target = inside(dir, rel)
+    await mkdir(path.dirname(target), { recursive: true })
+    await rename(path.join(staging, rel), target)
+  }
+}
+
+async function listFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name
+    if (entry.isDirectory()) {
+      const inner = await listFiles(dir, child)
+      out.push(...(inner.length ? inner : [`${child}/`]))
+    } else out.push(child)
+  }
+  return out.sort()
+}

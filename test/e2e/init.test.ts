@@ -1,0 +1,162 @@
+/**
+ * `sls-run init` as a user runs it: every template scaffolds, validates, passes its own tests on this host
+ * (when the toolchain is here; otherwise skipped with the reason in the test name), and serves `/` under
+ * `sls-run dev` with the process runtime. Bad input: a clear error with its code, and nothing written.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { afterEach, describe, expect, it } from 'vitest'
+import { listTemplates } from '../../src/core/scaffold/templates.js'
+import { freePort } from '../../src/runtime/free-port.js'
+import { BIN, envelope, runCli } from '../helpers/cli.js'
+import { useTempDir } from '../helpers/temp.js'
+
+const tempDir = useTempDir('sls-run-init-')
+const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
+const stoppers: Array<() => void> = []
+afterEach(() => stoppers.splice(0).forEach((stop) => stop()))
+
+/** Starts `sls-run dev` in dir and resolves with the gateway's answer to GET / once it has one. */
+async function devServes(dir: string): Promise<{ status: number; body: string }> {
+  const [port, adminPort] = [await freePort(), await freePort()]
+  const child = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--admin-port', String(adminPort)], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let log = ''
+  child.stdout!.on('data', (c) => (log += c))
+  child.stderr!.on('data', (c) => (log += c))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  stoppers.push(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {}
+  })
+  try {
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
+      if (res) return { status: res.status, body: await res.text() }
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sls-run dev never answered:\n${log}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } finally {
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+  }
+}
+
+describe('sls-run init: every template', () => {
+  for (const template of listTemplates()) {
+    const missing = template.manifest.requires.filter((c) => !has(c))
+    const title = `${template.id}: scaffolds, validates, its own tests pass, sls-run dev serves /${missing.length ? ` (SKIPPED: ${missing.join(', ')} not installed on this host)` : ''}`
+    it.skipIf(missing.length > 0)(title, { timeout: 180_000 }, async () => {
+      const parent = tempDir()
+      const r = await runCli(['init', 'demo-app', '--template', template.id, '--port', '8123', '--json'], { cwd: parent })
+      expect(r.code, r.stderr).toBe(0)
+      const { result } = envelope(r)
+      const dir = path.join(parent, 'demo-app')
+      expect(result).toMatchObject({ dir, template: template.id, name: 'demo-app', port: 8123 })
+      expect(result.files).toEqual(expect.arrayContaining(['.dockerignore', '.gitignore', 'Dockerfile', 'README.md', 'sls-run.yaml', '.github/workflows/sls-run.yml']))
+      expect(result.files).not.toContain('template.json')
+      const all = result.files.map((f: string) => readFileSync(path.join(dir, f), 'utf8')).join('\n')
+      expect(all).not.toMatch(/\{\{\s*(name|port)\s*\}\}/) // every placeholder filled
+      const yaml = readFileSync(path.join(dir, 'sls-run.yaml'), 'utf8')
+      expect(yaml.split('\n')[0]).toBe('# yaml-language-server: $schema=https://unpkg.com/sls-run/schema/sls-run.schema.json')
+      const dockerignore = readFileSync(path.join(dir, '.dockerignore'), 'utf8')
+      for (const entry of ['.env', '.git']) expect(dockerignore.split('\n')).toContain(entry)
+
+      const valid = await runCli(['config', 'validate', '--json'], { cwd: dir })
+      expect(valid.code, valid.stderr).toBe(0)
+      expect(envelope(valid).result).toMatchObject({ services: ['demo-app'] })
+
+      const tests = spawnSync('sh', ['-c', template.manifest.test], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } })
+      expect(tests.status, `${template.manifest.test}\n${tests.stdout}\n${tests.stderr}`).toBe(0)
+
+      const served = await devServes(dir)
+      expect(served.status).toBe(200)
+      expect(served.body.length).toBeGreaterThan(0)
+    })
+  }
+})
+
+describe('sls-run init: choices and bad input', () => {
+  const files = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : [])
+
+  it('--list names every template', async () => {
+    const r = await runCli(['init', '--list', '--json'])
+    expect(envelope(r).result.map((t: { id: string }) => t.id)).toEqual(listTemplates().map((t) => t.id))
+    expect(listTemplates().map((t) => t.id)).toEqual(expect.arrayContaining(['node', 'static']))
+  })
+
+  it('without a terminal and without --template: exit 2 naming the flag, nothing written', async () => {
+    const parent = tempDir()
+    const r = await runCli(['init', 'app'], { cwd: parent })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/error USAGE missing --template/)
+    expect(r.stderr).toMatch(/Templates: .*node/)
+    expect(files(parent)).toEqual([])
+  })
+
+  it('refuses a non-empty folder without --force, and keeps other files with it', async () => {
+    const parent = tempDir()
+    const dir = path.join(parent, 'app')
+    mkdirSync(dir)
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine')
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM mine')
+    const r = await runCli(['init', 'app', '-t', 'static'], { cwd: parent })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('error INIT_DIR_NOT_EMPTY')
+    expect(files(dir)).toEqual(['Dockerfile', 'notes.txt'])
+    expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toBe('FROM mine')
+    const forced = await runCli(['init', 'app', '-t', 'static', '--force', '--json'], { cwd: parent })
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(envelope(forced).result.overwritten).toEqual(['Dockerfile'])
+    expect(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine')
+    expect(readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toMatch(/^# app:/)
+    expect(files(parent).filter((f) => f.startsWith('.sls-run-init-'))).toEqual([]) // no staging left
+  })
+
+  it('refuses names that are not DNS labels, and unknown templates (listing the known ones)', async () => {
+    const parent = tempDir()
+    for (const name of ['../evil', 'a/b', 'Upper', '-x', 'x'.repeat(50)]) {
+      const r = await runCli(['init', 'app', '-t', 'node', '--name', name], { cwd: parent })
+      expect([r.code, r.stderr], name).toEqual([2, expect.stringContaining('error INIT_INVALID_NAME')])
+    }
+    const unknown = await runCli(['init', 'app', '-t', 'cobol'], { cwd: parent })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/error INIT_UNKNOWN_TEMPLATE no template "cobol"[\s\S]*Templates: .*node.*static/)
+    expect(files(parent)).toEqual([])
+  })
+
+  it('a custom template folder works; one with a path escaping DIR is refused with nothing written', async () => {
+    const parent = tempDir()
+    const good = path.join(parent, 'tpl-good')
+    mkdirSync(good)
+    writeFileSync(path.join(good, 'sls-run.yaml'), 'name: {{name}}\nservices:\n  {{name}}:\n    port: {{port}}\n')
+    writeFileSync(path.join(good, 'hello-{{name}}.txt'), 'hi {{name}}')
+    const ok = await runCli(['init', 'out', '-t', './tpl-good', '--ci', 'none', '--json'], { cwd: parent })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(envelope(ok).result.files).toEqual(['hello-out.txt', 'sls-run.yaml'])
+    expect(readFileSync(path.join(parent, 'out/hello-out.txt'), 'utf8')).toBe('hi out')
+
+    const bad = path.join(parent, 'tpl-bad')
+    mkdirSync(bad)
+    writeFileSync(path.join(bad, 'a.txt'), 'a')
+    symlinkSync('/etc/passwd', path.join(bad, 'passwd'))
+    const r = await runCli(['init', 'out2', '-t', './tpl-bad'], { cwd: parent })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/error INIT_TEMPLATE_UNSAFE template path passwd is a symlink to \/etc\/passwd, outside the template/)
+    expect(existsSync(path.join(parent, 'out2'))).toBe(false)
+    expect(readdirSync(parent).filter((f) => f.startsWith('.sls-run-init-'))).toEqual([])
+  })
+
+  it('writes the chosen CI workflow, and parses as YAML', async () => {
+    const parent = tempDir()
+    const gitlab = await runCli(['init', 'g', '-t', 'node', '--ci', 'gitlab', '--json'], { cwd: parent })
+    expect(envelope(gitlab).result.files).toContain('.gitlab-ci.yml')
+    expect(Object.keys(parse(readFileSync(path.join(parent, 'g/.gitlab-ci.yml'), 'utf8')))).toEqual(expect.arrayContaining(['stages', 'test', 'build-push', 'deploy']))
+    const none = await runCli(['init', 'n', '-t', 'node', '--ci', 'none', '--json'], { cwd: parent })
+    expect(envelope(none).result.files.some((f: string) => f.includes('.github') || f.includes('gitlab'))).toBe(false)
+    expect(JSON.parse(readFileSync(path.join(parent, 'n/package.json'), 'utf8')).name).toBe('n')
+  })
+})
