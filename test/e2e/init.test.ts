@@ -97,6 +97,21 @@ describe('sls-run init: choices and bad input', () => {
     expect(files(parent)).toEqual([])
   })
 
+  it('on a terminal it asks for template, name, port and CI (answers typed ahead are kept)', async () => {
+    const parent = tempDir()
+    // util-linux `script` runs the command on a pseudo-terminal; the answers arrive on its input.
+    const tty = (answers: string, dir: string) =>
+      spawnSync('script', ['-qec', `stty cols 120; ${process.execPath} ${BIN} init ${dir}`, '/dev/null'], { cwd: parent, input: answers, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm' } })
+    const r = tty('static\nmy-site\n9000\n3\n', 'site')
+    expect(r.stdout).toMatch(/Template\?[\s\S]*static[\s\S]*Name \(site\)[\s\S]*Port \(8080\)[\s\S]*CI workflow\?/)
+    expect(r.stdout).toContain('created site from the static template')
+    expect(readFileSync(path.join(parent, 'site/sls-run.yaml'), 'utf8')).toMatch(/name: my-site[\s\S]*port: 9000/)
+    expect(existsSync(path.join(parent, 'site/.github'))).toBe(false) // 3) none
+    const stopped = tty('node\n', 'half')
+    expect(stopped.stdout).toMatch(/error.* ABORTED stopped at a question; nothing was written/)
+    expect(existsSync(path.join(parent, 'half'))).toBe(false)
+  })
+
   it('refuses a non-empty folder without --force, and keeps other files with it', async () => {
     const parent = tempDir()
     const dir = path.join(parent, 'app')
