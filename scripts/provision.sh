@@ -4,6 +4,7 @@
 #
 #   scripts/provision.sh            # everything the test suites need (docker standins)
 #   scripts/provision.sh docker     # only the Docker engine
+#   scripts/provision.sh go         # Go 1.23 from bookworm-backports (the go template's own tests)
 #   scripts/provision.sh standins   # only Debian's busybox-static, the base of the offline stand-in
 #                                   # images of alpine:3.20 / node:22-alpine (test/helpers/standins.ts)
 #
@@ -11,7 +12,7 @@
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(docker standins)
+[ ${#want[@]} -gt 0 ] || want=(docker standins go)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -39,6 +40,22 @@ ensure_standins() {
   fi
 }
 
+ensure_go() {
+  # The go template needs Go >= 1.23; Debian 12 ships 1.19, bookworm-backports has 1.23.
+  if command -v go >/dev/null 2>&1 && go version | grep -Eq 'go1\.(2[3-9]|[3-9][0-9])'; then return 0; fi
+  if [ ! -x /usr/lib/go-1.23/bin/go ]; then
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      log "adding Debian's bookworm-backports to apt sources (for golang-1.23)"
+      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' | $SUDO tee /etc/apt/sources.list.d/sls-run-backports.sources >/dev/null
+      apt_updated=""
+    fi
+    log "installing golang-1.23-go (bookworm-backports)"
+    apt_install golang-1.23-go
+  fi
+  $SUDO ln -sf /usr/lib/go-1.23/bin/go /usr/local/bin/go
+  $SUDO ln -sf /usr/lib/go-1.23/bin/gofmt /usr/local/bin/gofmt
+}
+
 engine_answers() {
   curl -fsS --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
 }
@@ -62,6 +79,7 @@ for part in "${want[@]}"; do
   case "$part" in
     docker) start_docker ;;
     standins) ensure_standins ;;
-    *) log "unknown part: $part (known: docker standins)"; exit 2 ;;
+    go) ensure_go ;;
+    *) log "unknown part: $part (known: docker standins go)"; exit 2 ;;
   esac
 done

@@ -48,8 +48,11 @@ async function devServes(dir: string): Promise<{ status: number; body: string }>
 describe('sls-run init: every template', () => {
   for (const template of listTemplates()) {
     const missing = template.manifest.requires.filter((c) => !has(c))
+    const ci = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
     const title = `${template.id}: scaffolds, validates, its own tests pass, sls-run dev serves /${missing.length ? ` (SKIPPED: ${missing.join(', ')} not installed on this host)` : ''}`
-    it.skipIf(missing.length > 0)(title, { timeout: 180_000 }, async () => {
+    // Locally a missing toolchain skips (visibly); under CI it fails: scripts/provision.sh installs them.
+    it.skipIf(missing.length > 0 && !ci)(title, { timeout: 180_000 }, async () => {
+      expect(missing, 'toolchains missing under CI (scripts/provision.sh installs them)').toEqual([])
       const parent = tempDir()
       const r = await runCli(['init', 'demo-app', '--template', template.id, '--port', '8123', '--json'], { cwd: parent })
       expect(r.code, r.stderr).toBe(0)
