@@ -2,17 +2,18 @@
 # Provisions what sls-run's tests need on a Debian machine, from Debian's packages, and starts the
 # Docker engine when it is not running. Idempotent: a second run only checks (about a second).
 #
-#   scripts/provision.sh            # everything the test suites need (docker standins)
+#   scripts/provision.sh            # everything the test suites need (docker standins go registry)
 #   scripts/provision.sh docker     # only the Docker engine
+#   scripts/provision.sh registry   # Debian's docker-registry + htpasswd (push tests; never started as a service)
 #   scripts/provision.sh go         # Go 1.23 from bookworm-backports (the go template's own tests)
 #   scripts/provision.sh standins   # only Debian's busybox-static, the base of the offline stand-in
 #                                   # images of alpine:3.20 / node:22-alpine (test/helpers/standins.ts)
 #
-# Later features add their parts here (docker-registry for push tests, chromium for the dashboard).
+# Later features add their parts here (chromium for the dashboard).
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(docker standins go)
+[ ${#want[@]} -gt 0 ] || want=(docker standins go registry)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -56,6 +57,31 @@ ensure_go() {
   $SUDO ln -sf /usr/lib/go-1.23/bin/gofmt /usr/local/bin/gofmt
 }
 
+ensure_registry() {
+  # Debian's docker-registry (distribution v2.8, /usr/bin/docker-registry) and htpasswd -B. Tests start
+  # their own registry on a free 127.0.0.1 port (test/helpers/registry.ts), never the package's service
+  # (port 5000, /etc/docker/registry/config.yml): its postinst enables and starts that service unless a
+  # policy-rc.d forbids it (Docker's Debian images have one), so it is disabled and stopped here. Only
+  # the service is stopped (its unit or pidfile), never our own registries.
+  ensure_pkg docker-registry docker-registry
+  ensure_pkg htpasswd apache2-utils
+  if [ -d /run/systemd/system ]; then
+    if systemctl is-enabled --quiet docker-registry 2>/dev/null || systemctl is-active --quiet docker-registry 2>/dev/null; then
+      log "disabling and stopping the docker-registry service (port 5000)"
+      $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
+    fi
+  elif [ -x /etc/init.d/docker-registry ]; then
+    if ls /etc/rc[2-5].d/S*docker-registry >/dev/null 2>&1; then
+      log "disabling the docker-registry sysv service (port 5000)"
+      $SUDO update-rc.d docker-registry disable >/dev/null 2>&1 || true
+    fi
+    if $SUDO /etc/init.d/docker-registry status >/dev/null 2>&1; then
+      log "stopping the docker-registry sysv service (port 5000)"
+      $SUDO /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+    fi
+  fi
+}
+
 engine_answers() {
   curl -fsS --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
 }
@@ -80,6 +106,7 @@ for part in "${want[@]}"; do
     docker) start_docker ;;
     standins) ensure_standins ;;
     go) ensure_go ;;
-    *) log "unknown part: $part (known: docker standins go)"; exit 2 ;;
+    registry) ensure_registry ;;
+    *) log "unknown part: $part (known: docker standins go registry)"; exit 2 ;;
   esac
 done

@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '../cli/base-command.js'
+import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { configFlag } from '../cli/flags.js'
 import { loadConfig } from '../core/config/index.js'
 import { buildTarget, planBuild, SKIPPED, type BuildEvent, type BuildRequest, type BuildResult } from '../core/image/build.js'
 import { chooseBuilder, parseBuildArgs } from '../core/image/request.js'
 import { connect, probeEngine } from '../runtime/docker/engine.js'
-import { formatBuildResult, jsonBuildRenderer, plainBuildRenderer, runWithTasks } from '../ui/build-output.js'
+import { formatBuildResult, plainBuildRenderer, runWithTasks } from '../ui/build-output.js'
 
-export default class Build extends BaseCommand {
+export default class Build extends NdjsonCommand {
   static override summary = 'Build the image of each service with a build: section through the Docker engine.'
   static override description = [
     'Tags <image>:<git short sha> (with -dirty when the tree has changes) and <image>:latest, plus --tag; the image',
@@ -45,7 +45,7 @@ export default class Build extends BaseCommand {
     }
     const plan = await planBuild(loaded.config, request) // config, Dockerfile and target problems first: exit 2 with or without an engine
     const emit: (e: BuildEvent) => void = this.jsonEnabled()
-      ? jsonBuildRenderer((text) => process.stdout.write(text))
+      ? this.ndjson<BuildEvent>()
       : plainBuildRenderer(this.paint, (text) => process.stderr.write(text), this.debugMode)
     for (const service of plan.skipped) emit({ type: 'skipped', service, reason: SKIPPED })
     for (const message of plan.warnings) this.warn(message)
@@ -59,17 +59,5 @@ export default class Build extends BaseCommand {
     else for (const target of plan.targets) results.push(await run(target, emit))
     for (const result of results) this.print(formatBuildResult(result, this.paint))
     return results
-  }
-
-  override warn(message: string): string {
-    this.warnings.push(message)
-    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), type: 'warning', message })}\n`)
-    else process.stderr.write(`${this.paint('yellow', 'warning')} ${message}\n`)
-    return message
-  }
-
-  /** The envelope is the last NDJSON line, marked `"type":"result"`. */
-  override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify({ type: 'result', ...(json as object) })}\n`)
   }
 }

@@ -10,10 +10,6 @@ import type { Paint } from './terminal.js'
 
 type Emit = (event: BuildEvent) => void
 
-export function jsonBuildRenderer(write: (text: string) => void): Emit {
-  return (event) => write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`)
-}
-
 export function plainBuildRenderer(paint: Paint, write: (text: string) => void, verbose: boolean): Emit {
   return (event) => {
     switch (event.type) {

@@ -8,6 +8,7 @@
  * BuildKit: `{"id":"moby.buildkit.trace","aux":"<protobuf>"}` (see buildkit-status.ts),
  *   `{"id":"moby.image.id","aux":{"ID":"sha256:…"}}`, and the same error lines.
  */
+import { LineReader } from './line-reader.js'
 import { decodeStatus } from './buildkit-status.js'
 
 export interface Step {
@@ -35,8 +36,7 @@ export interface BuildOutcome {
 
 export const TAIL = 30
 
-export class ProgressReader {
-  private pending = ''
+export class ProgressReader extends LineReader {
   private readonly steps = new Map<string, Step & { started: number; output: string[] }>()
   private current?: string
   private seenFrom = false
@@ -47,18 +47,12 @@ export class ProgressReader {
     private readonly emit: (event: ProgressEvent) => void,
     /** Steps the builder adds by itself (the classic builder's LABEL steps for the labels parameter). */
     private readonly builderStep: (name: string) => boolean = () => false,
-  ) {}
-
-  write(chunk: Buffer | string): void {
-    this.pending += chunk.toString()
-    const lines = this.pending.split('\n')
-    this.pending = lines.pop()!
-    for (const line of lines) this.line(line)
+  ) {
+    super()
   }
 
   end(): BuildOutcome {
-    if (this.pending.trim()) this.line(this.pending)
-    this.pending = ''
+    this.flushLines()
     if (this.current && !this.error) this.finish(this.current, 'done')
     const steps = [...this.steps.values()]
     const failed = steps.find((s) => s.status === 'failed') ?? (this.error && this.current ? this.steps.get(this.current) : undefined)
@@ -66,7 +60,7 @@ export class ProgressReader {
     return { imageId: this.imageId, error: this.error, steps: steps.map(strip), failedStep: failed && strip(failed), tail }
   }
 
-  private line(line: string): void {
+  protected line(line: string): void {
     if (!line.trim()) return
     let message: Record<string, unknown>
     try {
