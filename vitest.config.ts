@@ -12,6 +12,9 @@ export default defineConfig({
           name: 'engine',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/helpers/engine-setup.ts'],
+          // One engine, one file at a time: `sls-run clean --all` removes every managed container, and
+          // parallel builds on 2 cores only slow each other down.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

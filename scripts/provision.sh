@@ -2,18 +2,20 @@
 # Provisions what sls-run's tests need on a Debian machine, from Debian's packages, and starts the
 # Docker engine when it is not running. Idempotent: a second run only checks (about a second).
 #
-#   scripts/provision.sh            # everything the test suites need (docker standins go registry)
+#   scripts/provision.sh            # everything the test suites need (docker standins go registry chromium)
 #   scripts/provision.sh docker     # only the Docker engine
 #   scripts/provision.sh registry   # Debian's docker-registry + htpasswd (push tests; never started as a service)
 #   scripts/provision.sh go         # Go 1.23 from bookworm-backports (the go template's own tests)
 #   scripts/provision.sh standins   # only Debian's busybox-static, the base of the offline stand-in
 #                                   # images of alpine:3.20 / node:22-alpine (test/helpers/standins.ts)
+#   scripts/provision.sh chromium   # Debian's Chromium (/usr/bin/chromium), driven by playwright-core in the
+#                                   # dashboard's browser test (test/e2e/dashboard.test.ts); never downloaded
 #
-# Later features add their parts here (chromium for the dashboard).
+# Later features add their parts here.
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(docker standins go registry)
+[ ${#want[@]} -gt 0 ] || want=(docker standins go registry chromium)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -107,6 +109,7 @@ for part in "${want[@]}"; do
     standins) ensure_standins ;;
     go) ensure_go ;;
     registry) ensure_registry ;;
-    *) log "unknown part: $part (known: docker standins go registry)"; exit 2 ;;
+    chromium) ensure_pkg chromium chromium ;;
+    *) log "unknown part: $part (known: docker standins go registry chromium)"; exit 2 ;;
   esac
 done

@@ -1,14 +1,22 @@
 import { Flags } from '@oclif/core'
-import { BaseCommand } from '../cli/base-command.js'
+import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { configFlag } from '../cli/flags.js'
 import { loadConfig } from '../core/config/index.js'
-import { Emulator } from '../core/emulator/emulator.js'
+import { Emulator, SHUTDOWN_GRACE_MS } from '../core/emulator/emulator.js'
 import { ExitCode, SlsError } from '../errors.js'
-import { ProcessRuntime, stopAllSync } from '../runtime/process/process-runtime.js'
-import { startReaper } from '../runtime/process/reaper.js'
+import { chooseRuntimes, type RuntimeKind } from '../runtime/choose.js'
+import { resolveEndpoint } from '../runtime/docker/engine.js'
+import { newSession } from '../runtime/docker/labels.js'
+import { stopAllSync } from '../runtime/process/process-runtime.js'
+import { reapContainers, startReaper } from '../runtime/process/reaper.js'
 import { devEventRenderer } from '../ui/dev-events.js'
+import { startHotkeys } from '../ui/hotkeys.js'
+import { detectTerminal, painter } from '../ui/terminal.js'
+import { DevLoop, type DevLoopEvent } from '../core/devloop/devloop.js'
+import { dashboardRoutes, type Dashboard } from '../core/dashboard/routes.js'
+import { formatError, normalizeError } from '../ui/errors.js'
 
-export default class Dev extends BaseCommand {
+export default class Dev extends NdjsonCommand {
   static override summary = 'Run services locally the way Cloud Run / Knative would: scale to zero, concurrency, queueing, cold starts.'
   static override description = [
     'Each service gets a gateway on 127.0.0.1; instances start on demand (or minInstances at once) and stop when idle.',
@@ -22,31 +30,69 @@ export default class Dev extends BaseCommand {
     config: configFlag,
     port: Flags.integer({ char: 'p', description: 'Gateway port of the first service without dev.port; the next services take the next free ports.', default: 8080, min: 0, max: 65535 }),
     'admin-port': Flags.integer({ description: 'Port of the admin server (/api/status, /metrics).', default: 4280, min: 0, max: 65535 }),
-    runtime: Flags.string({ description: 'How instances run. auto = process until the docker runtime lands.', options: ['auto', 'docker', 'process'], default: 'auto' }),
+    runtime: Flags.string({
+      description: "How instances run. auto: each service's dev.runtime; for auto there, a container when an engine answers and the image is built, else dev.command as a process.",
+      options: ['auto', 'docker', 'process'],
+      default: 'auto',
+    }),
+    watch: Flags.boolean({ description: 'Watch the sources and sls-run.yaml; a save rolls out a new revision (--no-watch: off).', default: true, allowNo: true }),
   }
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Dev)
     const loaded = await loadConfig({ file: flags.config })
-    const wantsDocker = Object.entries(loaded.config.services).filter(([name, svc]) => svc.dev.runtime === 'docker' && (!argv.length || argv.includes(name)))
-    if (flags.runtime === 'docker' || (flags.runtime === 'auto' && wantsDocker.length)) {
-      throw new SlsError('RUNTIME_UNAVAILABLE', `the docker runtime for dev is not available yet${wantsDocker.length ? ` (dev.runtime: docker in ${wantsDocker.map(([n]) => n).join(', ')})` : ''}`, {
-        exitCode: ExitCode.usage,
-        hints: ['Use --runtime process, or set dev.runtime: auto or process.'],
-      })
-    }
-    const render = devEventRenderer(this.paint, this.jsonEnabled(), (text) => (this.jsonEnabled() ? process.stdout : process.stderr).write(text))
-    // Three layers against orphans: orderly drain on a signal, SIGKILL of every group on exit, and the
-    // reaper for when sls-run itself is killed (SIGKILL, OOM) and neither of the first two can run.
+    const names = argv.length ? [...new Set(argv as string[])] : Object.keys(loaded.config.services)
+    for (const name of names) if (!loaded.config.services[name]) throw new SlsError('UNKNOWN_SERVICE', `no service "${name}" in sls-run.yaml`, { exitCode: ExitCode.usage, hints: [`Services: ${Object.keys(loaded.config.services).join(', ')}.`] })
+    // Human output goes to stderr, so colour depends on stderr being a terminal (`sls-run dev 2>log` stays plain).
+    const paint = this.jsonEnabled() ? this.paint : painter(detectTerminal(process.env, process.stderr).color)
+    const render = devEventRenderer(paint, this.jsonEnabled(), (text) => (this.jsonEnabled() ? process.stdout : process.stderr).write(text))
+    const session = newSession(loaded.file)
+    const runtimes = await chooseRuntimes(loaded.config, names, flags.runtime as RuntimeKind, session)
+    if (runtimes.removed.length) render({ type: 'orphans-removed', count: runtimes.removed.length, containers: runtimes.removed.map((c) => c.name) })
+    for (const decision of runtimes.decisions) render({ type: 'runtime', ...decision })
+    // Layers against orphans: orderly drain on a signal or an unexpected error, SIGKILL of every
+    // process group on exit, and the reaper for when sls-run itself is killed (SIGKILL, OOM): it kills
+    // the groups and removes this session's containers. `sls-run dev` also sweeps ended sessions' containers at start.
     process.once('exit', stopAllSync)
     startReaper()
-    const emulator = new Emulator({ config: loaded.config, services: argv as string[], port: flags.port, adminPort: flags['admin-port'], runtime: new ProcessRuntime(), onEvent: render })
-    await emulator.start()
+    const socket = resolveEndpoint().options.socketPath
+    if (runtimes.docker && socket) reapContainers(session.id, socket)
+    let dashboard: Dashboard | undefined
+    const emulator = new Emulator({
+      config: loaded.config,
+      services: names,
+      port: flags.port,
+      adminPort: flags['admin-port'],
+      runtime: runtimes.runtimeFor,
+      onEvent: render,
+      adminRoutes: (e) => (dashboard = dashboardRoutes(e, runtimes.docker ? { docker: runtimes.docker } : {})).routes,
+    })
+    const crashed = (error: unknown) => {
+      process.stderr.write(`${formatError(normalizeError(error as Error), this.paint, this.debugMode)}\n`)
+      const forceExit = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 2000)
+      forceExit.unref()
+      void emulator.stop().finally(() => process.exit(1))
+    }
+    process.once('uncaughtException', crashed)
+    process.once('unhandledRejection', crashed)
+    const { admin } = await emulator.start()
+    const kindOf = (name: string) => runtimes.runtimeFor(name).kind
+    const onLoopEvent = (event: DevLoopEvent) => {
+      render(event)
+      dashboard?.publish(event)
+    }
+    const loop = flags.watch
+      ? new DevLoop({ emulator, configFile: loaded.file, runtimeOf: kindOf, ...(runtimes.docker ? { docker: runtimes.docker, builder: runtimes.builder } : {}), onEvent: onLoopEvent })
+      : undefined
+    await loop?.start()
+    const stopKeys = startHotkeys({ rebuild: () => loop?.rebuildAll(), dashboardUrl: `${admin}/`, note: (text) => this.note(text) }, this.terminal.interactive && !this.jsonEnabled())
     await untilSignal(() => {
       stopAllSync()
       process.exit(130)
     })
+    stopKeys()
     this.note('stopping: draining in-flight requests (Ctrl-C again to kill at once)')
+    await loop?.stop()
     await emulator.stop()
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), type: 'stopped' })}\n`)
   }

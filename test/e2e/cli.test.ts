@@ -138,19 +138,21 @@ describe('sls-run config print', () => {
 })
 
 describe('sls-run dev refusals', () => {
-  it('refuses the docker runtime (not available yet) with exit 2, from the flag or from sls-run.yaml', async () => {
-    const viaFlag = await runCli(['dev', '--runtime', 'docker', '--json'], { cwd: project(valid) })
-    expect(viaFlag.code).toBe(2)
-    expect(envelope(viaFlag).error).toMatchObject({ code: 'RUNTIME_UNAVAILABLE' })
-    const viaConfig = await runCli(['dev'], { cwd: project('name: shop\nservices:\n  api:\n    dev: { runtime: docker, command: x }\n') })
-    expect(viaConfig.code).toBe(2)
-    expect(viaConfig.stderr).toMatch(/RUNTIME_UNAVAILABLE .*dev\.runtime: docker in api/)
+  it('the docker runtime without an engine: DOCKER_UNAVAILABLE, exit 3, from the flag or from sls-run.yaml', async () => {
+    const viaFlag = await runCli(['dev', '--runtime', 'docker', '--json'], { cwd: project(valid), env: NO_ENGINE })
+    expect(viaFlag.code).toBe(3)
+    expect(envelope(viaFlag).error).toMatchObject({ code: 'DOCKER_UNAVAILABLE', hints: expect.arrayContaining([expect.stringContaining('sls-run doctor')]) })
+    const viaConfig = await runCli(['dev'], { cwd: project('name: shop\nservices:\n  api:\n    image: ghcr.io/acme/api\n    dev: { runtime: docker, command: x }\n'), env: NO_ENGINE })
+    expect(viaConfig.code).toBe(3)
+    expect(viaConfig.stderr).toMatch(/DOCKER_UNAVAILABLE .*api runs in containers/)
   })
 
   it('a service without dev.command is a usage error naming the key', async () => {
-    const r = await runCli(['dev', '--json', '--port', '0', '--admin-port', '0'], { cwd: project(valid) })
+    const r = await runCli(['dev', '--json', '--port', '0', '--admin-port', '0'], { cwd: project('name: shop\nservices:\n  api:\n    port: 8080\n') })
     expect(r.code).toBe(2)
-    expect(envelope(r).error).toMatchObject({ code: 'DEV_COMMAND_MISSING', hints: [expect.stringContaining('services.api.dev.command')] })
+    const lines = r.stdout.trim().split('\n').map((line) => JSON.parse(line)) // NDJSON events, then the error envelope
+    expect(lines[0]).toMatchObject({ type: 'runtime', service: 'api', runtime: 'process' })
+    expect(lines.at(-1).error).toMatchObject({ code: 'DEV_COMMAND_MISSING', hints: [expect.stringContaining('services.api.dev.command')] })
   })
 
   it('an unknown service name is a usage error', async () => {

@@ -1,12 +1,13 @@
 /** `sls-run dev` as a user runs it (the built bin): NDJSON events, Ctrl-C drains, and no process survives even a SIGKILL. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/runtime/free-port.js'
-import { BIN } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
+import { processAlive, waitFor } from '../helpers/wait.js'
 
 const APP = fileURLToPath(new URL('../fixtures/apps/platform-probe.mjs', import.meta.url))
 const tempDir = useTempDir()
@@ -21,24 +22,9 @@ afterEach(() => {
   }
 })
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  } catch {
-    return false
-  }
-}
+const alive = processAlive
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+const until = <T>(probe: () => T | undefined | Promise<T | undefined>, ms = 10_000) => waitFor(probe, ms)
 
 async function startDev(json: boolean) {
   const dir = tempDir()
@@ -93,5 +79,28 @@ describe('sls-run dev (built CLI)', () => {
     expect(output().stderr).toMatch(/^probe#1 cold start \d+ ms \(spawn \d+ ms, boot \d+ ms, ready \d+ ms\)$/m)
     expect(output().stderr).toMatch(/probe \(probe-00001\) listening on http:\/\/127\.0\.0\.1:\d+/)
     expect(output().stdout).toBe('')
+  })
+
+  it('no engine: --runtime docker is DOCKER_UNAVAILABLE (exit 3, hint: doctor); auto falls back to the process runtime and says so', async () => {
+    const dir = tempDir()
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n')
+    writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  probe:\n    build: { context: . }\n    dev: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(APP)}] }\n`)
+    const noEngine = { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` }
+    const docker = await runCli(['dev', '--runtime', 'docker', '--port', '0', '--admin-port', '0'], { cwd: dir, env: noEngine, timeoutMs: 20_000 })
+    expect(docker.code).toBe(3)
+    expect(docker.stderr).toMatch(/DOCKER_UNAVAILABLE/)
+    expect(docker.stderr).toMatch(/sls-run doctor/)
+    const [port, adminPort] = [await freePort(), await freePort()]
+    const child = spawn(process.execPath, [BIN, 'dev', '--json', '--port', String(port), '--admin-port', String(adminPort)], { cwd: dir, env: noEngine, stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(child)
+    let stdout = ''
+    child.stdout!.on('data', (chunk) => (stdout += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const res = await until(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r, () => undefined))
+    expect(res.status).toBe(200)
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    const runtime = stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.type === 'runtime')
+    expect(runtime).toMatchObject({ service: 'probe', runtime: 'process', reason: expect.stringMatching(/no Docker engine answers/) })
   })
 })

@@ -47,6 +47,8 @@ export class FakeInstance implements RuntimeInstance {
   readyFail!: (error: Error) => void
   readonly readyPromise: Promise<void>
   stoppedWith?: number
+  /** cpuThrottling calls, in order. */
+  readonly throttle: Array<'freeze' | 'thaw'> = []
   constructor(
     readonly id: string,
     readonly spec: InstanceSpec,
@@ -61,6 +63,12 @@ export class FakeInstance implements RuntimeInstance {
   }
   lastLines(count: number): string[] {
     return [`last line of ${this.id}`].slice(-count)
+  }
+  async freeze(): Promise<void> {
+    this.throttle.push('freeze')
+  }
+  async thaw(): Promise<void> {
+    this.throttle.push('thaw')
   }
 }
 

@@ -260,3 +260,39 @@ describe('pool: shutdown', () => {
     expect(finished).toBe(true)
   })
 })
+
+describe('pool: cpuThrottling', () => {
+  it('freezes an instance with nothing in flight, thaws it for the next request before it is sent, never while busy', async () => {
+    const { pool, runtime } = setup({ concurrency: 2, cpuThrottling: true })
+    const [a] = burst(pool, 1)
+    await settle()
+    runtime.get('api#1').ready()
+    await settle()
+    const fake = runtime.get('api#1')
+    expect(a!.lease!.thawed).toBeUndefined() // a cold start: it was never frozen
+    expect(fake.throttle).toEqual([])
+    const b = await pool.acquire()
+    a!.lease!.release()
+    expect(fake.throttle).toEqual([]) // b is still in flight
+    b.release()
+    expect(fake.throttle).toEqual(['freeze'])
+    expect(pool.status().instances[0]).toMatchObject({ frozen: true })
+    const c = await pool.acquire()
+    expect(c.thawed).toBeInstanceOf(Promise)
+    expect(fake.throttle).toEqual(['freeze', 'thaw'])
+    expect(pool.status().instances[0]!.frozen).toBeUndefined()
+    c.release()
+    expect(fake.throttle).toEqual(['freeze', 'thaw', 'freeze'])
+  })
+
+  it('without cpuThrottling nothing is ever frozen', async () => {
+    const { pool, runtime } = setup({ concurrency: 2 })
+    const [a] = burst(pool, 1)
+    await settle()
+    runtime.get('api#1').ready()
+    await settle()
+    a!.lease!.release()
+    ;(await pool.acquire()).release()
+    expect(runtime.get('api#1').throttle).toEqual([])
+  })
+})

@@ -49,7 +49,7 @@ const coldStart = mapping({
 }).describe('Opt-in simulated cold-start delay (off by default)')
 
 const dev = mapping({
-  runtime: oneOf(RUNTIMES).prefault('auto').describe('auto: process for now; docker when an engine answers once the docker runtime lands'),
+  runtime: oneOf(RUNTIMES).prefault('auto').describe('auto: a container when an engine answers and the image is built, else dev.command as a process'),
   command: command().optional().describe('What the process runtime runs (string: through a shell)'),
   cwd: nonEmpty('a folder path').optional().describe('Working folder for the process runtime (default: build.context)'),
   port: intRange(1, 65535).optional().describe("Port of this service's gateway (default: --port, then the next free)"),
@@ -62,14 +62,14 @@ export const service = mapping({
   build: build.optional(),
   image: patterned(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'an image repository like ghcr.io/acme/api (lowercase, no tag)').optional().describe('Repository to push to and deploy from'),
   port: intRange(1, 65535).prefault(8080).describe('Port the app listens on; passed as $PORT'),
-  command: command().optional().describe("Override of the image's command"),
+  command: command().optional().describe("Replaces the image's entrypoint in a container (string: through /bin/sh -c), as Cloud Run's and Kubernetes' command do"),
   env: envMap().prefault({}).describe('Environment variables for every instance'),
   envFile: nonEmpty('a file path').optional().describe('A dotenv file loaded into the environment, relative to sls-run.yaml'),
   resources: resources.prefault({}),
   scaling: scaling.prefault({}),
   timeout: duration('1s', '3600s').prefault('300s').describe('Request timeout (504 after it)'),
   startupProbe: startupProbe.prefault({}),
-  cpuThrottling: bool().prefault(false).describe('true: CPU only while requests are in flight (request-based billing)'),
+  cpuThrottling: bool().prefault(false).describe('true: CPU only while requests are in flight (request-based billing); docker runtime: frozen (docker pause) between requests'),
   dev: dev.prefault({}),
 })
   .superRefine((svc, ctx) => {

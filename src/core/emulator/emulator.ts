@@ -1,17 +1,19 @@
 /**
- * `sls-run dev`: for each service a gateway and a pool, plus an admin server (`/api/status`,
- * `/metrics`). Services emit typed events; the command decides how they look.
+ * `sls-run dev`: for each service a gateway in front of its revisions (router.ts; each revision a pool
+ * of instances), plus an admin server (`/api/status`, `/metrics`, and what `adminRoutes` adds). Services
+ * emit typed events; the command decides how they look.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { ExitCode, SlsError } from '../../errors.js'
-import type { LogLine, Runtime } from '../../runtime/types.js'
-import type { Config, ServiceConfig } from '../config/schema.js'
+import type { InstanceSpec, LogLine, Runtime } from '../../runtime/types.js'
+import type { Config } from '../config/schema.js'
+import { devImage } from '../image/targets.js'
 import { systemClock, type Clock } from './clock.js'
 import { contractEnv, revisionName } from './contract.js'
 import { Gateway, type RequestRecord } from './gateway.js'
 import { EmulatorMetrics } from './metrics.js'
 import { Pool, type PoolEvent } from './pool.js'
+import { RevisionRouter, type RevisionEvent } from './router.js'
+import { sendJson, startAdmin, type AdminServer, type Handler } from './admin.js'
 import { waitReady } from './readiness.js'
 import { simulatedDelay } from './cold-start-profiles.js'
 
@@ -19,10 +21,13 @@ export const SHUTDOWN_GRACE_MS = 10_000
 
 export type EmulatorEvent =
   | PoolEvent
+  | RevisionEvent
   | ({ type: 'log'; service: string } & LogLine)
   | ({ type: 'request' } & RequestRecord)
   | { type: 'listening'; service: string; url: string; revision: string }
   | { type: 'admin'; url: string }
+  | { type: 'runtime'; service: string; runtime: 'docker' | 'process'; reason: string }
+  | { type: 'orphans-removed'; count: number; containers: string[] }
 
 export interface EmulatorOptions {
   config: Config
@@ -32,94 +37,167 @@ export interface EmulatorOptions {
   port: number
   adminPort: number
   host?: string
-  runtime: Runtime
+  /** One runtime for every service, or one per service (`dev.runtime`, `--runtime`). */
+  runtime: Runtime | ((service: string) => Runtime)
   clock?: Clock
   graceMs?: number
   onEvent(event: EmulatorEvent): void
+  /** More admin routes (the dashboard), given the running emulator. */
+  adminRoutes?: (emulator: Emulator) => Record<string, Handler>
 }
 
 interface Running {
   name: string
-  pool: Pool
+  router: RevisionRouter
   gateway: Gateway
+  generation: number
+  /** The image a docker revision runs, pinned by id after a rebuild. */
+  image?: string
 }
 
 export class Emulator {
   private readonly running: Running[] = []
-  private admin?: http.Server
-  readonly metrics = new EmulatorMetrics(() => this.running.map((r) => r.pool.status()))
+  private readonly subscribers = new Set<(event: EmulatorEvent) => void>()
+  private admin?: AdminServer
+  private config: Config
+  private gatewayUrls: Record<string, string> = {}
+  private readonly instanceNumbers = new Map<string, number>()
+  readonly metrics = new EmulatorMetrics(() => this.running.flatMap((r) => r.router.pools.map((p) => p.status())))
 
-  constructor(private readonly options: EmulatorOptions) {}
+  constructor(private readonly options: EmulatorOptions) {
+    this.config = options.config
+  }
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock
+  }
+
+  /** Every event, to the command's renderer and to subscribers (the dashboard's live stream). */
+  private emit(event: EmulatorEvent): void {
+    this.options.onEvent(event)
+    for (const subscriber of this.subscribers) subscriber(event)
+  }
+
+  subscribe(subscriber: (event: EmulatorEvent) => void): () => void {
+    this.subscribers.add(subscriber)
+    return () => this.subscribers.delete(subscriber)
+  }
 
   async start(): Promise<{ gateways: Record<string, string>; admin: string }> {
-    const { config, onEvent } = this.options
+    const { config } = this
     const names = this.options.services?.length ? this.options.services : Object.keys(config.services)
     for (const name of names) if (!config.services[name]) throw unknownService(name, Object.keys(config.services))
     const host = this.options.host ?? '127.0.0.1'
-    const clock = this.options.clock ?? systemClock
     try {
       let nextPort = this.options.port
-      const gatewayUrls: Record<string, string> = {}
-      const pending: Array<{ name: string; revision: string; pool: Pool; gateway: Gateway }> = []
+      const started: Array<{ name: string; revision: string; pool: Pool; gateway: Gateway }> = []
       for (const name of names) {
         const service = config.services[name]!
-        if (!service.dev.command) throw missingCommand(name)
+        const runtime = this.runtimeOf(name)
+        if (runtime.kind === 'process' && !service.dev.command) throw missingCommand(name)
         const revision = revisionName(name)
-        const pool = this.pool(name, service, revision, gatewayUrls, clock)
+        const pool = this.pool(name, revision)
+        const router = new RevisionRouter(pool, { service: name, clock: this.clock, holdMs: service.scaling.queueTimeout, onEvent: (event) => this.emit(event) })
         const onRequest = (record: RequestRecord) => {
           this.metrics.request(record)
-          onEvent({ type: 'request', ...record })
+          this.emit({ type: 'request', ...record })
         }
-        const gatewayOptions = { service: name, host, timeoutMs: service.timeout, connections: service.scaling.concurrency, clock, onRequest }
+        const alsoOn = runtime.gatewayHosts ?? []
+        const gatewayOptions = { service: name, host, timeoutMs: service.timeout, connections: service.scaling.concurrency, clock: this.clock, onRequest, ...(alsoOn.length ? { alsoOn } : {}) }
         let gateway: Gateway
         if (service.dev.port !== undefined) {
-          gateway = new Gateway(pool, { ...gatewayOptions, port: service.dev.port })
+          gateway = new Gateway(router, { ...gatewayOptions, port: service.dev.port })
           await listenOrExplain(gateway, service.dev.port, `services.${name}.dev.port`)
         } else {
-          ;({ gateway, port: nextPort } = await listenFrom(nextPort, (port) => new Gateway(pool, { ...gatewayOptions, port })))
+          ;({ gateway, port: nextPort } = await listenFrom(nextPort, (port) => new Gateway(router, { ...gatewayOptions, port })))
           nextPort++
         }
-        gatewayUrls[name] = gateway.url
-        pending.push({ name, revision, pool, gateway })
-        this.running.push({ name, pool, gateway })
+        this.gatewayUrls[name] = gateway.url
+        started.push({ name, revision, pool, gateway })
+        this.running.push({ name, router, gateway, generation: 1 })
       }
-      this.admin = await this.startAdmin(host)
-      const adminUrl = `http://${host}:${(this.admin.address() as AddressInfo).port}`
-      onEvent({ type: 'admin', url: adminUrl })
-      for (const { name, revision, pool, gateway } of pending) {
-        onEvent({ type: 'listening', service: name, url: gateway.url, revision })
+      this.admin = await startAdmin(host, this.options.adminPort, {
+        '/api/status': (_req, res) => sendJson(res, this.status()),
+        '/metrics': async (_req, res) => {
+          const text = await this.metrics.registry.metrics()
+          res.writeHead(200, { 'content-type': this.metrics.registry.contentType })
+          res.end(text)
+        },
+        ...this.options.adminRoutes?.(this),
+      })
+      this.emit({ type: 'admin', url: this.admin.url })
+      for (const { name, revision, pool, gateway } of started) {
+        this.emit({ type: 'listening', service: name, url: gateway.url, revision })
         pool.start()
       }
-      return { gateways: gatewayUrls, admin: adminUrl }
+      return { gateways: { ...this.gatewayUrls }, admin: this.admin.url }
     } catch (error) {
       await this.stop()
       throw error
     }
   }
 
+  /** The services this session runs. */
+  get services(): string[] {
+    return this.running.map((r) => r.name)
+  }
+
+  get currentConfig(): Config {
+    return this.config
+  }
+
+  /** A reloaded sls-run.yaml: the next revisions (rollout) use it. */
+  updateConfig(config: Config): void {
+    this.config = config
+  }
+
+  /**
+   * A new revision of `name` (new code, a rebuilt image, or changed settings) that takes the traffic once
+   * it is ready, dropping no request (router.ts). Returns the revision's name.
+   */
+  rollout(name: string, change: { config?: Config; image?: string } = {}): string {
+    const running = this.running.find((r) => r.name === name)
+    if (!running) throw unknownService(name, this.services)
+    if (change.config) this.config = change.config
+    if (change.image) running.image = change.image
+    running.generation++
+    const revision = revisionName(name, running.generation)
+    running.router.rollout(this.pool(name, revision, running.image))
+    return revision
+  }
+
   status() {
-    return { services: this.running.map((r) => ({ ...r.pool.status(), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances })) }
+    return {
+      services: this.running.map((r) => {
+        const serving = r.router.serving.status()
+        const instances = r.router.pools.flatMap((p) => p.status().instances.map((i) => ({ ...i, revision: p.settings.revision })))
+        return { ...serving, instances, ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances }
+      }),
+    }
   }
 
   /** Drains every service (in-flight requests finish within the grace), stops every instance, closes the ports. */
   async stop(): Promise<void> {
-    await Promise.all(this.running.map((r) => r.pool.shutdown()))
+    await Promise.all(this.running.map((r) => r.router.shutdown()))
     await Promise.all(this.running.map((r) => r.gateway.close()))
     this.running.length = 0
-    if (this.admin) {
-      const admin = this.admin
-      this.admin = undefined
-      await new Promise<void>((resolve) => {
-        admin.close(() => resolve())
-        admin.closeAllConnections()
-      })
-    }
+    const admin = this.admin
+    this.admin = undefined
+    await admin?.close()
   }
 
-  private pool(name: string, service: ServiceConfig, revision: string, gatewayUrls: Record<string, string>, clock: Clock): Pool {
-    const { runtime, onEvent } = this.options
+  private runtimeOf(service: string): Runtime {
+    const { runtime } = this.options
+    return typeof runtime === 'function' ? runtime(service) : runtime
+  }
+
+  private pool(name: string, revision: string, image?: string): Pool {
+    const service = this.config.services[name]!
+    const config = this.config
+    const clock = this.clock
+    const runtime = this.runtimeOf(name)
     const delay = simulatedDelay(service.dev.coldStart)
-    return new Pool(
+    const pool: Pool = new Pool(
       {
         service: name,
         revision,
@@ -130,50 +208,43 @@ export class Emulator {
         queueTimeoutMs: service.scaling.queueTimeout,
         startupTimeoutMs: service.startupProbe.timeout,
         graceMs: this.options.graceMs ?? SHUTDOWN_GRACE_MS,
+        cpuThrottling: service.cpuThrottling,
         ...(delay ? { simulatedDelay: delay } : {}),
       },
       {
         runtime,
         clock,
         // Gateways all listen before any instance starts, so every URL is known here.
-        spec: (instanceId) => ({ service: name, revision, instanceId, command: service.dev.command!, cwd: service.dev.cwd!, env: contractEnv(name, service, revision, gatewayUrls), port: service.port }),
+        spec: (instanceId) => instanceSpec(runtime, config, name, instanceId, revision, this.gatewayUrls, image),
         waitReady: (instance, deadline, signal) => waitReady(instance, service.startupProbe, deadline, signal),
+        nextInstanceNumber: () => {
+          const n = (this.instanceNumbers.get(name) ?? 0) + 1
+          this.instanceNumbers.set(name, n)
+          return n
+        },
         onEvent: (event) => {
           if (event.type === 'cold-start') this.metrics.coldStart(name, event.coldStart)
+          if (event.type === 'crash') this.metrics.crash(name, event.exit.reason)
           if (event.type === 'instance' && (event.state === 'stopped' || event.state === 'failed')) {
             this.running.find((r) => r.name === name)?.gateway.forget(event.id)
           }
-          onEvent(event)
+          this.running.find((r) => r.name === name)?.router.observe(pool, event)
+          this.emit(event)
         },
-        onLog: (line) => onEvent({ type: 'log', service: name, ...line }),
+        onLog: (line) => this.emit({ type: 'log', service: name, ...line }),
       },
     )
+    return pool
   }
+}
 
-  private async startAdmin(host: string): Promise<http.Server> {
-    const server = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]
-      if (req.method === 'GET' && path === '/api/status') {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(this.status()))
-      } else if (req.method === 'GET' && path === '/metrics') {
-        void this.metrics.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': this.metrics.registry.contentType })
-          res.end(text)
-        })
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' })
-        res.end('not found: try /api/status or /metrics\n')
-      }
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? portInUse(this.options.adminPort, '--admin-port') : error),
-      )
-      server.listen(this.options.adminPort, host, () => resolve())
-    })
-    return server
-  }
+/** What an instance of `name` runs with, in `runtime`'s terms (gateway URLs as the instance reaches them). */
+function instanceSpec(runtime: Runtime, config: Config, name: string, instanceId: string, revision: string, gatewayUrls: Record<string, string>, image?: string): InstanceSpec {
+  const service = config.services[name]!
+  const urls = runtime.instanceUrl ? Object.fromEntries(Object.entries(gatewayUrls).map(([n, url]) => [n, runtime.instanceUrl!(url)])) : gatewayUrls
+  const base = { service: name, revision, instanceId, cwd: service.dev.cwd ?? '/', env: contractEnv(name, service, revision, urls), port: service.port }
+  if (runtime.kind === 'process') return { ...base, command: service.dev.command! }
+  return { ...base, ...(service.command ? { command: service.command } : {}), image: image ?? devImage(config, name), cpu: service.resources.cpu, memoryBytes: service.resources.memory }
 }
 
 async function listenOrExplain(gateway: Gateway, port: number, setting: string): Promise<void> {

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net'
 import { Pool as HttpPool } from 'undici'
 import type { Clock } from './clock.js'
 import { PlatformResponse, timedOut, unavailable } from './errors.js'
-import type { Lease, Pool } from './pool.js'
+import type { Lease } from './pool.js'
+import type { LeaseSource } from './router.js'
 
 /** Headers that belong to one connection, never forwarded (RFC 9110 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings'])
@@ -35,14 +36,17 @@ export interface GatewayOptions {
   connections: number
   clock: Clock
   onRequest(record: RequestRecord): void
+  /** More addresses to listen on at the same port (the Docker bridge's gateway, for containers). */
+  alsoOn?: readonly string[]
 }
 
 export class Gateway {
   private readonly server: http.Server
+  private readonly extraServers: http.Server[] = []
   private readonly upstreams = new Map<string, HttpPool>()
 
   constructor(
-    private readonly pool: Pool,
+    private readonly pool: LeaseSource,
     private readonly options: GatewayOptions,
   ) {
     this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res))
@@ -53,7 +57,16 @@ export class Gateway {
       this.server.once('error', reject)
       this.server.listen(this.options.port, this.options.host, () => resolve())
     })
-    return { host: this.options.host, port: (this.server.address() as AddressInfo).port }
+    const { port } = this.server.address() as AddressInfo
+    for (const host of this.options.alsoOn ?? []) {
+      const extra = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res))
+      await new Promise<void>((resolve, reject) => {
+        extra.once('error', reject)
+        extra.listen(port, host, () => resolve())
+      })
+      this.extraServers.push(extra)
+    }
+    return { host: this.options.host, port }
   }
 
   get url(): string {
@@ -62,10 +75,15 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-    })
+    await Promise.all(
+      [this.server, ...this.extraServers.splice(0)].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeAllConnections()
+          }),
+      ),
+    )
     await Promise.all([...this.upstreams.values()].map((upstream) => upstream.destroy()))
     this.upstreams.clear()
   }
@@ -77,17 +95,6 @@ export class Gateway {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client went away'))
     })
-    const record = (status: number, lease?: Lease) =>
-      this.options.onRequest({
-        service: this.options.service,
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
-        status,
-        durationMs: clock.now() - started,
-        queuedMs: lease?.queuedMs ?? clock.now() - started,
-        ...(lease ? { instanceId: lease.instanceId } : {}),
-        coldStart: Boolean(lease?.coldStart),
-      })
 
     let lease: Lease
     try {
@@ -95,35 +102,57 @@ export class Gateway {
     } catch (error) {
       const answer = error instanceof PlatformResponse ? error : unavailable((error as Error).message)
       if (!abort.signal.aborted) this.platformAnswer(res, answer)
-      record(answer.status)
+      this.record(req, started, answer.status)
       return
     }
 
+    if (lease.thawed) {
+      const thawStarted = clock.now()
+      await lease.thawed
+      lease.thawMs = clock.now() - thawStarted
+    }
     const remaining = this.options.timeoutMs - (clock.now() - started)
     const timer = clock.setTimeout(() => abort.abort(timedOut(this.options.timeoutMs)), Math.max(0, remaining))
-    try {
-      // undici's stream() writes the upstream body straight into our response (no Readable in between).
-      let status = 0
-      await this.upstream(lease).stream(
-        { path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers: this.forwardHeaders(req), body: hasBody(req) ? req : null, signal: abort.signal },
-        ({ statusCode, headers }) => {
-          status = statusCode
-          res.writeHead(statusCode, { ...responseHeaders(headers), ...this.platformHeaders(lease) })
-          return res
-        },
-      )
-      record(status, lease)
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ECONNREFUSED') this.pool.reportUnreachable(lease.instanceId)
-      const reason = abort.signal.reason
-      const answer = reason instanceof PlatformResponse ? reason : abort.signal.aborted ? undefined : unavailable(`${lease.instanceId} did not answer: ${(error as Error).message}`)
-      if (answer && !res.headersSent) this.platformAnswer(res, answer, lease)
-      else if (!res.writableEnded) res.destroy()
-      record(answer?.status ?? 499, lease)
-    } finally {
+    let status = 0
+    const done = (error: Error | null) => {
       clock.clearTimeout(timer)
+      if (error) {
+        if ((error as { code?: string }).code === 'ECONNREFUSED') this.pool.reportUnreachable(lease.instanceId)
+        const reason = abort.signal.reason
+        const answer = reason instanceof PlatformResponse ? reason : abort.signal.aborted ? undefined : unavailable(`${lease.instanceId} did not answer: ${error.message}`)
+        if (answer && !res.headersSent) this.platformAnswer(res, answer, lease)
+        else if (!res.writableEnded) res.destroy()
+        status = answer?.status ?? 499
+      }
+      this.record(req, started, status, lease)
       lease.release()
     }
+    try {
+      // undici's stream() writes the upstream body straight into our response (no Readable in between);
+      // its callback form (`done`, once our response has finished or failed) saves a promise per request.
+      this.upstream(lease).stream(
+        { path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers: forwardHeaders(req), body: hasBody(req) ? req : null, signal: abort.signal },
+        ({ statusCode, headers }) => {
+          status = statusCode
+          res.writeHead(statusCode, responseHeaders(headers, lease))
+          return res
+        },
+        done,
+      )
+    } catch (error) {
+      done(error as Error)
+    }
+  }
+
+  private record(req: http.IncomingMessage, started: number, status: number, lease?: Lease): void {
+    const durationMs = this.options.clock.now() - started
+    const { service } = this.options
+    const [method, path] = [req.method ?? 'GET', req.url ?? '/']
+    this.options.onRequest(
+      lease
+        ? { service, method, path, status, durationMs, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: Boolean(lease.coldStart) }
+        : { service, method, path, status, durationMs, queuedMs: durationMs, coldStart: false },
+    )
   }
 
   /** Keep-alive connections to an instance, by instance id; dropped when the instance is retired. */
@@ -148,35 +177,6 @@ export class Gateway {
     return [...this.upstreams.keys()]
   }
 
-  /** The client's headers, minus hop-by-hop ones, plus what a platform's front end adds. */
-  private forwardHeaders(req: http.IncomingMessage): Record<string, string | string[]> {
-    const headers: Record<string, string | string[]> = {}
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
-    }
-    const client = req.socket.remoteAddress ?? 'unknown'
-    const forwardedFor = req.headers['x-forwarded-for']
-    headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${client}` : client
-    headers['x-forwarded-proto'] = 'http'
-    const node = client.includes(':') ? `"[${client}]"` : client
-    const entry = `for=${node};proto=http${req.headers.host ? `;host="${req.headers.host}"` : ''}`
-    headers.forwarded = req.headers.forwarded ? `${req.headers.forwarded}, ${entry}` : entry
-    return headers
-  }
-
-  private platformHeaders(lease: Lease): Record<string, string> {
-    const headers: Record<string, string> = { 'x-sls-run-instance': lease.instanceId }
-    const timing = [`queue;dur=${lease.queuedMs.toFixed(1)}`]
-    if (lease.coldStart) {
-      const c = lease.coldStart
-      headers['x-sls-run-cold-start'] = '1'
-      timing.push(`cold-start;dur=${c.totalMs.toFixed(1)}`, `spawn;dur=${c.spawnMs.toFixed(1)}`, `boot;dur=${c.bootMs.toFixed(1)}`, `ready;dur=${c.readyMs.toFixed(1)}`)
-      if (c.delayMs) timing.push(`simulated-delay;dur=${c.delayMs.toFixed(1)}`)
-    }
-    headers['server-timing'] = timing.join(', ')
-    return headers
-  }
-
   private platformAnswer(res: http.ServerResponse, answer: PlatformResponse, lease?: Lease): void {
     const body = `${answer.message}\n`
     res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(lease ? { 'x-sls-run-instance': lease.instanceId } : {}) })
@@ -188,8 +188,45 @@ function hasBody(req: http.IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
 }
 
-function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value
+/** The client's headers, minus hop-by-hop ones, plus what a platform's front end adds. */
+function forwardHeaders(req: http.IncomingMessage): Record<string, string | string[]> {
+  const source = req.headers
+  const headers: Record<string, string | string[]> = {}
+  for (const name in source) {
+    const value = source[name]
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
+  }
+  const client = req.socket.remoteAddress ?? 'unknown'
+  const forwardedFor = source['x-forwarded-for']
+  headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${client}` : client
+  headers['x-forwarded-proto'] = 'http'
+  const node = client.includes(':') ? `"[${client}]"` : client
+  const entry = `for=${node};proto=http${source.host ? `;host="${source.host}"` : ''}`
+  headers.forwarded = source.forwarded ? `${source.forwarded}, ${entry}` : entry
+  return headers
+}
+
+/**
+ * The instance's headers minus hop-by-hop ones, then the platform's: `x-sls-run-instance`,
+ * `Server-Timing` and, after a cold start, `x-sls-run-cold-start` (these replace the app's own).
+ * One flat [name, value, …] list, which writeHead takes as it is.
+ */
+function responseHeaders(headers: Record<string, string | string[] | undefined>, lease: Lease): Array<string | string[]> {
+  const out: Array<string | string[]> = []
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'x-sls-run-instance' || name === 'server-timing' || (lease.coldStart && name === 'x-sls-run-cold-start')) continue
+    out.push(name, value)
+  }
+  let timing = `queue;dur=${lease.queuedMs.toFixed(1)}`
+  if (lease.thawMs !== undefined) timing += `, thaw;dur=${lease.thawMs.toFixed(1)}`
+  out.push('x-sls-run-instance', lease.instanceId)
+  if (lease.coldStart) {
+    const c = lease.coldStart
+    timing += `, cold-start;dur=${c.totalMs.toFixed(1)}, spawn;dur=${c.spawnMs.toFixed(1)}, boot;dur=${c.bootMs.toFixed(1)}, ready;dur=${c.readyMs.toFixed(1)}`
+    if (c.delayMs) timing += `, simulated-delay;dur=${c.delayMs.toFixed(1)}`
+    out.push('x-sls-run-cold-start', '1')
+  }
+  out.push('server-timing', timing)
   return out
 }

@@ -1,7 +1,17 @@
 /** Prometheus metrics of one emulator session (prom-client, its own registry). */
+import type Dockerode from 'dockerode'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { containerStats, type ContainerSample } from './container-stats.js'
 import type { RequestRecord } from './gateway.js'
 import type { ColdStart, InstanceStatus } from './pool.js'
+
+/** What the emulator does not know itself: the cost meter's billable time, and the engine (docker runtime). */
+export interface MetricSources {
+  /** Request-based billable instance-seconds per service (billing.ts). */
+  billableSeconds?: () => Map<string, number>
+  /** The engine that runs the instances that have a container id. */
+  docker?: () => Dockerode | undefined
+}
 
 export class EmulatorMetrics {
   readonly registry = new Registry()
@@ -21,16 +31,77 @@ export class EmulatorMetrics {
     registers: [this.registry],
   })
 
-  constructor(status: () => Array<{ service: string; queued: number; instances: InstanceStatus[] }>) {
+  private readonly crashes = new Counter({
+    name: 'slsrun_instance_crashes_total',
+    help: 'Instances that ended on their own while serving, by reason (exited, oom-killed)',
+    labelNames: ['service', 'reason'],
+    registers: [this.registry],
+  })
+
+  private readonly queueWait = new Histogram({
+    name: 'slsrun_queue_wait_seconds',
+    help: 'Time a request waited for an instance (queue and cold start)',
+    labelNames: ['service'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  })
+
+  private sources: MetricSources = {}
+
+  /** `status` lists every pool (revision) of every service. */
+  constructor(status: () => Array<{ service: string; revision: string; queued: number; instances: InstanceStatus[] }>) {
+    const sources = () => this.sources
+    new Counter({
+      name: 'slsrun_billable_seconds_total',
+      help: 'Request-based billable instance-seconds (busy periods rounded up to 100 ms), from the cost meter',
+      labelNames: ['service'],
+      registers: [this.registry],
+      collect() {
+        const billable = sources().billableSeconds?.()
+        if (!billable) return
+        this.reset()
+        for (const [service, seconds] of billable) this.inc({ service }, seconds)
+      },
+    })
+    // One engine round per scrape, shared by the CPU and memory metrics (their collects run together).
+    let sampling: { at: number; samples: Promise<ContainerSample[]> } | undefined
+    const samples = () => {
+      const docker = sources().docker?.()
+      if (!docker) return Promise.resolve([])
+      if (!sampling || Date.now() - sampling.at > 250) sampling = { at: Date.now(), samples: containerStats(docker, status()) }
+      return sampling.samples
+    }
+    new Counter({
+      name: 'slsrun_container_cpu_seconds_total',
+      help: 'CPU time used by an instance container (docker runtime), from the engine',
+      labelNames: ['service', 'instance'],
+      registers: [this.registry],
+      async collect() {
+        const list = await samples()
+        this.reset()
+        for (const s of list) this.inc({ service: s.service, instance: s.instance }, s.cpuSeconds)
+      },
+    })
+    new Gauge({
+      name: 'slsrun_container_memory_bytes',
+      help: 'Memory used by an instance container, page cache excluded (docker runtime), from the engine',
+      labelNames: ['service', 'instance'],
+      registers: [this.registry],
+      async collect() {
+        const list = await samples()
+        this.reset()
+        for (const s of list) this.set({ service: s.service, instance: s.instance }, s.memoryBytes)
+      },
+    })
     new Gauge({
       name: 'slsrun_instances',
-      help: 'Instances by state',
-      labelNames: ['service', 'state'],
+      help: 'Instances by revision and state',
+      labelNames: ['service', 'revision', 'state'],
       registers: [this.registry],
       collect() {
         this.reset()
         for (const pool of status()) {
-          for (const state of ['starting', 'ready', 'draining']) this.set({ service: pool.service, state }, pool.instances.filter((i) => i.state === state).length)
+          for (const state of ['starting', 'ready', 'draining']) this.set({ service: pool.service, revision: pool.revision, state }, pool.instances.filter((i) => i.state === state).length)
         }
       },
     })
@@ -40,7 +111,10 @@ export class EmulatorMetrics {
       labelNames: ['service'],
       registers: [this.registry],
       collect() {
-        for (const pool of status()) this.set({ service: pool.service }, pool.queued)
+        this.reset()
+        const depth = new Map<string, number>()
+        for (const pool of status()) depth.set(pool.service, (depth.get(pool.service) ?? 0) + pool.queued)
+        for (const [service, queued] of depth) this.set({ service }, queued)
       },
     })
   }
@@ -52,8 +126,18 @@ export class EmulatorMetrics {
     this.coldStarts.observe({ service, phase: 'ready' }, c.readyMs / 1000)
   }
 
+  /** Adds sources the emulator does not own (the dashboard wires them); later calls override earlier keys. */
+  attach(sources: MetricSources): void {
+    this.sources = { ...this.sources, ...sources }
+  }
+
+  crash(service: string, reason: string): void {
+    this.crashes.inc({ service, reason })
+  }
+
   request(r: RequestRecord): void {
     this.requests.inc({ service: r.service, code: String(r.status), cold_start: String(r.coldStart) })
     this.latency.observe({ service: r.service }, r.durationMs / 1000)
+    this.queueWait.observe({ service: r.service }, r.queuedMs / 1000)
   }
 }

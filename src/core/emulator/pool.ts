@@ -37,6 +37,8 @@ export interface PoolSettings {
   graceMs: number
   /** Simulated extra cold-start delay for the next start, in ms (0 = off). */
   simulatedDelay?: () => number
+  /** Request-based billing: an instance with nothing in flight is frozen (when its runtime can). */
+  cpuThrottling?: boolean
 }
 
 export type PoolEvent =
@@ -54,6 +56,8 @@ export interface PoolDeps {
   waitReady(instance: RuntimeInstance, deadline: number, signal: AbortSignal): Promise<{ portOpenAt: number }>
   onEvent(event: PoolEvent): void
   onLog(line: LogLine): void
+  /** Instance numbers shared by a service's revisions, so `api#7` names one instance for the whole session. */
+  nextInstanceNumber?: () => number
 }
 
 export interface Lease {
@@ -62,6 +66,10 @@ export interface Lease {
   queuedMs: number
   /** Set when this request waited for the instance's cold start. */
   coldStart?: ColdStart
+  /** cpuThrottling: settles once the instance is thawed; the request is sent after it. */
+  thawed?: Promise<void>
+  /** How long the thaw took (set by the gateway, for Server-Timing). */
+  thawMs?: number
   release(): void
 }
 
@@ -69,6 +77,9 @@ export interface InstanceStatus {
   id: string
   state: InstanceState
   pid?: number
+  container?: string
+  /** cpuThrottling: frozen while nothing is in flight. */
+  frozen?: boolean
   inFlight: number
   served: number
   startedAt: number
@@ -93,6 +104,7 @@ interface Slot {
   idleTimer?: unknown
   abort: AbortController
   drained?: () => void
+  frozen?: boolean
 }
 
 interface Waiter {
@@ -119,15 +131,24 @@ export class Pool {
   private nextStartAt = 0
   private retryTimer: unknown
   private closed = false
+  /** A one-shot floor for the first scale (a new revision starts warm before traffic moves to it). */
+  private warm = 0
 
   constructor(
     readonly settings: PoolSettings,
     private readonly deps: PoolDeps,
   ) {}
 
-  /** Starts the minInstances. */
-  start(): void {
-    this.scale('minInstances')
+  /** Starts the minInstances, or `prewarm` instances if more (once: they may idle out later). */
+  start(prewarm = 0): void {
+    this.warm = prewarm
+    this.scale(prewarm > this.settings.minInstances ? 'starting the new revision' : 'minInstances')
+    this.warm = 0
+  }
+
+  /** Whether an instance of this pool has this id (ids are unique across a service's revisions). */
+  owns(instanceId: string): boolean {
+    return this.slots.has(instanceId)
   }
 
   /** A slot on an instance, now or once one has room; rejects with 429 or 503 (PlatformResponse). */
@@ -159,6 +180,8 @@ export class Pool {
       id: s.id,
       state: s.state,
       ...(s.handle?.pid === undefined ? {} : { pid: s.handle.pid }),
+      ...(s.handle?.containerId === undefined ? {} : { container: s.handle.containerId }),
+      ...(s.frozen ? { frozen: true } : {}),
       inFlight: s.inFlight,
       served: s.served,
       startedAt: s.startedAt,
@@ -171,10 +194,26 @@ export class Pool {
 
   /** Refuses new requests, fails the queued ones with 503, lets in-flight ones finish, stops every instance. */
   async shutdown(): Promise<void> {
+    return this.close('shutdown')
+  }
+
+  /**
+   * A newer revision took over: queued requests move to it (`reroute`), in-flight ones finish, then every
+   * instance stops. Nothing is dropped.
+   */
+  async handOver(reroute: () => Promise<Lease>): Promise<void> {
+    return this.close('replaced by a newer revision', reroute)
+  }
+
+  private async close(reason: string, reroute?: () => Promise<Lease>): Promise<void> {
     this.closed = true
     this.deps.clock.clearTimeout(this.retryTimer)
-    for (const waiter of this.queue.splice(0)) this.rejectWaiter(waiter, unavailable('the emulator is shutting down'))
-    await Promise.all([...this.slots.values()].map((slot) => this.drain(slot, 'shutdown')))
+    for (const waiter of this.queue.splice(0)) {
+      this.deps.clock.clearTimeout(waiter.timer)
+      if (reroute) reroute().then(waiter.resolve, waiter.reject)
+      else this.rejectWaiter(waiter, unavailable('the emulator is shutting down'))
+    }
+    await Promise.all([...this.slots.values()].map((slot) => this.drain(slot, reason)))
   }
 
   private pick(): Slot | undefined {
@@ -190,12 +229,14 @@ export class Pool {
     slot.inFlight++
     slot.served++
     this.deps.clock.clearTimeout(slot.idleTimer)
+    const thawed = slot.inFlight === 1 ? this.thaw(slot) : undefined
     let released = false
     return {
       instanceId: slot.id,
       address: slot.handle!.address,
       queuedMs,
       ...(coldStart ? { coldStart } : {}),
+      ...(thawed ? { thawed } : {}),
       release: () => {
         if (released) return
         released = true
@@ -205,8 +246,22 @@ export class Pool {
           this.armIdle(slot)
         }
         this.dispatch()
+        this.freezeIfIdle(slot)
       },
     }
+  }
+
+  /** cpuThrottling: nothing in flight → frozen (as Cloud Run throttles CPU outside requests). */
+  private freezeIfIdle(slot: Slot): void {
+    if (!this.settings.cpuThrottling || !slot.handle?.freeze || slot.state !== 'ready' || slot.inFlight > 0 || slot.frozen) return
+    slot.frozen = true
+    void slot.handle.freeze()
+  }
+
+  private thaw(slot: Slot): Promise<void> | undefined {
+    if (!slot.frozen || !slot.handle?.thaw) return undefined
+    slot.frozen = false
+    return slot.handle.thaw()
   }
 
   /** Hands queued requests, oldest first, to instances with room. */
@@ -231,7 +286,7 @@ export class Pool {
     const live = this.live()
     const starting = live.filter((s) => s.state === 'starting').length
     const forQueue = Math.ceil(this.queue.length / this.settings.concurrency) - starting
-    const forMin = this.settings.minInstances - live.length
+    const forMin = Math.max(this.settings.minInstances, this.warm) - live.length
     const count = Math.min(Math.max(forQueue, forMin), this.settings.maxInstances - live.length)
     if (count <= 0) return
     const wait = this.nextStartAt - this.deps.clock.now()
@@ -246,7 +301,7 @@ export class Pool {
 
   private async startInstance(): Promise<void> {
     const { clock } = this.deps
-    const n = ++this.counter
+    const n = this.deps.nextInstanceNumber?.() ?? ++this.counter
     const slot: Slot = { id: `${this.settings.service}#${n}`, n, state: 'starting', inFlight: 0, served: 0, startedAt: clock.now(), abort: new AbortController() }
     this.slots.set(slot.id, slot)
     this.emitState(slot)
@@ -255,7 +310,11 @@ export class Pool {
       slot.handle = handle
       const spawnedAt = clock.now()
       void handle.exited.then((exit) => this.onExit(slot, exit))
-      if (slot.state !== 'starting') return
+      if (slot.state !== 'starting') {
+        // Drained or shut down while it was being spawned: it has no business running.
+        await this.deps.runtime.stop(handle, 0)
+        return
+      }
       const { portOpenAt } = await this.deps.waitReady(handle, slot.startedAt + this.settings.startupTimeoutMs, slot.abort.signal)
       const probedAt = clock.now()
       const delayMs = this.settings.simulatedDelay?.() ?? 0
@@ -269,6 +328,7 @@ export class Pool {
       this.deps.onEvent({ type: 'cold-start', service: this.settings.service, id: slot.id, coldStart: slot.coldStart })
       this.armIdle(slot)
       this.dispatch()
+      this.freezeIfIdle(slot)
     } catch (error) {
       if (slot.state === 'starting') this.failStart(slot, (error as Error).message)
     }

@@ -2,6 +2,8 @@
  * Readiness during a cold start: poll about every 10 ms (Knative's queue-proxy polls every 50 ms,
  * the activator every 200 ms), so the emulator adds almost nothing to the app's own boot time.
  * TCP: the port accepts a connection. HTTP: GET path answers 2xx (after the port opened).
+ * Behind a forwarding proxy (a published Docker port) a connection proves nothing, so "open" there
+ * means any HTTP answer.
  */
 import net from 'node:net'
 import http from 'node:http'
@@ -18,8 +20,8 @@ export async function waitReady(instance: RuntimeInstance, probe: ProbeSettings,
   const { host, port } = instance.address
   let portOpenAt: number | undefined
   while (!signal.aborted) {
-    if (portOpenAt === undefined && (await tcpOpen(host, port))) portOpenAt = Date.now()
-    if (portOpenAt !== undefined && (probe.type === 'tcp' || (await httpOk(host, port, probe.path)))) return { portOpenAt }
+    if (portOpenAt === undefined && (instance.proxied ? (await httpStatus(host, port, probe.path)) > 0 : await tcpOpen(host, port))) portOpenAt = Date.now()
+    if (portOpenAt !== undefined && (probe.type === 'tcp' || isOk(await httpStatus(host, port, probe.path)))) return { portOpenAt }
     if (Date.now() >= deadline) {
       throw new Error(portOpenAt === undefined ? `port ${port} did not open in time` : `GET ${probe.path} did not answer 2xx in time`)
     }
@@ -41,13 +43,16 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
   })
 }
 
-function httpOk(host: string, port: number, path: string): Promise<boolean> {
+const isOk = (status: number) => status >= 200 && status < 300
+
+/** The status of GET path, or 0 when nothing answered. */
+function httpStatus(host: string, port: number, path: string): Promise<number> {
   return new Promise((resolve) => {
     const req = http.get({ host, port, path, agent: false, timeout: 1000, headers: { 'user-agent': 'sls-run-probe' } }, (res) => {
       res.resume()
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300)
+      resolve(res.statusCode ?? 0)
     })
     req.once('timeout', () => req.destroy())
-    req.once('error', () => resolve(false))
+    req.once('error', () => resolve(0))
   })
 }

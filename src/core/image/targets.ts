@@ -13,6 +13,13 @@ export function imageName(config: Config, name: string): string {
   return config.services[name]?.image ?? `${config.name}-${name}`
 }
 
+/** The image the docker runtime runs: `image:` as given when it names a tag or digest, else `<image>:latest` (what `sls-run build` tagged last). */
+export function devImage(config: Config, name: string): string {
+  const image = imageName(config, name)
+  const last = image.split('/').pop()!
+  return last.includes(':') || last.includes('@') ? image : `${image}:latest`
+}
+
 export function selectServices(config: Config, names: string[]): { targets: BuildTarget[]; skipped: string[] } {
   const known = Object.keys(config.services)
   const unknown = names.filter((n) => !known.includes(n))

@@ -4,11 +4,11 @@
  */
 import { statSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import { execa } from 'execa'
 import { SlsError } from '../../errors.js'
 import { freePort } from '../free-port.js'
 import { reap } from './reaper.js'
+import { forEachLine } from '../lines.js'
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../types.js'
 
 const MAX_LINES = 200
@@ -111,31 +111,8 @@ class ProcessInstance implements RuntimeInstance {
   }
 }
 
-/** Splits a byte stream into lines; a last line without a newline is emitted when the stream ends. */
-function forEachLine(stream: Readable, onLine: (line: string) => void): () => void {
-  const decoder = new StringDecoder('utf8')
-  let partial = ''
-  let flushed = false
-  const push = (text: string) => {
-    const parts = (partial + text).split('\n')
-    partial = parts.pop() ?? ''
-    for (const part of parts) onLine(part.endsWith('\r') ? part.slice(0, -1) : part)
-  }
-  const flush = () => {
-    if (flushed) return
-    flushed = true
-    push(decoder.end())
-    if (partial !== '') onLine(partial)
-    partial = ''
-  }
-  stream.on('data', (chunk: Buffer | string) => push(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
-  stream.once('end', flush)
-  stream.once('close', flush)
-  return flush
-}
-
 function commandText(command: InstanceSpec['command']): string {
-  return typeof command === 'string' ? command : command.join(' ')
+  return typeof command === 'string' ? command : (command ?? []).join(' ')
 }
 
 function spawnFailed(spec: InstanceSpec, reason: string): SlsError {
@@ -157,7 +134,7 @@ export class ProcessRuntime implements Runtime {
 
   async start(spec: InstanceSpec, onLog: (line: LogLine) => void): Promise<RuntimeInstance> {
     const port = await freePort()
-    const [file, ...args] = typeof spec.command === 'string' ? [spec.command] : spec.command
+    const [file, ...args] = typeof spec.command === 'string' ? [spec.command] : (spec.command ?? [])
     if (file === undefined || file.trim() === '') throw spawnFailed(spec, 'the command is empty')
     const subprocess = execa(file, args, {
       cwd: spec.cwd,

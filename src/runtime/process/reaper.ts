@@ -20,3 +20,8 @@ export function startReaper(): void {
 export function reap(pgid: number, watch: boolean): void {
   reaper?.stdin?.write(`${watch ? '+' : '-'}${pgid}\n`)
 }
+
+/** The reaper also removes this session's containers when sls-run dies (local engines on a unix socket). */
+export function reapContainers(session: string, socketPath: string): void {
+  reaper?.stdin?.write(`d${session}\t${socketPath}\n`)
+}

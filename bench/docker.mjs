@@ -1,0 +1,692 @@
+#!/usr/bin/env node
+// Emulator benchmark with the docker runtime (`sls-run dev`, DockerRuntime): cold start through docker,
+// thaw latency of a paused container, gateway overhead. See bench/README.md; needs `npm run build`
+// first, a local Docker engine on Linux (containers reached at their bridge IP) and the node:22-alpine
+// (stand-in) image.
+//   node bench/docker.mjs [--only coldstart|thaw|gateway[,…]] [--quick] [--keep-extra-ca-certs] [--out FILE]
+// Only 127.0.0.1 and the Docker bridge; every load loop is bounded in count and time. Every container
+// (the bench's own and the emulators'), the bench image and every process started here are removed,
+// also on failure or Ctrl-C. Exit code 1 when a bench failed to run, 2 on bad usage.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import Docker from 'dockerode'
+import tar from 'tar-stream'
+import { Emulator } from '../dist/core/emulator/emulator.js'
+import { configSchema } from '../dist/core/config/schema.js'
+import { DockerRuntime } from '../dist/runtime/docker/docker-runtime.js'
+import { resolveEndpoint } from '../dist/runtime/docker/engine.js'
+import { newSession } from '../dist/runtime/docker/labels.js'
+import { startMinimalProxy } from './fixtures/min-proxy.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const NODE = process.execPath
+const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js')
+const BENCHES = ['coldstart', 'thaw', 'gateway']
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-docker-'))
+const APP = path.join(ROOT, 'bench', 'fixtures', 'app.mjs') // answers "ok\n"; BOOT_MS, SERVICE_MS, CPU_MS (see the file)
+const BASE_IMAGE = 'node:22-alpine'
+const RUN = randomUUID().slice(0, 8)
+const IMAGE = `sls-run-bench-docker:${RUN}`
+const [BENCH_LABEL, RUN_LABEL, SESSION_LABEL] = ['dev.sls-run.bench', 'dev.sls-run.bench.run', 'dev.sls-run.session']
+const PORT = 8080 // the app's port inside the container (`port:`)
+
+function parseArgs(argv) {
+  const opts = { only: BENCHES, quick: false, keepCa: false, out: path.join(ROOT, 'bench', 'results', 'docker.json') }
+  const bad = (msg) => (process.stderr.write(`${msg}\nUsage: node bench/docker.mjs [--only ${BENCHES.join('|')}[,…]] [--quick] [--keep-extra-ca-certs] [--out FILE]\n`), process.exit(2))
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, inline] = argv[i].split(/=(.*)/s)
+    const next = () => inline ?? argv[++i]
+    if (arg === '--quick') opts.quick = true
+    else if (arg === '--keep-extra-ca-certs') opts.keepCa = true
+    else if (arg === '--only') {
+      opts.only = String(next() ?? '').split(',').filter(Boolean)
+      if (!opts.only.length || opts.only.some((b) => !BENCHES.includes(b))) bad(`--only takes ${BENCHES.join(', ')}`)
+    } else if (arg === '--out') opts.out = path.resolve(next() ?? '')
+    else bad(arg === '-h' || arg === '--help' ? '' : `unknown argument: ${argv[i]}`)
+  }
+  return opts
+}
+
+// ---- bookkeeping: every process, emulator and container started here is tracked and removed
+const docker = new Docker(resolveEndpoint(process.env).options) // no client timeout: a build can take longer than the CLI's 5 s
+const session = newSession(path.join(TMP, 'sls-run.yaml')) // the emulators' containers carry its id (dev.sls-run.session)
+const [children, emulators] = [new Set(), new Set()]
+const state = { imageBuilt: false, cleaned: false }
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function track(child) {
+  children.add(child)
+  child.exitedP = new Promise((resolve) => child.once('exit', (code, signal) => (children.delete(child), resolve({ code, signal }))))
+  child.once('error', () => children.delete(child))
+  return child
+}
+
+/** Signal, wait up to graceMs, then SIGKILL and wait for the exit. */
+async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return { ...(await child.exitedP), killed: false }
+  child.kill(signal)
+  const result = await Promise.race([child.exitedP, sleep(graceMs).then(() => null)])
+  return result ? { ...result, killed: false } : (child.kill('SIGKILL'), { ...(await child.exitedP), killed: true })
+}
+
+/** Containers of this run: the bench's own (RUN_LABEL) and the emulators' (this session's label). */
+async function ourContainers() {
+  const lists = await Promise.all([`${RUN_LABEL}=${RUN}`, `${SESSION_LABEL}=${session.id}`].map((label) => docker.listContainers({ all: true, filters: { label: [label] } })))
+  return [...new Map(lists.flat().map((c) => [c.Id, c])).values()]
+}
+
+async function removeContainers() {
+  const left = await ourContainers()
+  await Promise.allSettled(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })))
+  return left.length
+}
+
+async function cleanup() {
+  await Promise.allSettled([...emulators].map((e) => e.stop()))
+  await Promise.allSettled([...children].map((c) => stopChild(c, 'SIGKILL', 2000)))
+  for (let pass = 0; pass < 2; pass++) await removeContainers().catch(() => 0) // twice: one may have been mid-creation
+  if (state.imageBuilt) {
+    await docker
+      .getImage(IMAGE)
+      .remove({ force: true })
+      .then(() => (state.imageBuilt = false))
+      .catch((error) => (error.statusCode === 404 ? (state.imageBuilt = false) : process.stderr.write(`could not remove ${IMAGE}: ${error.message}\n`)))
+  }
+  fs.rmSync(TMP, { recursive: true, force: true })
+  state.cleaned = !state.imageBuilt
+}
+// Last resort when the process ends without cleanup() (an uncaught throw): the docker CLI, synchronously.
+process.once('exit', () => {
+  children.forEach((c) => c.kill('SIGKILL'))
+  if (!state.cleaned) {
+    const ids = [`${RUN_LABEL}=${RUN}`, `${SESSION_LABEL}=${session.id}`].flatMap((label) => String(spawnSync('docker', ['ps', '-aq', '--filter', `label=${label}`], { encoding: 'utf8' }).stdout ?? '').split(/\s+/).filter(Boolean))
+    if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...new Set(ids)], { stdio: 'ignore' })
+    if (state.imageBuilt) spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' })
+  }
+  fs.rmSync(TMP, { recursive: true, force: true })
+})
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void cleanup().finally(() => process.exit(130)))
+
+// ---- the bench image: FROM the node:22-alpine stand-in, bench/fixtures/app.mjs bound to 0.0.0.0
+/**
+ * app.mjs listens on 127.0.0.1, which inside a container nobody outside can reach: the image gets a
+ * copy (made here, the original is untouched) that listens on $LISTEN_HOST or 0.0.0.0, and exits on
+ * SIGTERM (as PID 1 of a container, Node has no default SIGTERM handler).
+ */
+function containerApp() {
+  const source = fs.readFileSync(APP, 'utf8')
+  const hits = source.split("'127.0.0.1'").length - 1
+  if (hits !== 1) throw new Error(`bench/fixtures/app.mjs: expected one '127.0.0.1' (its listen address) to rebind, found ${hits}`)
+  return source.replace("'127.0.0.1'", "process.env.LISTEN_HOST || '0.0.0.0'") + "\n// bench/docker.mjs: PID 1 in a container gets no default SIGTERM handler\nprocess.once('SIGTERM', () => process.exit(0))\n"
+}
+
+async function buildImage(keepCa) {
+  await docker
+    .getImage(BASE_IMAGE)
+    .inspect()
+    .catch(() => Promise.reject(new Error(`${BASE_IMAGE} is not on this engine (npm test builds the offline stand-in; see test/helpers/standins.ts)`)))
+  const pack = tar.pack()
+  const dockerfile = ['FROM node:22-alpine', 'WORKDIR /app', 'COPY app.mjs ./', ...(keepCa ? [] : ['ENV NODE_EXTRA_CA_CERTS=""']), 'CMD ["node", "app.mjs"]']
+  pack.entry({ name: 'Dockerfile' }, dockerfile.join('\n') + '\n')
+  pack.entry({ name: 'app.mjs' }, containerApp())
+  pack.finalize()
+  state.imageBuilt = true // from here on cleanup() tries to remove it
+  const stream = await docker.buildImage(pack, { t: IMAGE, labels: { [BENCH_LABEL]: 'true', [RUN_LABEL]: RUN }, rm: true, forcerm: true })
+  const output = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (error, out) => (error ? reject(error) : resolve(out))))
+  const failed = output.find((o) => o.error)
+  if (failed) throw new Error(`building ${IMAGE}: ${failed.error}`)
+  return dockerfile
+}
+
+// ---- helpers: HTTP, autocannon, the emulator, statistics, tables (as in bench/emulator.mjs)
+/** One connect attempt: 'open', 'timeout' (no answer in 200 ms: the SYN was not answered) or the error code ('ECONNREFUSED'…). */
+const tcpProbe = (host, port) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (outcome) => (socket.destroy(), resolve(outcome))
+    socket.setTimeout(200, () => done('timeout'))
+    socket.once('connect', () => done('open')).once('error', (e) => done(e.code ?? 'error'))
+  })
+
+/** One GET on a fresh connection; resolves once the whole body has arrived. */
+function get(url, timeoutMs = 30_000) {
+  const t0 = performance.now()
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c) => (body += c))
+      res.once('end', () => resolve({ status: res.statusCode, headers: res.headers, body, ms: performance.now() - t0 }))
+    })
+    req.once('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`))).once('error', reject)
+  })
+}
+
+async function until(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check().catch((e) => (e.fatal ? Promise.reject(e) : false)))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+/** CPU time (user + system) of a process in ms, from /proc (CLK_TCK 100); a container's PID 1 is visible there too. NaN when not readable. */
+function cpuMs(pid) {
+  if (pid === process.pid) return ((u) => (u.user + u.system) / 1000)(process.cpuUsage())
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) * 10
+  } catch {
+    return NaN
+  }
+}
+
+/** Runs a Node script to its end (SIGKILL after timeoutMs) and parses the JSON it prints. */
+async function nodeJson(args, timeoutMs) {
+  const child = track(spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
+  let [out, err] = ['', '']
+  child.stdout.on('data', (c) => (out += c))
+  child.stderr.on('data', (c) => (err = (err + c).slice(-2000)))
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const { code, signal } = await child.exitedP.finally(() => clearTimeout(timer))
+  if (code !== 0) throw new Error(`${path.basename(args[0])} exited with ${code ?? signal}: ${err.trim().slice(-500)}`)
+  return JSON.parse(out)
+}
+
+/** autocannon in its own process, so the load generator does not share the emulator's event loop. */
+async function cannon(url, { connections = 20, seconds, cpuPids = [] }) {
+  const [cpu0, t0, snap] = [cpuPids.map(cpuMs), performance.now(), procSnapshot()]
+  const r = await nodeJson([AUTOCANNON, '--json', '--no-progress', '-c', String(connections), '-d', String(seconds), url], (seconds + 30) * 1000)
+  const cpuPct = cpuPids.map((pid, i) => r2(((cpuMs(pid) - cpu0[i]) / (performance.now() - t0)) * 100))
+  const foreign = foreignCpu(snap, cpuPids)
+  if (r.errors + r.timeouts + r.non2xx) throw new Error(`autocannon against ${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, meanMs: r.latency.average, seconds: r.duration, cpuPct, foreignCpuPct: foreign.pct, foreignTop: foreign.top }
+}
+
+let runtime // one DockerRuntime for the whole run (create() inspects the bridge once); a fresh Emulator per use
+
+/** An emulator over the bench image with the docker runtime; `services` maps a name to its settings. */
+async function emulate(services) {
+  const config = configSchema.parse({ name: 'bench', services: Object.fromEntries(Object.entries(services).map(([name, s]) => [name, { image: IMAGE, port: PORT, ...s }])) })
+  const events = []
+  const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime, graceMs: 2000, onEvent: (e) => e.type !== 'log' && e.type !== 'request' && events.push(e) })
+  emulators.add(emulator)
+  const { gateways } = await emulator.start().catch((error) => (emulators.delete(emulator), Promise.reject(error)))
+  const service = (name) => emulator.status().services.find((s) => s.service === name)
+  return {
+    url: gateways.app,
+    urls: gateways,
+    instances: (name = 'app') => service(name).instances,
+    coldStarts: () => events.filter((e) => e.type === 'cold-start').map((e) => e.coldStart),
+    failures: () => events.filter((e) => e.type === 'start-failed').map((e) => `${e.id}: ${e.message}`),
+    stop: () => (emulators.delete(emulator), emulator.stop()),
+  }
+}
+
+/**
+ * CPU time of every process on the machine (ms, from /proc/<pid>/stat), to see what others run while
+ * a bench runs: the machine may be shared (builds, tests, other benches).
+ */
+function procSnapshot() {
+  const snap = new Map()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      const fields = stat.slice(close + 2).split(' ')
+      snap.set(Number(entry), { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10 })
+    } catch {} // gone meanwhile
+  }
+  return { at: performance.now(), snap }
+}
+const INFRA = new Set(['dockerd', 'containerd', 'containerd-shim', 'containerd-shim-runc-v2', 'docker-proxy', 'runc'])
+/**
+ * CPU used between two snapshots by processes that are not ours, in % of one CPU: everything except
+ * this process and its descendants, the `ours` pids (containers' PID 1) and theirs, kernel threads and
+ * the Docker engine's own processes (busy with our calls). Processes that started and ended in
+ * between are not seen.
+ */
+function foreignCpu(before, ours = []) {
+  const after = procSnapshot()
+  const mine = new Set([process.pid, ...ours])
+  const isOurs = (pid) => {
+    for (let p = pid, hops = 0; p > 0 && hops < 64; p = after.snap.get(p)?.ppid ?? 0, hops++) if (mine.has(p) || p === 2) return true
+    return false
+  }
+  const top = []
+  let ms = 0
+  for (const [pid, p] of after.snap) {
+    if (isOurs(pid) || INFRA.has(p.comm)) continue
+    const used = p.ms - (before.snap.get(pid)?.ms ?? 0)
+    if (used > 0) (ms += used), top.push([p.comm, used])
+  }
+  const wall = after.at - before.at
+  const by = {}
+  for (const [comm, used] of top) by[comm] = (by[comm] ?? 0) + used
+  const named = Object.entries(by).filter(([, used]) => (used / wall) * 100 >= 1)
+  return { pct: r2((ms / wall) * 100), top: named.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([comm, used]) => `${comm} ${f((used / wall) * 100, 0)} %`) }
+}
+
+/** How busy the whole machine is (all CPUs, % of their time) over `ms`, from /proc/stat. */
+async function machineBusyPct(ms) {
+  const read = () => fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const a = read()
+  await sleep(ms)
+  const b = read()
+  const d = b.map((x, i) => x - a[i])
+  const total = d.reduce((x, y) => x + y, 0)
+  return total > 0 ? r2(100 - ((d[3] + (d[4] ?? 0)) / total) * 100) : null // idle + iowait
+}
+
+/**
+ * The machine is shared (builds, tests): before each bench, wait until it is quiet (under 25 % busy
+ * over 1 s, nothing of ours running), at most 60 s; then go on either way, and record what was seen.
+ */
+async function awaitQuiet(name) {
+  const t0 = Date.now()
+  let busy = await machineBusyPct(1000)
+  while (busy !== null && busy >= 25 && Date.now() - t0 < 60_000) {
+    if (Date.now() - t0 < 1500) process.stderr.write(`  ${name}: the machine is ${f(busy, 0)} % busy before the bench; waiting up to 60 s for it to quiet down\n`)
+    busy = await machineBusyPct(1000)
+  }
+  return { busyPctBefore: busy, waitedMs: Date.now() - t0 - 1000, loadavgBefore: os.loadavg().map(r2) }
+}
+
+const bridgeIp = (info) => info.NetworkSettings.IPAddress || Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || ''
+
+const r2 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 100) / 100)
+const r3 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 1000) / 1000)
+function quantile(samples, q) {
+  const s = [...samples].sort((a, b) => a - b)
+  const [pos, lo] = [(s.length - 1) * q, Math.floor((s.length - 1) * q)]
+  return s.length ? s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo) : NaN
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+const summary = (xs) => ({ n: xs.length, median: r2(quantile(xs, 0.5)), p90: r2(quantile(xs, 0.9)), mean: r2(mean(xs)), min: r2(Math.min(...xs)), max: r2(Math.max(...xs)) })
+const f = (x, digits = 1) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(digits))
+
+/** An aligned markdown table, as bench/startup.mjs prints it: first column left, the others right. */
+function table(header, rows) {
+  const all = [header, ...rows.map((r) => r.map(String))]
+  const widths = header.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)))
+  const lines = all.map((r) => `| ${r.map((s, i) => (i ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join(' | ')} |`)
+  lines.splice(1, 0, `|${widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1))).join('|')}|`)
+  return lines.join('\n') + '\n'
+}
+
+const targets = []
+const target = (bench, text, value, pass, detail) => targets.push({ bench, text, value: r3(value), verdict: value == null || Number.isNaN(value) ? 'N/A' : pass ? 'PASS' : 'FAIL', detail })
+/** A number the issue names but that is not judged here (the reason is in `text`). */
+const info = (bench, text, value, detail) => targets.push({ bench, text, value: r3(value), verdict: 'INFO', detail })
+
+// ---- 1. cold start through docker: bare create+start → first 200 at the container's IP, vs the first
+// request to a fresh emulator (minInstances 0) → 200
+
+/**
+ * What the emulator's containers run with, read from one of them (inspect): the contract env
+ * (K_SERVICE, K_REVISION, K_CONFIGURATION, SLS_RUN_APP_URL, PORT; the image's own ENV left out, the
+ * engine adds it either way), the CPU quota, the memory limit and the host alias. The direct side
+ * creates its containers with exactly these, so both sides start the same container.
+ */
+async function captureSpec(containerId) {
+  const [c, image] = await Promise.all([docker.getContainer(containerId).inspect(), docker.getImage(IMAGE).inspect()])
+  const imageEnv = new Set(image.Config.Env ?? [])
+  const h = c.HostConfig
+  return { env: (c.Config.Env ?? []).filter((e) => !imageEnv.has(e)), hostConfig: { NanoCpus: h.NanoCpus, Memory: h.Memory, MemorySwap: h.MemorySwap, ExtraHosts: h.ExtraHosts } }
+}
+
+let directCount = 0
+/** `docker run -d` through dockerode, timed: create → start → inspect (the IP) → port open (connect polled every 1 ms) → GET / → 200. */
+async function coldDirect(spec) {
+  const t0 = performance.now()
+  const container = await docker.createContainer({
+    name: `sls-run-bench-${RUN}-${++directCount}`,
+    Image: IMAGE,
+    Env: spec.env,
+    Labels: { [BENCH_LABEL]: 'true', [RUN_LABEL]: RUN },
+    ExposedPorts: { [`${PORT}/tcp`]: {} },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: spec.hostConfig,
+  })
+  try {
+    const created = performance.now()
+    await container.start()
+    const started = performance.now()
+    const ip = bridgeIp(await container.inspect())
+    const inspected = performance.now()
+    if (!ip) throw new Error('the engine reported no bridge address for the direct container')
+    const probes = { attempts: 0, timeouts: 0 }
+    for (let outcome; (outcome = await tcpProbe(ip, PORT)) !== 'open'; ) {
+      probes.attempts++
+      if (outcome === 'timeout') probes.timeouts++
+      await (performance.now() - t0 > 15_000 ? Promise.reject(new Error('the direct container did not open its port in 15 s')) : sleep(1))
+    }
+    const open = performance.now()
+    const res = await get(`http://${ip}:${PORT}/`, 10_000)
+    const end = performance.now()
+    if (res.status !== 200) throw new Error(`the direct container answered ${res.status}`)
+    return { ms: end - t0, createMs: created - t0, startMs: started - created, inspectMs: inspected - started, bootMs: open - inspected, httpMs: end - open, probes: probes.attempts + 1, probeTimeouts: probes.timeouts }
+  } finally {
+    await container.remove({ force: true, v: true }).catch(() => undefined)
+  }
+}
+
+/** A fresh emulator (minInstances 0) and its first request, timed from sending it to the end of the 200; then stopped. */
+async function coldEmulator(capture = false) {
+  const emu = await emulate({ app: { scaling: { minInstances: 0, maxInstances: 1 } } })
+  try {
+    const res = await get(`${emu.url}/`, 30_000).catch((error) => Promise.reject(new Error(`${error.message}${emu.failures().length ? ` (${emu.failures().join('; ')})` : ''}`)))
+    if (res.status !== 200 || res.headers['x-sls-run-cold-start'] !== '1') throw new Error(`expected a cold-start 200, got ${res.status}: ${res.body.trim()}`)
+    const spec = capture ? await captureSpec(emu.instances().find((i) => i.container).container) : undefined
+    return { ms: res.ms, phases: emu.coldStarts()[0], spec }
+  } finally {
+    await emu.stop()
+  }
+}
+
+async function benchColdstart(opts) {
+  const rounds = opts.quick ? 5 : 15
+  process.stderr.write('  coldstart: warm-up (one emulator round, which also reads the container spec, then one direct round)\n')
+  const warm = await coldEmulator(true)
+  const spec = warm.spec
+  const warmDirect = await coldDirect(spec)
+  const leftAfterWarmup = (await ourContainers()).length
+  const [direct, gateway] = [[], []]
+  for (let i = 0; i < rounds; i++) {
+    process.stderr.write(`  coldstart: round ${i + 1}/${rounds}\n`)
+    for (const side of i % 2 ? ['emulator', 'direct'] : ['direct', 'emulator']) {
+      if (side === 'direct') direct.push(await coldDirect(spec))
+      else gateway.push(await coldEmulator())
+    }
+  }
+  const left = (await ourContainers()).length
+  const [d, g] = [summary(direct.map((r) => r.ms)), summary(gateway.map((r) => r.ms))]
+  const overhead = g.median - d.median
+  const extra = gateway.map((r) => r.ms - r.phases.totalMs) // request → 200, minus the instance's own cold start
+  const phase = Object.fromEntries(['totalMs', 'spawnMs', 'bootMs', 'readyMs'].map((k) => [k, summary(gateway.map((r) => r.phases[k]))]))
+  const directPhase = Object.fromEntries(['createMs', 'startMs', 'inspectMs', 'bootMs', 'httpMs'].map((k) => [k, summary(direct.map((r) => r[k]))]))
+  target('coldstart', 'median cold-start overhead through docker ≤ 50 ms', overhead, overhead <= 50, `${f(g.median)} − ${f(d.median)} ms = ${f(overhead)} ms (p90 ${f(g.p90)} vs ${f(d.p90)} ms)`)
+  target('coldstart', 'no container left after emulator.stop() / removal', left + leftAfterWarmup, left + leftAfterWarmup === 0, `${left + leftAfterWarmup} left`)
+  const row = (label, s) => [label, String(s.n), f(s.median), f(s.p90), f(s.mean), f(s.min), f(s.max)]
+  const text =
+    `Cold start through docker — ${rounds} rounds after one warm-up of each side, alternated; the same image, env, CPU/memory limits and network path (the container's bridge IP) on both sides.\n` +
+    `Direct: dockerode create → start → inspect → connect polled every 1 ms → GET / → 200, timed from create. Emulator: a fresh emulator (minInstances 0, DockerRuntime), timed from sending the first request to the end of its 200.\n\n` +
+    table(['path', 'n', 'median ms', 'p90', 'mean', 'min', 'max'], [row('direct (create → 200)', d), row('emulator (request → 200)', g), ['overhead (emulator − direct)', '', f(overhead), f(g.p90 - d.p90), f(g.mean - d.mean), '', '']]) +
+    `\nWhere the time goes. Direct: its steps as timed above. Emulator: its 'cold-start' events (spawn = create + attach + start + inspect; boot = spawned → port open, polled every 10 ms; ready = port open → ready), and what the request spent outside the instance's cold start (gateway, queue, proxying).\n\n` +
+    table(
+      ['phase', 'median ms', 'p90', 'mean', 'min', 'max'],
+      [
+        ...Object.entries(directPhase).map(([k, s]) => [`direct: ${k.replace('Ms', '')}`, f(s.median), f(s.p90), f(s.mean), f(s.min), f(s.max)]),
+        ...Object.entries(phase).map(([k, s]) => [`emulator: ${k.replace('Ms', '')}`, f(s.median), f(s.p90), f(s.mean), f(s.min), f(s.max)]),
+        ((s) => ['emulator: request − cold start', f(s.median), f(s.p90), f(s.mean), f(s.min), f(s.max)])(summary(extra)),
+      ],
+    ) +
+    `\nDirect: ${direct.filter((r) => r.probeTimeouts).length}/${rounds} rounds had a connect attempt that got no answer at all within 200 ms (a SYN not answered, rather than refused), ${f(mean(direct.map((r) => r.probes)), 0)} connect attempts per round on average. The emulator's readiness probe gives up on such an attempt after 100 ms.\n`
+  return {
+    rounds,
+    spec,
+    warmup: { directMs: r2(warmDirect.ms), emulatorMs: r2(warm.ms) },
+    direct: d,
+    emulator: g,
+    overheadMs: r2(overhead),
+    directPhases: directPhase,
+    emulatorPhases: phase,
+    emulatorOutsideColdStart: summary(extra),
+    rawDirect: direct.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, r2(v)]))),
+    rawEmulator: gateway.map((r) => ({ ms: r2(r.ms), ...Object.fromEntries(Object.entries(r.phases).map(([k, v]) => [k, r2(v)])) })),
+    containersLeft: left + leftAfterWarmup,
+    table: text,
+  }
+}
+
+// ---- 2. thaw: one emulator, two services on the same image, cpuThrottling true (frozen while idle) and
+// false; sequential requests with a gap, the two services interleaved
+async function benchThaw(opts) {
+  const [n, warmup, gapMs] = opts.quick ? [40, 5, 100] : [150, 10, 100]
+  const scaling = { minInstances: 1, maxInstances: 1 }
+  const emu = await emulate({ throttled: { cpuThrottling: true, scaling }, unthrottled: { cpuThrottling: false, scaling } })
+  try {
+    const names = ['throttled', 'unthrottled']
+    await until('both instances to be ready', async () => names.every((s) => emu.instances(s).some((i) => i.state === 'ready')))
+    // Sanity check, before the timed run: is the throttled container paused `gapMs` after a request, and the other not?
+    const paused = {}
+    for (const name of names) {
+      const container = emu.instances(name).find((i) => i.state === 'ready').container
+      paused[name] = []
+      for (let i = 0; i < 3; i++) {
+        const res = await get(`${emu.urls[name]}/`, 10_000)
+        if (res.status !== 200) throw new Error(`${name} answered ${res.status}`)
+        await sleep(gapMs)
+        paused[name].push((await docker.getContainer(container).inspect()).State.Paused)
+      }
+    }
+    if (!paused.throttled.every(Boolean) || paused.unthrottled.some(Boolean)) throw new Error(`expected the throttled container paused between requests and the other not: ${JSON.stringify(paused)}`)
+    process.stderr.write(`  thaw: ${n} requests per service (after ${warmup} warm-up ones), ${gapMs} ms gap after each, interleaved\n`)
+    const urls = Object.fromEntries(names.map((name) => [name, `${emu.urls[name]}/`]))
+    const raw = await nodeJson([path.join(ROOT, 'bench', 'fixtures', 'gap-client.mjs'), String(n), String(warmup), String(gapMs), ...names.map((name) => urls[name])], ((n + warmup) * 2 * (gapMs + 100) + 30_000))
+    const by = Object.fromEntries(names.map((name) => [name, raw[urls[name]]]))
+    const thawSamples = by.throttled.thaw.filter((x) => x !== null)
+    const res = {
+      requests: n,
+      warmup,
+      gapMs,
+      pausedCheck: paused,
+      ttfb: Object.fromEntries(names.map((name) => [name, summary(by[name].ttfb)])),
+      total: Object.fromEntries(names.map((name) => [name, summary(by[name].total)])),
+      serverTimingThaw: { ...summary(thawSamples), present: thawSamples.length, absentOnUnthrottled: by.unthrottled.thaw.every((x) => x === null) },
+      raw: by,
+    }
+    res.thawCostMs = { median: r3(res.ttfb.throttled.median - res.ttfb.unthrottled.median), p90: r3(res.ttfb.throttled.p90 - res.ttfb.unthrottled.p90), mean: r3(res.ttfb.throttled.mean - res.ttfb.unthrottled.mean) }
+    info('thaw', 'thaw cost: median TTFB, cpuThrottling true − false (reported, no target)', res.thawCostMs.median, `${f(res.ttfb.throttled.median, 2)} − ${f(res.ttfb.unthrottled.median, 2)} ms = ${f(res.thawCostMs.median, 2)} ms (p90: ${f(res.thawCostMs.p90, 2)} ms); Server-Timing thaw median ${f(res.serverTimingThaw.median, 1)} ms`)
+    const row = (label, s) => [label, String(s.n), f(s.median, 2), f(s.p90, 2), f(s.mean, 2), f(s.min, 2), f(s.max, 2)]
+    res.table =
+      `Thaw latency — one emulator, two services on the same image, minInstances 1: cpuThrottling true (docker pause while idle) and false. bench/fixtures/gap-client.mjs in its own process: one keep-alive connection per service, one request in flight, ${gapMs} ms of silence after every request, the two services interleaved request by request; ${n} timed requests each after ${warmup} warm-up ones. ` +
+      `Before the run, the throttled container was seen paused ${gapMs} ms after a request (${paused.throttled.filter(Boolean).length}/3) and the other never (${paused.unthrottled.filter(Boolean).length}/3). TTFB = request sent → status line and headers in; total = → end of body; fractional ms.\n\n` +
+      table(
+        ['', 'n', 'median ms', 'p90', 'mean', 'min', 'max'],
+        [
+          row('TTFB, cpuThrottling false', res.ttfb.unthrottled),
+          row('TTFB, cpuThrottling true', res.ttfb.throttled),
+          ['thaw cost (true − false)', '', f(res.thawCostMs.median, 2), f(res.thawCostMs.p90, 2), f(res.thawCostMs.mean, 2), '', ''],
+          row('Server-Timing thaw;dur (true)', res.serverTimingThaw),
+          row('total, cpuThrottling false', res.total.unthrottled),
+          row('total, cpuThrottling true', res.total.throttled),
+        ],
+      ) +
+      `\nServer-Timing thaw;dur is the gateway's own timing of the unpause call (1 decimal); it came on ${thawSamples.length}/${n} throttled responses${res.serverTimingThaw.absentOnUnthrottled ? ' and on none of the unthrottled ones' : ' (and ALSO on some unthrottled ones)'}.\n`
+    return res
+  } finally {
+    await emu.stop()
+  }
+}
+
+// ---- 3. gateway overhead with the docker runtime. Three doors to the same container: direct (its bridge
+// IP), the minimal proxy (bench/fixtures/min-proxy.mjs) and the gateway; both proxies run inside this
+// process, autocannon and the latency client in their own. Two apps: zero-work (the proxy's cost is all
+// there is: reported) and one whose service time dominates, as a real app's does (the target is judged there).
+const SCENARIOS = {
+  'zero-work': { env: {}, judged: false, what: 'the zero-work app (answers at once)' },
+  'service-time': { env: { SERVICE_MS: '10', CPU_MS: '0.2' }, judged: true, what: 'the service-time app (10 ms wait + 0.2 ms CPU per request)' },
+}
+const SIDES = ['direct', 'minimal proxy', 'gateway']
+
+/** One emulator (minInstances 1, the instance ready) and three doors to its one container. */
+async function doors(env) {
+  const stops = []
+  const stop = () => stops.reduceRight((p, s) => p.then(s).catch(() => undefined), Promise.resolve())
+  try {
+    const emu = await emulate({ app: { env, scaling: { minInstances: 1, maxInstances: 1, concurrency: 80 } } })
+    stops.push(() => emu.stop())
+    await until('the instance to be ready', async () => emu.instances().some((i) => i.state === 'ready'))
+    const c = await docker.getContainer(emu.instances().find((i) => i.state === 'ready').container).inspect()
+    const [ip, pid] = [bridgeIp(c), c.State.Pid]
+    if (!ip) throw new Error('the engine reported no bridge address for the instance')
+    await until('the container at its bridge address', async () => (await get(`http://${ip}:${PORT}/`, 1000)).status === 200)
+    const proxy = await startMinimalProxy(`http://${ip}:${PORT}`, { connections: 80 })
+    stops.push(() => proxy.close())
+    const sides = {
+      direct: { url: `http://${ip}:${PORT}/`, cpuPids: [pid], cpuNames: ['app'] },
+      'minimal proxy': { url: `${proxy.url}/`, cpuPids: [process.pid, pid], cpuNames: ['proxy', 'app'] },
+      gateway: { url: `${emu.url}/`, cpuPids: [process.pid, pid], cpuNames: ['gateway', 'app'] },
+    }
+    return { sides, stop, container: { ip, cpus: c.HostConfig.NanoCpus / 1e9, memoryBytes: c.HostConfig.Memory } }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+const DISTURBED_PCT = 10 // other processes used more than this (% of a CPU) during a run: it is run again
+/**
+ * autocannon on every side: a warm-up each, then 2 rounds (the second in reverse order); the best run
+ * of each side by req/s. A run during which other processes on the machine used over DISTURBED_PCT % of
+ * a CPU is run again, at most twice; the disturbed ones are kept in `discarded`.
+ */
+async function saturate(name, sides, { seconds, connections, quick }) {
+  for (const side of SIDES) await cannon(sides[side].url, { connections, seconds: quick ? 1 : 2 })
+  const [runs, discarded] = [Object.fromEntries(SIDES.map((side) => [side, []])), []]
+  for (const side of [...SIDES, ...[...SIDES].reverse()]) {
+    process.stderr.write(`  gateway, ${name}: ${side} run ${runs[side].length + 1}/2 (${seconds} s)\n`)
+    let run = await cannon(sides[side].url, { connections, seconds, cpuPids: sides[side].cpuPids })
+    for (let retry = 1; run.foreignCpuPct > DISTURBED_PCT && retry <= 2; retry++) {
+      process.stderr.write(`  gateway, ${name}: ${side}: other processes used ${f(run.foreignCpuPct, 0)} % of a CPU (${run.foreignTop.join(', ')}); running it again (${retry}/2)\n`)
+      discarded.push({ side, ...run })
+      run = await cannon(sides[side].url, { connections, seconds, cpuPids: sides[side].cpuPids })
+    }
+    runs[side].push(run)
+  }
+  const best = Object.fromEntries(SIDES.map((side) => [side, runs[side].reduce((a, b) => (b.rps > a.rps ? b : a))]))
+  return { runs, discarded, best, ratio: r2(best.gateway.rps / best.direct.rps), minimalProxyRatio: r2(best['minimal proxy'].rps / best.direct.rps), gatewayVsMinimalProxy: r2(best.gateway.rps / best['minimal proxy'].rps) }
+}
+
+async function benchGateway(opts) {
+  const [seconds, connections] = [opts.quick ? 3 : 10, 20]
+  const [latencyN, latencyWarmup] = opts.quick ? [500, 100] : [3000, 300]
+  const res = { connections, seconds, scenarios: {} }
+  let text = ''
+  for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    const { sides, stop, container } = await doors(scenario.env)
+    try {
+      const sat = (res.scenarios[name] = { env: scenario.env, judged: scenario.judged, container, ...(await saturate(name, sides, { seconds, connections, quick: opts.quick })) })
+      const [d, p, g] = SIDES.map((side) => sat.best[side])
+      const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}; p50 ${f(g.p50, 0)} vs ${f(d.p50, 0)} ms, p99 ${f(g.p99, 0)} vs ${f(d.p99, 0)} ms`
+      if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (docker runtime, ${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
+      else info('gateway', `throughput gateway/direct, docker runtime, ${name} app (reported, not judged)`, sat.ratio, detail)
+      const row = (side, r) => [side, f(r.rps, 0), f(r.rps / d.rps, 3), String(r.total), f(r.p50, 0), f(r.p99, 0), f(r.meanMs, 2), r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '), f(r.foreignCpuPct, 0)]
+      const noisy = [d, p, g].filter((r) => r.foreignCpuPct > DISTURBED_PCT)
+      text +=
+        `Gateway throughput (docker runtime), ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
+        `One container (CPU quota ${f(container.cpus, 2)} vCPU, the default resources), reached three ways: direct at its bridge IP ${container.ip}:${PORT}, through the minimal proxy, through the gateway (minInstances 1, maxInstances 1, concurrency 80). ` +
+        `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
+        `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy, the container and dockerd: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms. CPU % from /proc (the container's node is its PID 1).\n\n` +
+        table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'others CPU %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
+        `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}` +
+        (sat.discarded.length ? `; ${sat.discarded.length} disturbed run(s) run again` : '') +
+        (noisy.length ? `; WARNING: other processes on the machine used over ${DISTURBED_PCT} % of a CPU during ${noisy.length} of these runs even so (${noisy.flatMap((r) => r.foreignTop).join(', ')})` : '') +
+        '\n\n'
+      if (name === 'zero-work') {
+        process.stderr.write(`  gateway, latency: ${latencyN} sequential requests per side, interleaved\n`)
+        const lat = await nodeJson([path.join(ROOT, 'bench', 'fixtures', 'latency-client.mjs'), String(latencyN), String(latencyWarmup), ...SIDES.map((side) => sides[side].url)], 300_000)
+        const by = Object.fromEntries(SIDES.map((side) => [side, Object.fromEntries(Object.entries(lat[sides[side].url]).map(([k, v]) => [k, k === 'n' ? v : Math.round(v * 1000) / 1000]))]))
+        const added = (side, key) => by[side][key] - by.direct[key]
+        res.latency = { requests: latencyN, warmup: latencyWarmup, app: name, sides: by, addedP50Ms: r3(added('gateway', 'p50')), addedP99Ms: r3(added('gateway', 'p99')), minimalProxyAddedP50Ms: r3(added('minimal proxy', 'p50')), minimalProxyAddedP99Ms: r3(added('minimal proxy', 'p99')) }
+        target('gateway', 'added p50 ≤ 0.5 ms (docker runtime, sequential client)', res.latency.addedP50Ms, res.latency.addedP50Ms <= 0.5, `${f(by.gateway.p50, 3)} − ${f(by.direct.p50, 3)} ms = ${f(res.latency.addedP50Ms, 3)} ms (minimal proxy adds ${f(res.latency.minimalProxyAddedP50Ms, 3)} ms)`)
+        target('gateway', 'added p99 ≤ 3 ms (docker runtime, sequential client)', res.latency.addedP99Ms, res.latency.addedP99Ms <= 3, `${f(by.gateway.p99, 3)} − ${f(by.direct.p99, 3)} ms = ${f(res.latency.addedP99Ms, 3)} ms (minimal proxy adds ${f(res.latency.minimalProxyAddedP99Ms, 3)} ms)`)
+        const lrow = (side) => [side, String(by[side].n), ...['p50', 'p90', 'p99', 'mean', 'min', 'max'].map((k) => f(by[side][k], 3)), side === 'direct' ? '' : f(added(side, 'p50'), 3), side === 'direct' ? '' : f(added(side, 'p99'), 3)]
+        text +=
+          `Gateway latency (docker runtime), ${scenario.what} — the core issue's added p50 ≤ 0.5 ms and p99 ≤ 3 ms targets, applied to the docker path, are JUDGED on this table.\n` +
+          `bench/fixtures/latency-client.mjs in its own process: one keep-alive connection per side, one request in flight (no saturation), ${latencyN} timed requests per side after ${latencyWarmup} warm-up ones, the sides interleaved request by request; performance.now() from the call to the end of the body, fractional ms.\n\n` +
+          table(['side', 'n', 'p50 ms', 'p90', 'p99', 'mean', 'min', 'max', 'added p50', 'added p99'], SIDES.map(lrow)) +
+          '\n'
+      }
+    } finally {
+      await stop()
+    }
+  }
+  res.table = text
+  return res
+}
+
+// ---- main
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  // As in emulator.mjs: NODE_EXTRA_CA_CERTS costs every Node start ~50 ms. Here it is removed from the
+  // children's environment (autocannon, the clients) and, unless --keep-extra-ca-certs, from the bench
+  // image: the node:22-alpine stand-in sets it in its ENV (the real image does not).
+  const caCerts = process.env.NODE_EXTRA_CA_CERTS
+  if (!opts.keepCa) delete process.env.NODE_EXTRA_CA_CERTS
+  if (!fs.existsSync(AUTOCANNON)) throw new Error('autocannon is missing: run npm install')
+  const [cpus, results] = [os.cpus(), {}]
+  const machine = { cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, totalMemBytes: os.totalmem(), platform: process.platform, arch: process.arch, osRelease: os.release() }
+  let engine
+  try {
+    const [version, dinfo] = await Promise.all([docker.version(), docker.info()])
+    engine = { version: version.Version, apiVersion: version.ApiVersion, storageDriver: dinfo.Driver, cgroupDriver: dinfo.CgroupDriver, cgroupVersion: dinfo.CgroupVersion, kernel: dinfo.KernelVersion }
+  } catch (error) {
+    throw new Error(`no Docker engine answers (${error.message})`)
+  }
+  let out = `sls-run emulator benchmark, docker runtime — ${new Date().toISOString()}${opts.quick ? ' (--quick: a smoke run, indicative only)' : ''}\n`
+  out += `node ${process.version}, ${machine.cpuModel} × ${machine.cpuCount}, ${(machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB; Docker ${engine.version} (${engine.storageDriver}, cgroup ${engine.cgroupVersion ?? '?'}); load generator, emulator, dockerd and containers share these CPUs\n`
+  const results0 = { engine, image: IMAGE }
+  try {
+    process.stderr.write(`building ${IMAGE} FROM ${BASE_IMAGE}…\n`)
+    results0.dockerfile = await buildImage(opts.keepCa)
+    runtime = await DockerRuntime.create(docker, session, { address: 'auto' })
+    results0.addressMode = runtime.gatewayHosts.length ? 'bridge' : 'published'
+    if (results0.addressMode !== 'bridge') throw new Error('the docker runtime chose published ports: this bench needs a local engine on Linux (containers reached at their bridge IP)')
+    out += `image ${IMAGE} (FROM ${BASE_IMAGE}, bench/fixtures/app.mjs bound to 0.0.0.0; NODE_EXTRA_CA_CERTS ${opts.keepCa ? "kept as the stand-in sets it (--keep-extra-ca-certs)" : 'emptied: the stand-in sets it, the real image does not, and it costs each Node start ~50 ms'}); DockerRuntime in bridge mode\n`
+    if (caCerts && !opts.keepCa) out += "NODE_EXTRA_CA_CERTS removed from the children's environment (--keep-extra-ca-certs keeps it)\n"
+    process.stdout.write(out)
+    const run = { coldstart: benchColdstart, thaw: benchThaw, gateway: benchGateway }
+    for (const name of opts.only) {
+      process.stderr.write(`${name}…\n`)
+      try {
+        const quiet = await awaitQuiet(name)
+        const snap = procSnapshot()
+        const raw = await run[name](opts)
+        const foreign = foreignCpu(snap)
+        const result = (results[name] = { ...raw, machine: { ...quiet, foreignCpuPct: foreign.pct, foreignTop: foreign.top, loadavgAfter: os.loadavg().map(r2) } })
+        if (foreign.pct > 10) for (const t of targets.filter((t) => t.bench === name)) Object.assign(t, { disturbed: true, detail: `${t.detail} — DISTURBED: other processes used ${f(foreign.pct, 0)} % of a CPU during this bench` })
+        process.stdout.write(
+          `\n${result.table.trimEnd()}\n\n(machine: ${f(quiet.busyPctBefore, 0)} % busy over 1 s before this bench${quiet.waitedMs > 500 ? `, after waiting ${f(quiet.waitedMs / 1000, 0)} s for it to quiet down` : ''}; ` +
+            `during it, other processes used ${f(foreign.pct, 0)} % of a CPU${foreign.top.length ? ` (${foreign.top.join(', ')})` : ''}; load average ${quiet.loadavgBefore.map((x) => f(x, 2)).join(' ')} → ${result.machine.loadavgAfter.map((x) => f(x, 2)).join(' ')})\n`,
+        )
+      } catch (error) {
+        results[name] = { error: String(error?.stack ?? error) }
+        targets.push({ bench: name, text: `${name} bench ran`, value: null, verdict: 'FAIL', detail: `FAILED: ${error?.message ?? error}` })
+        process.stdout.write(`\n${name}: FAILED — ${error?.message ?? error}\n`)
+      }
+    }
+  } finally {
+    await cleanup()
+  }
+  const left = await ourContainers().catch(() => [])
+  const imageLeft = await docker.getImage(IMAGE).inspect().then(() => true, () => false)
+  results0.cleanup = { containersLeft: left.length, imageLeft }
+  const tail =
+    '\nTargets:\n' +
+    targets.map((t) => `  ${t.verdict.padEnd(4)}  [${t.bench}] ${t.text}: ${t.detail}\n`).join('') +
+    `\nCleanup: ${left.length} container(s) of this run left, bench image ${imageLeft ? 'STILL PRESENT' : 'removed'}\n`
+  const benches = Object.fromEntries(Object.entries(results).map(([name, { table: _, ...raw }]) => [name, raw]))
+  const result = { date: new Date().toISOString(), node: process.version, machine, argv: process.argv.slice(2), quick: opts.quick, extraCaCertsInImage: opts.keepCa, ...results0, benches, targets }
+  fs.mkdirSync(path.dirname(opts.out), { recursive: true })
+  fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n')
+  process.stdout.write(`${tail}\nJSON: ${path.relative(process.cwd(), opts.out) || opts.out}\n`)
+  process.exitCode = Object.values(results).some((r) => r.error) || left.length || imageLeft ? 1 : 0
+}
+
+main().catch(async (e) => {
+  process.stderr.write(`bench/docker.mjs: ${e?.stack ?? e}\n`)
+  await cleanup()
+  process.exit(1)
+})

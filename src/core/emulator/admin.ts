@@ -1,0 +1,54 @@
+/**
+ * The admin server of a `sls-run dev` session (`--admin-port`, 127.0.0.1): a small route table, so the
+ * status API, Prometheus metrics, the live event stream and the dashboard stay separate modules.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ExitCode, SlsError } from '../../errors.js'
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>
+
+export interface AdminServer {
+  url: string
+  close(): Promise<void>
+}
+
+/** Routes: exact `GET <path>` matches, then prefix matches (a key ending in `/*`). */
+export async function startAdmin(host: string, port: number, routes: Record<string, Handler>): Promise<AdminServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!
+    const handler = req.method === 'GET' || req.method === 'HEAD' ? (routes[path] ?? prefixRoute(routes, path)) : undefined
+    if (!handler) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      return void res.end(`not found: try ${Object.keys(routes).filter((r) => !r.endsWith('*')).join(', ')}\n`)
+    }
+    Promise.resolve(handler(req, res)).catch((error: Error) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end(`${error.message}\n`)
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new SlsError('PORT_IN_USE', `port ${port} is already in use`, { exitCode: ExitCode.usage, hints: ['Stop what listens there, or choose another port with --admin-port.'] }) : error),
+    )
+    server.listen(port, host, () => resolve())
+  })
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+function prefixRoute(routes: Record<string, Handler>, path: string): Handler | undefined {
+  const key = Object.keys(routes).find((r) => r.endsWith('/*') && path.startsWith(r.slice(0, -1)))
+  return key ? routes[key] : undefined
+}
+
+export function sendJson(res: http.ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+  res.end(JSON.stringify(body))
+}

@@ -1,0 +1,46 @@
+/**
+ * Cloud Run list prices the cost meter uses (billing.ts), in US dollars, tier-1 regions. One place to
+ * update them: change the figures and `retrieved`, keep `source`.
+ *
+ * Request-based figures, the request-based free tier and the instance-based vCPU price: the project's
+ * EMULATION.md ("Billing"), taken from the pricing page. The instance-based memory price and free tier
+ * are not in EMULATION.md; they are the same page's instance-based ("CPU always allocated") row, checked
+ * on `retrieved` against stored copies of the page (not a live fetch): confirm them on the next update.
+ */
+export const cloudRunPricing: Pricing = {
+  source: 'https://cloud.google.com/run/pricing (tier 1 regions)',
+  retrieved: '2026-11-29',
+  currency: 'USD',
+  /** Billable time is rounded up to this, per busy period of an instance. */
+  roundingMs: 100,
+  /** CPU only allocated while requests are in flight (`cpuThrottling: true`). */
+  requestBased: {
+    vcpuSecond: 0.000024,
+    gibSecond: 0.0000025,
+    perMillionRequests: 0.4,
+    freePerMonth: { vcpuSeconds: 180_000, gibSeconds: 360_000, requests: 2_000_000 },
+  },
+  /** CPU always allocated (`cpuThrottling: false`): the instance's whole lifetime, idle min-instances too; no request fee. */
+  instanceBased: {
+    vcpuSecond: 0.000018,
+    gibSecond: 0.000002,
+    perMillionRequests: 0,
+    freePerMonth: { vcpuSeconds: 240_000, gibSeconds: 450_000, requests: 0 },
+  },
+}
+
+export interface PriceRow {
+  vcpuSecond: number
+  gibSecond: number
+  perMillionRequests: number
+  freePerMonth: { vcpuSeconds: number; gibSeconds: number; requests: number }
+}
+
+export interface Pricing {
+  source: string
+  retrieved: string
+  currency: string
+  roundingMs: number
+  requestBased: PriceRow
+  instanceBased: PriceRow
+}

@@ -1,0 +1,302 @@
+/**
+ * Runs an instance as a container through the engine (dockerode), as production would: the service's
+ * image, the contract env plus PORT, `command:` as the entrypoint, CPU quota and memory limit from
+ * `resources:`, stdout/stderr demultiplexed into the emulator's log. Every container carries the
+ * session labels (labels.ts) and is removed when it ends, after its exit code and OOM flag are read.
+ *
+ * How the emulator reaches a container: on a Linux host with a local engine, straight at its bridge IP
+ * (no userland proxy in the data path, and readiness sees the app's own socket); elsewhere (Docker
+ * Desktop) through a port published on 127.0.0.1, which Docker's proxy accepts before the app listens,
+ * so readiness then waits for an HTTP answer (`proxied`).
+ */
+import net from 'node:net'
+import os from 'node:os'
+import { PassThrough } from 'node:stream'
+import type Dockerode from 'dockerode'
+import { ExitCode, SlsError } from '../../errors.js'
+import { forEachLine } from '../lines.js'
+import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../types.js'
+import { sessionLabels, type Session } from './labels.js'
+
+const MAX_LINES = 200
+/** The name containers use for the machine that runs sls-run (Docker Desktop's, mapped on Linux too). */
+export const HOST_ALIAS = 'host.docker.internal'
+
+export interface DockerRuntimeOptions {
+  /** 'auto' (default): the bridge IP when this host has an address on the bridge, else a published port. */
+  address?: 'auto' | 'bridge' | 'published'
+}
+
+type Container = Dockerode.Container
+
+class DockerInstance implements RuntimeInstance {
+  readonly exited: Promise<ExitInfo>
+  private readonly lines: string[] = []
+  private ended = false
+  private stopRequested = false
+  private killSent = false
+  private stopping?: Promise<ExitInfo>
+  private paused = false
+  private wantPaused = false
+  private ops: Promise<void> = Promise.resolve()
+
+  constructor(
+    readonly id: string,
+    readonly container: Container,
+    readonly address: { host: string; port: number },
+    readonly proxied: boolean,
+    private readonly stopSignal: string,
+    waited: Promise<{ StatusCode?: number }>,
+    logsDone: Promise<void>,
+  ) {
+    this.exited = this.lifecycle(waited, logsDone)
+  }
+
+  get containerId(): string {
+    return this.container.id
+  }
+
+  lastLines(count: number): string[] {
+    return count > 0 ? this.lines.slice(-count) : []
+  }
+
+  remember(line: string): void {
+    this.lines.push(line)
+    if (this.lines.length > MAX_LINES) this.lines.shift()
+  }
+
+  freeze(): Promise<void> {
+    this.wantPaused = true
+    return this.sync()
+  }
+
+  thaw(): Promise<void> {
+    this.wantPaused = false
+    return this.sync()
+  }
+
+  /** Pause/unpause calls run one at a time and converge on the last wish (freeze, thaw, freeze… collapse). */
+  private sync(): Promise<void> {
+    this.ops = this.ops.then(async () => {
+      if (this.ended) return
+      const want = this.wantPaused && !this.stopRequested
+      if (want === this.paused) return
+      await (want ? this.container.pause() : this.container.unpause()).then(
+        () => (this.paused = want),
+        () => undefined, // it ended meanwhile: the exit path reports that
+      )
+    })
+    return this.ops
+  }
+
+  stop(graceMs: number): Promise<ExitInfo> {
+    this.stopping ??= this.terminate(graceMs)
+    return this.stopping
+  }
+
+  private async terminate(graceMs: number): Promise<ExitInfo> {
+    if (this.ended) return this.exited
+    this.stopRequested = true
+    await this.sync() // a frozen process never sees SIGTERM: thaw first
+    if (graceMs > 0) {
+      await this.signal(this.stopSignal)
+      let timer: NodeJS.Timeout | undefined
+      const inTime = await Promise.race([this.exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))])
+      clearTimeout(timer)
+      if (inTime) return this.exited
+    }
+    this.killSent = true
+    await this.signal('SIGKILL')
+    return this.exited
+  }
+
+  private async signal(signal: string): Promise<void> {
+    await this.container.kill({ signal }).catch(() => undefined) // 409: not running any more
+  }
+
+  private async lifecycle(waited: Promise<{ StatusCode?: number }>, logsDone: Promise<void>): Promise<ExitInfo> {
+    const result = await waited.catch((error: Error) => ({ StatusCode: undefined, error }))
+    const state = await this.container.inspect().then(
+      (info) => info.State,
+      () => undefined,
+    )
+    this.ended = true
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([logsDone, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))])
+    clearTimeout(timer)
+    await this.container.remove({ force: true, v: true }).catch(() => undefined)
+    const code = state?.ExitCode ?? result.StatusCode ?? null
+    const signal = code !== null && code > 128 ? (signalName(code - 128) ?? null) : null
+    if (state?.OOMKilled) return { code, signal, reason: 'oom-killed', message: 'OOMKilled: the container went over its memory limit' }
+    const reason = this.killSent ? 'killed' : this.stopRequested ? 'stopped' : 'exited'
+    return { code, signal, reason, ...('error' in result ? { message: `lost track of the container: ${(result.error as Error).message}` } : {}) }
+  }
+}
+
+/** Docker gives a bridge's gateway the subnet's first address unless told otherwise. */
+function firstHost(subnet: string): string | undefined {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(subnet)
+  return match ? `${match[1]}.${match[2]}.${match[3]}.${Number(match[4]) + 1}` : undefined
+}
+
+/** An address this host can listen on is one of its own (even on a bridge with no container yet). */
+function canBind(host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(false))
+    server.listen(0, host, () => server.close(() => resolve(true)))
+  })
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, value]) => value === n)?.[0]
+}
+
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const
+  readonly gatewayHosts: readonly string[]
+  private created = 0
+
+  private constructor(
+    private readonly docker: Dockerode,
+    private readonly session: Session,
+    private readonly mode: 'bridge' | 'published',
+    bridgeGateway: string | undefined,
+  ) {
+    // Containers reach the gateways at host.docker.internal → the bridge's gateway address on Linux.
+    this.gatewayHosts = mode === 'bridge' && bridgeGateway ? [bridgeGateway] : []
+  }
+
+  /**
+   * Looks at the engine's default bridge to decide how containers and the emulator reach each other:
+   * when this host can bind the bridge's gateway address, it is on that network (a local engine on
+   * Linux), so containers are reached at their IPs and reach the gateways there. Otherwise (Docker
+   * Desktop, rootless, a remote engine) published ports and Docker's own host.docker.internal.
+   */
+  static async create(docker: Dockerode, session: Session, options: DockerRuntimeOptions = {}): Promise<DockerRuntime> {
+    const bridge = (await docker
+      .getNetwork('bridge')
+      .inspect()
+      .catch(() => undefined)) as { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> } } | undefined
+    const config = bridge?.IPAM?.Config?.find((c) => c.Gateway || c.Subnet?.includes('.'))
+    const gateway = config?.Gateway ?? (config?.Subnet ? firstHost(config.Subnet) : undefined)
+    const reachable = gateway !== undefined && (await canBind(gateway))
+    const mode = options.address === 'bridge' || options.address === 'published' ? options.address : reachable ? 'bridge' : 'published'
+    return new DockerRuntime(docker, session, mode, reachable ? gateway : undefined)
+  }
+
+  instanceUrl(url: string): string {
+    const parsed = new URL(url)
+    if (parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' || parsed.hostname === '[::1]') parsed.hostname = HOST_ALIAS
+    return parsed.origin
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    return this.docker
+      .getImage(ref)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  }
+
+  /** IMAGE_NOT_FOUND (exit 3) unless the engine has `ref`: checked before any gateway opens. */
+  async ensureImage(ref: string, service: string): Promise<void> {
+    await this.docker
+      .getImage(ref)
+      .inspect()
+      .catch((error: { statusCode?: number }) => {
+        throw error.statusCode === 404 ? imageNotFound(ref, service) : error
+      })
+  }
+
+  async start(spec: InstanceSpec, onLog: (line: LogLine) => void): Promise<RuntimeInstance> {
+    if (!spec.image) throw spawnFailed(spec, 'no image to run')
+    const portKey = `${spec.port}/tcp`
+    const entrypoint = spec.command === undefined ? undefined : typeof spec.command === 'string' ? ['/bin/sh', '-c', spec.command] : [...spec.command]
+    let container: Container
+    try {
+      container = await this.docker.createContainer({
+        // Unique even when a later pool of the session (a new revision) numbers its instances from 1 again.
+        name: `sls-run-${spec.instanceId.replace('#', '-')}-${this.session.id.slice(0, 8)}-${(++this.created).toString(36)}`,
+        Image: spec.image,
+        Env: Object.entries({ ...spec.env, PORT: String(spec.port) }).map(([key, value]) => `${key}=${value}`),
+        ...(entrypoint ? { Entrypoint: entrypoint, Cmd: [] } : {}),
+        Labels: sessionLabels(this.session, spec.service, spec.instanceId),
+        ExposedPorts: { [portKey]: {} },
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        OpenStdin: false,
+        HostConfig: {
+          PortBindings: this.mode === 'published' ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : {},
+          ...(spec.cpu ? { NanoCpus: Math.round(spec.cpu * 1e9) } : {}),
+          ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+          ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
+        },
+      })
+    } catch (error) {
+      throw (error as { statusCode?: number }).statusCode === 404 ? imageNotFound(spec.image, spec.service) : spawnFailed(spec, engineMessage(error))
+    }
+    try {
+      const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream
+      const [out, err] = [new PassThrough(), new PassThrough()]
+      this.docker.modem.demuxStream(stream, out, err)
+      const logsDone = new Promise<void>((resolve) => {
+        stream.once('end', resolve)
+        stream.once('close', resolve)
+        stream.once('error', () => resolve())
+      }).then(() => {
+        out.end()
+        err.end()
+      })
+      await container.start()
+      const waited = container.wait({ condition: 'not-running' }) as Promise<{ StatusCode?: number }>
+      const info = await container.inspect()
+      const address = this.mode === 'bridge' ? { host: bridgeIp(info), port: spec.port } : { host: '127.0.0.1', port: Number(info.NetworkSettings.Ports?.[portKey]?.[0]?.HostPort) }
+      if (!address.host || !address.port) throw new Error(`the engine reported no ${this.mode === 'bridge' ? 'bridge address' : 'published port'} for the container`)
+      const instance = new DockerInstance(spec.instanceId, container, address, this.mode === 'published', (info.Config as { StopSignal?: string }).StopSignal || 'SIGTERM', waited, logsDone)
+      for (const [source, name] of [
+        [out, 'stdout'],
+        [err, 'stderr'],
+      ] as const) {
+        forEachLine(source, (line) => {
+          instance.remember(line)
+          onLog({ instanceId: spec.instanceId, stream: name, line, at: Date.now() })
+        })
+      }
+      return instance
+    } catch (error) {
+      await container.remove({ force: true, v: true }).catch(() => undefined)
+      throw error instanceof SlsError ? error : spawnFailed(spec, engineMessage(error))
+    }
+  }
+
+  async stop(instance: RuntimeInstance, graceMs: number): Promise<ExitInfo> {
+    if (!(instance instanceof DockerInstance)) throw new TypeError(`${instance.id} is not a container instance`)
+    return instance.stop(graceMs)
+  }
+}
+
+function bridgeIp(info: Dockerode.ContainerInspectInfo): string {
+  const networks = Object.values(info.NetworkSettings.Networks ?? {})
+  return (info.NetworkSettings as { IPAddress?: string }).IPAddress || networks.find((n) => n.IPAddress)?.IPAddress || ''
+}
+
+function engineMessage(error: unknown): string {
+  return (error as { json?: { message?: string } }).json?.message ?? (error as Error).message
+}
+
+function spawnFailed(spec: InstanceSpec, reason: string): SlsError {
+  return new SlsError('INSTANCE_SPAWN_FAILED', `${spec.instanceId}: cannot start a container from ${spec.image}: ${reason}`, {
+    hints: ['Check the image, command: and resources: in sls-run.yaml, and `docker info` for the engine.'],
+  })
+}
+
+export function imageNotFound(ref: string, service: string): SlsError {
+  return new SlsError('IMAGE_NOT_FOUND', `${service}: the image ${ref} is not on this Docker engine`, {
+    exitCode: ExitCode.environment,
+    hints: [`Run \`sls-run build ${service}\` first (it tags <image>:latest), or pull the image; or use --runtime process.`],
+  })
+}

@@ -1,0 +1,134 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core): the page loads with
+ * no console errors, follows a burst live (instance chart, request log, cost meter), shows a hostile
+ * request path as text, and leaves a screenshot in test-results/dashboard.png. Without Chromium the
+ * suite is skipped with the reason, except under CI=true, where that is a failure.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { configSchema } from '../../src/core/config/schema.js'
+import { dashboardRoutes, type Dashboard } from '../../src/core/dashboard/routes.js'
+import { Emulator } from '../../src/core/emulator/emulator.js'
+import { ProcessRuntime } from '../../src/runtime/process/process-runtime.js'
+
+const APP = fileURLToPath(new URL('../fixtures/apps/platform-probe.mjs', import.meta.url))
+const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+const CHROMIUM = process.env.SLS_RUN_CHROMIUM ?? '/usr/bin/chromium'
+const CI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
+const haveChromium = existsSync(CHROMIUM)
+const reason = `no Chromium at ${CHROMIUM} (install it with scripts/provision.sh chromium)`
+if (!haveChromium && !CI) console.warn(`dashboard browser tests SKIPPED: ${reason}`)
+
+/** A raw request path with markup in it (fetch would percent-encode it; node:http sends it as is). */
+const HOSTILE = '/x/<img/src=x/onerror=alert(1)><b>bold</b>'
+
+describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `dashboard (Chromium): ${reason}`, () => {
+  let emulator: Emulator
+  let dashboard: Dashboard
+  let browser: Browser
+  let page: Page
+  let gateway: string
+  let admin: string
+  const consoleErrors: string[] = []
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI=true but ${reason}`)
+    const config = configSchema.parse({
+      name: 't',
+      services: { probe: { dev: { command: [process.execPath, APP], cwd: '/' }, scaling: { concurrency: 4, maxInstances: 4 }, resources: { cpu: 1, memory: '512Mi' }, cpuThrottling: true } },
+    })
+    emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: () => {}, adminRoutes: (e) => (dashboard = dashboardRoutes(e)).routes })
+    const started = await emulator.start()
+    gateway = started.gateways.probe!
+    admin = started.admin
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text())
+    })
+    page.on('pageerror', (error) => consoleErrors.push(error.message))
+  }, 30_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await emulator?.stop()
+  })
+
+  it('loads with no console errors and goes live', async () => {
+    const res = await page.goto(admin)
+    expect(res?.status()).toBe(200)
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'self'")
+    await page.waitForSelector('#conn[data-state="live"]')
+    await page.waitForSelector('section.service[data-service="probe"]')
+    expect(await page.locator('[data-testid="requests"] tr[data-request]').count()).toBe(0)
+    expect(consoleErrors).toEqual([])
+  })
+
+  it('follows a burst of 40 requests: instance chart, request log, cold starts and the cost meter update', async () => {
+    // 4 waves of 10 concurrent requests, each held 150 ms: concurrency 4 needs up to 3 instances.
+    for (let wave = 0; wave < 4; wave++) {
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${gateway}/burst/${wave}?i=${i}&ms=150`, { signal: AbortSignal.timeout(15_000) })))
+      expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200))
+      await Promise.all(answers.map((r) => r.arrayBuffer()))
+    }
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="requests"] tr[data-request]').length === 40, undefined, { timeout: 10_000 })
+    const newest = await page.locator('[data-testid="requests"] tr[data-request]').first().locator('td').allTextContents()
+    expect(newest[1]).toBe('GET')
+    expect(newest[2]).toMatch(/^\/burst\/3\?i=\d&ms=150$/)
+    expect(newest[3]).toBe('200')
+    expect(newest[6]).toMatch(/^probe#\d$/)
+    expect(await page.locator('[data-testid="requests"] td', { hasText: 'cold' }).count()).toBeGreaterThanOrEqual(1)
+
+    // The instance chart saw more than one ready instance; its path and legend are drawn.
+    const started = emulator.status().services[0]!.instances.length
+    expect(started).toBeGreaterThan(1)
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="instances-chart"]')?.getAttribute('data-peak')) >= n, started, { timeout: 10_000 })
+    expect(await page.locator('[data-testid="instances-chart"] path.area.ready').count()).toBe(1)
+    expect(await page.locator('section.service tbody tr').filter({ hasText: /^probe#\d/ }).count()).toBeGreaterThanOrEqual(started)
+    expect(await page.locator('section.service table').nth(2).locator('tbody tr').count()).toBe(started) // cold starts
+
+    // The cost meter (updated every second): non-zero billable time and money.
+    await page.waitForFunction(() => document.querySelector('#cost tr[data-model="requestBased"] td:nth-child(5)')?.textContent === '40', undefined, { timeout: 5000 })
+    const requestBased = await page.locator('#cost tr[data-model="requestBased"] td').allTextContents()
+    expect(requestBased[0]).toContain('your setting') // cpuThrottling: true
+    expect(Number(requestBased[1])).toBeGreaterThanOrEqual(0.4)
+    expect(requestBased[4]).toBe('40')
+    expect(requestBased[5]).toMatch(/^\$0\.\d+$/)
+    expect(requestBased[5]).not.toBe('$0')
+    expect(await page.locator('#free-tier').textContent()).toMatch(/180,000 vCPU-s/)
+    expect(await page.locator('#pricing').textContent()).toMatch(/cloud\.google\.com\/run\/pricing/)
+    expect(consoleErrors).toEqual([])
+  })
+
+  it('shows a hostile request path as text, and dev-loop errors from publish()', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const url = new URL(gateway)
+      http.get({ host: url.hostname, port: url.port, path: HOSTILE }, (res) => res.resume().on('end', resolve)).on('error', reject)
+    })
+    dashboard.publish({ type: 'rebuild', service: 'probe', state: 'failed', message: 'step 3/5: <script>npm ci</script> exited 1' })
+    const cell = page.locator('[data-testid="requests"] tr[data-request]').first().locator('td.path')
+    await expect.poll(() => cell.textContent(), { timeout: 5000 }).toBe(HOSTILE)
+    expect(await page.locator('[data-testid="requests"] img, [data-testid="requests"] b, #errors script').count()).toBe(0)
+    await expect.poll(() => page.locator('#errors li.error').first().textContent(), { timeout: 5000 }).toContain('probe: build failed: step 3/5: <script>npm ci</script> exited 1')
+    expect(consoleErrors).toEqual([])
+    mkdirSync(RESULTS, { recursive: true })
+    await page.waitForTimeout(1100) // one more tick: charts and cost at their latest
+    await page.screenshot({ path: `${RESULTS}dashboard.png`, fullPage: true })
+  })
+
+  it('closes the event stream when the emulator stops', async () => {
+    const stream = await fetch(`${admin}/api/events`)
+    const reader = stream.body!.getReader()
+    const first = new TextDecoder().decode((await reader.read()).value)
+    expect(first).toMatch(/^retry: 2000\n\n|^event: snapshot/)
+    await emulator.stop()
+    const deadline = Date.now() + 5000
+    let ended = false
+    while (!ended && Date.now() < deadline) ended = await reader.read().then((r) => r.done, () => true)
+    expect(ended).toBe(true)
+    await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 5000 }).not.toBe('live')
+  })
+})
