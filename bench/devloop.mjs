@@ -7,12 +7,9 @@
 // Only 127.0.0.1 and the Docker bridge; every loop bounded; everything started here is removed.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
 import tar from 'tar-stream'
 import { loadConfig } from '../dist/core/config/index.js'
@@ -22,8 +19,8 @@ import { buildServices } from '../dist/core/image/build.js'
 import { DockerRuntime } from '../dist/runtime/docker/docker-runtime.js'
 import { newSession } from '../dist/runtime/docker/labels.js'
 import { ProcessRuntime, stopAllSync } from '../dist/runtime/process/process-runtime.js'
+import { ROOT, get, sleep, tcpOpen, writeResults } from './lib.mjs'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-devloop-'))
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -31,7 +28,6 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const out = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : path.join(ROOT, 'bench', 'results', 'devloop.json')
 const BENCH_LABEL = { 'dev.sls-run.bench': 'devloop' }
 const docker = new Docker()
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const stops = []
 process.once('exit', () => (stopAllSync(), fs.rmSync(TMP, { recursive: true, force: true })))
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void cleanup().finally(() => process.exit(130)))
@@ -44,30 +40,17 @@ async function cleanup() {
 const app = (version, host) => `import http from 'node:http'\nhttp.createServer((req, res) => { req.resume(); res.end(${JSON.stringify(version)}) }).listen(Number(process.env.PORT), ${JSON.stringify(host)})\nprocess.on('SIGTERM', () => process.exit(0))\n`
 const DOCKERFILE = 'FROM node:22-alpine\nWORKDIR /app\nCOPY server.mjs .\nLABEL dev.sls-run.bench=devloop\nCMD ["node", "server.mjs"]\n'
 
-function get(url) {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (c) => (body += c)).once('end', () => resolve({ status: res.statusCode, body }))
-    })
-    req.once('timeout', () => req.destroy()).once('error', () => resolve({ status: 0, body: '' }))
-  })
-}
-/** Polls every 5 ms (at most `ms`) until GET url answers `body`; returns the time it took. */
+/** Polls every 5 ms (at most `ms`) until GET url answers `body` (each GET: 2 s at most; no answer counts as status 0); returns the time it took. */
 async function servedWithin(url, body, t0, ms = 60_000) {
   while (performance.now() - t0 < ms) {
-    const res = await get(url)
+    const res = await get(url, 2000).catch(() => ({ status: 0, body: '' }))
     if (res.status === 200 && res.body === body) return performance.now() - t0
     await sleep(5)
   }
   throw new Error(`${url} did not serve ${body} within ${ms} ms`)
 }
-const tcpOpen = (host, port) =>
-  new Promise((resolve) => {
-    const s = net.connect({ host, port })
-    const done = (v) => (s.destroy(), resolve(v))
-    s.setTimeout(200, () => done(false)).once('connect', () => done(true)).once('error', () => done(false))
-  })
+// Its own summary and table: nearest-rank quantiles rounded to 0.1 ms and a plain markdown table, not
+// the interpolated, 0.01-rounded summary and the aligned table of bench/lib.mjs (the output stays as it was).
 const summary = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]
@@ -180,9 +163,7 @@ try {
     results[name] = await fn()
     process.stdout.write(`\n${results[name].table}`)
   }
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
-  process.stdout.write(`\nJSON: ${path.relative(process.cwd(), out)}\n`)
+  process.stdout.write(`\nJSON: ${writeResults(out, results)}\n`)
 } catch (error) {
   process.stderr.write(`bench failed: ${error.stack ?? error}\n`)
   process.exitCode = 1

@@ -8,15 +8,12 @@
 // (the bench's own and the emulators'), the bench image and every process started here are removed,
 // also on failure or Ctrl-C. Exit code 1 when a bench failed to run, 2 on bad usage.
 
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
-import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
 import tar from 'tar-stream'
 import { Emulator } from '../dist/core/emulator/emulator.js'
@@ -25,57 +22,24 @@ import { DockerRuntime } from '../dist/runtime/docker/docker-runtime.js'
 import { resolveEndpoint } from '../dist/runtime/docker/engine.js'
 import { newSession } from '../dist/runtime/docker/labels.js'
 import { startMinimalProxy } from './fixtures/min-proxy.mjs'
+import { APP, AUTOCANNON, ROOT, SIDES, createCannon, createTargets, createTracker, eachScenario, f, gatewayRuns, get, judgeLatency, machineInfo, machineLine, mean, parseBenchArgs, r2, r3, runBenches, saturate, sequentialLatency, sleep, summary as summarize, table, tcpProbe, until, withoutTables, writeResults } from './lib.mjs'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const NODE = process.execPath
-const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js')
 const BENCHES = ['coldstart', 'thaw', 'gateway']
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-docker-'))
-const APP = path.join(ROOT, 'bench', 'fixtures', 'app.mjs') // answers "ok\n"; BOOT_MS, SERVICE_MS, CPU_MS (see the file)
 const BASE_IMAGE = 'node:22-alpine'
 const RUN = randomUUID().slice(0, 8)
 const IMAGE = `sls-run-bench-docker:${RUN}`
 const [BENCH_LABEL, RUN_LABEL, SESSION_LABEL] = ['dev.sls-run.bench', 'dev.sls-run.bench.run', 'dev.sls-run.session']
 const PORT = 8080 // the app's port inside the container (`port:`)
 
-function parseArgs(argv) {
-  const opts = { only: BENCHES, quick: false, keepCa: false, out: path.join(ROOT, 'bench', 'results', 'docker.json') }
-  const bad = (msg) => (process.stderr.write(`${msg}\nUsage: node bench/docker.mjs [--only ${BENCHES.join('|')}[,…]] [--quick] [--keep-extra-ca-certs] [--out FILE]\n`), process.exit(2))
-  for (let i = 0; i < argv.length; i++) {
-    const [arg, inline] = argv[i].split(/=(.*)/s)
-    const next = () => inline ?? argv[++i]
-    if (arg === '--quick') opts.quick = true
-    else if (arg === '--keep-extra-ca-certs') opts.keepCa = true
-    else if (arg === '--only') {
-      opts.only = String(next() ?? '').split(',').filter(Boolean)
-      if (!opts.only.length || opts.only.some((b) => !BENCHES.includes(b))) bad(`--only takes ${BENCHES.join(', ')}`)
-    } else if (arg === '--out') opts.out = path.resolve(next() ?? '')
-    else bad(arg === '-h' || arg === '--help' ? '' : `unknown argument: ${argv[i]}`)
-  }
-  return opts
-}
+const parseArgs = (argv) => parseBenchArgs(argv, { script: 'bench/docker.mjs', benches: BENCHES, out: path.join(ROOT, 'bench', 'results', 'docker.json') })
 
 // ---- bookkeeping: every process, emulator and container started here is tracked and removed
 const docker = new Docker(resolveEndpoint(process.env).options) // no client timeout: a build can take longer than the CLI's 5 s
 const session = newSession(path.join(TMP, 'sls-run.yaml')) // the emulators' containers carry its id (dev.sls-run.session)
-const [children, emulators] = [new Set(), new Set()]
+const { nodeJson, stopAll, killAll } = createTracker()
+const emulators = new Set()
 const state = { imageBuilt: false, cleaned: false }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function track(child) {
-  children.add(child)
-  child.exitedP = new Promise((resolve) => child.once('exit', (code, signal) => (children.delete(child), resolve({ code, signal }))))
-  child.once('error', () => children.delete(child))
-  return child
-}
-
-/** Signal, wait up to graceMs, then SIGKILL and wait for the exit. */
-async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
-  if (child.exitCode !== null || child.signalCode !== null) return { ...(await child.exitedP), killed: false }
-  child.kill(signal)
-  const result = await Promise.race([child.exitedP, sleep(graceMs).then(() => null)])
-  return result ? { ...result, killed: false } : (child.kill('SIGKILL'), { ...(await child.exitedP), killed: true })
-}
 
 /** Containers of this run: the bench's own (RUN_LABEL) and the emulators' (this session's label). */
 async function ourContainers() {
@@ -91,7 +55,7 @@ async function removeContainers() {
 
 async function cleanup() {
   await Promise.allSettled([...emulators].map((e) => e.stop()))
-  await Promise.allSettled([...children].map((c) => stopChild(c, 'SIGKILL', 2000)))
+  await stopAll()
   for (let pass = 0; pass < 2; pass++) await removeContainers().catch(() => 0) // twice: one may have been mid-creation
   if (state.imageBuilt) {
     await docker
@@ -105,7 +69,7 @@ async function cleanup() {
 }
 // Last resort when the process ends without cleanup() (an uncaught throw): the docker CLI, synchronously.
 process.once('exit', () => {
-  children.forEach((c) => c.kill('SIGKILL'))
+  killAll()
   if (!state.cleaned) {
     const ids = [`${RUN_LABEL}=${RUN}`, `${SESSION_LABEL}=${session.id}`].flatMap((label) => String(spawnSync('docker', ['ps', '-aq', '--filter', `label=${label}`], { encoding: 'utf8' }).stdout ?? '').split(/\s+/).filter(Boolean))
     if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...new Set(ids)], { stdio: 'ignore' })
@@ -146,68 +110,15 @@ async function buildImage(keepCa) {
   return dockerfile
 }
 
-// ---- helpers: HTTP, autocannon, the emulator, statistics, tables (as in bench/emulator.mjs)
-/** One connect attempt: 'open', 'timeout' (no answer in 200 ms: the SYN was not answered) or the error code ('ECONNREFUSED'…). */
-const tcpProbe = (host, port) =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host, port })
-    const done = (outcome) => (socket.destroy(), resolve(outcome))
-    socket.setTimeout(200, () => done('timeout'))
-    socket.once('connect', () => done('open')).once('error', (e) => done(e.code ?? 'error'))
-  })
-
-/** One GET on a fresh connection; resolves once the whole body has arrived. */
-function get(url, timeoutMs = 30_000) {
-  const t0 = performance.now()
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (c) => (body += c))
-      res.once('end', () => resolve({ status: res.statusCode, headers: res.headers, body, ms: performance.now() - t0 }))
-    })
-    req.once('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`))).once('error', reject)
-  })
-}
-
-async function until(what, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check().catch((e) => (e.fatal ? Promise.reject(e) : false)))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(20)
-  }
-}
-
-/** CPU time (user + system) of a process in ms, from /proc (CLK_TCK 100); a container's PID 1 is visible there too. NaN when not readable. */
-function cpuMs(pid) {
-  if (pid === process.pid) return ((u) => (u.user + u.system) / 1000)(process.cpuUsage())
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) * 10
-  } catch {
-    return NaN
-  }
-}
-
-/** Runs a Node script to its end (SIGKILL after timeoutMs) and parses the JSON it prints. */
-async function nodeJson(args, timeoutMs) {
-  const child = track(spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
-  let [out, err] = ['', '']
-  child.stdout.on('data', (c) => (out += c))
-  child.stderr.on('data', (c) => (err = (err + c).slice(-2000)))
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  const { code, signal } = await child.exitedP.finally(() => clearTimeout(timer))
-  if (code !== 0) throw new Error(`${path.basename(args[0])} exited with ${code ?? signal}: ${err.trim().slice(-500)}`)
-  return JSON.parse(out)
-}
-
-/** autocannon in its own process, so the load generator does not share the emulator's event loop. */
-async function cannon(url, { connections = 20, seconds, cpuPids = [] }) {
-  const [cpu0, t0, snap] = [cpuPids.map(cpuMs), performance.now(), procSnapshot()]
-  const r = await nodeJson([AUTOCANNON, '--json', '--no-progress', '-c', String(connections), '-d', String(seconds), url], (seconds + 30) * 1000)
-  const cpuPct = cpuPids.map((pid, i) => r2(((cpuMs(pid) - cpu0[i]) / (performance.now() - t0)) * 100))
-  const foreign = foreignCpu(snap, cpuPids)
-  if (r.errors + r.timeouts + r.non2xx) throw new Error(`autocannon against ${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
-  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, meanMs: r.latency.average, seconds: r.duration, cpuPct, foreignCpuPct: foreign.pct, foreignTop: foreign.top }
-}
+// ---- helpers: autocannon, the emulator, the machine (the others are in bench/lib.mjs)
+/** autocannon (bench/lib.mjs); each run also gives the CPU other processes used meanwhile (not the server side's `cpuPids`). */
+const cannon = createCannon({
+  nodeJson,
+  meter: (cpuPids) => {
+    const snap = procSnapshot()
+    return () => ((foreign) => ({ foreignCpuPct: foreign.pct, foreignTop: foreign.top }))(foreignCpu(snap, cpuPids))
+  },
+})
 
 let runtime // one DockerRuntime for the whole run (create() inspects the bridge once); a fresh Emulator per use
 
@@ -301,30 +212,10 @@ async function awaitQuiet(name) {
 
 const bridgeIp = (info) => info.NetworkSettings.IPAddress || Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || ''
 
-const r2 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 100) / 100)
-const r3 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 1000) / 1000)
-function quantile(samples, q) {
-  const s = [...samples].sort((a, b) => a - b)
-  const [pos, lo] = [(s.length - 1) * q, Math.floor((s.length - 1) * q)]
-  return s.length ? s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo) : NaN
-}
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
-const summary = (xs) => ({ n: xs.length, median: r2(quantile(xs, 0.5)), p90: r2(quantile(xs, 0.9)), mean: r2(mean(xs)), min: r2(Math.min(...xs)), max: r2(Math.max(...xs)) })
-const f = (x, digits = 1) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(digits))
-
-/** An aligned markdown table, as bench/startup.mjs prints it: first column left, the others right. */
-function table(header, rows) {
-  const all = [header, ...rows.map((r) => r.map(String))]
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)))
-  const lines = all.map((r) => `| ${r.map((s, i) => (i ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join(' | ')} |`)
-  lines.splice(1, 0, `|${widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1))).join('|')}|`)
-  return lines.join('\n') + '\n'
-}
-
-const targets = []
-const target = (bench, text, value, pass, detail) => targets.push({ bench, text, value: r3(value), verdict: value == null || Number.isNaN(value) ? 'N/A' : pass ? 'PASS' : 'FAIL', detail })
-/** A number the issue names but that is not judged here (the reason is in `text`). */
-const info = (bench, text, value, detail) => targets.push({ bench, text, value: r3(value), verdict: 'INFO', detail })
+/** The summaries here include the mean. */
+const summary = (xs) => summarize(xs, { mean: true })
+const verdicts = createTargets()
+const { targets, target, info } = verdicts
 
 // ---- 1. cold start through docker: bare create+start → first 200 at the container's IP, vs the first
 // request to a fresh emulator (minInstances 0) → 200
@@ -512,13 +403,9 @@ async function benchThaw(opts) {
 
 // ---- 3. gateway overhead with the docker runtime. Three doors to the same container: direct (its bridge
 // IP), the minimal proxy (bench/fixtures/min-proxy.mjs) and the gateway; both proxies run inside this
-// process, autocannon and the latency client in their own. Two apps: zero-work (the proxy's cost is all
-// there is: reported) and one whose service time dominates, as a real app's does (the target is judged there).
-const SCENARIOS = {
-  'zero-work': { env: {}, judged: false, what: 'the zero-work app (answers at once)' },
-  'service-time': { env: { SERVICE_MS: '10', CPU_MS: '0.2' }, judged: true, what: 'the service-time app (10 ms wait + 0.2 ms CPU per request)' },
-}
-const SIDES = ['direct', 'minimal proxy', 'gateway']
+// process, autocannon and the latency client in their own. Two apps (SCENARIOS in bench/lib.mjs): zero-work
+// (the proxy's cost is all there is: reported) and one whose service time dominates, as a real app's does
+// (the target is judged there).
 
 /** One emulator (minInstances 1, the instance ready) and three doors to its one container. */
 async function doors(env) {
@@ -546,73 +433,43 @@ async function doors(env) {
   }
 }
 
-const DISTURBED_PCT = 10 // other processes used more than this (% of a CPU) during a run: it is run again
-/**
- * autocannon on every side: a warm-up each, then 2 rounds (the second in reverse order); the best run
- * of each side by req/s. A run during which other processes on the machine used over DISTURBED_PCT % of
- * a CPU is run again, at most twice; the disturbed ones are kept in `discarded`.
- */
-async function saturate(name, sides, { seconds, connections, quick }) {
-  for (const side of SIDES) await cannon(sides[side].url, { connections, seconds: quick ? 1 : 2 })
-  const [runs, discarded] = [Object.fromEntries(SIDES.map((side) => [side, []])), []]
-  for (const side of [...SIDES, ...[...SIDES].reverse()]) {
-    process.stderr.write(`  gateway, ${name}: ${side} run ${runs[side].length + 1}/2 (${seconds} s)\n`)
-    let run = await cannon(sides[side].url, { connections, seconds, cpuPids: sides[side].cpuPids })
-    for (let retry = 1; run.foreignCpuPct > DISTURBED_PCT && retry <= 2; retry++) {
-      process.stderr.write(`  gateway, ${name}: ${side}: other processes used ${f(run.foreignCpuPct, 0)} % of a CPU (${run.foreignTop.join(', ')}); running it again (${retry}/2)\n`)
-      discarded.push({ side, ...run })
-      run = await cannon(sides[side].url, { connections, seconds, cpuPids: sides[side].cpuPids })
-    }
-    runs[side].push(run)
-  }
-  const best = Object.fromEntries(SIDES.map((side) => [side, runs[side].reduce((a, b) => (b.rps > a.rps ? b : a))]))
-  return { runs, discarded, best, ratio: r2(best.gateway.rps / best.direct.rps), minimalProxyRatio: r2(best['minimal proxy'].rps / best.direct.rps), gatewayVsMinimalProxy: r2(best.gateway.rps / best['minimal proxy'].rps) }
-}
+const DISTURBED_PCT = 10 // other processes used more than this (% of a CPU) during a run: it is run again (at most twice; saturate() in bench/lib.mjs)
+const disturbed = (run) => run.foreignCpuPct > DISTURBED_PCT && `other processes used ${f(run.foreignCpuPct, 0)} % of a CPU (${run.foreignTop.join(', ')})`
 
 async function benchGateway(opts) {
-  const [seconds, connections] = [opts.quick ? 3 : 10, 20]
-  const [latencyN, latencyWarmup] = opts.quick ? [500, 100] : [3000, 300]
+  const { seconds, connections, latencyN, latencyWarmup } = gatewayRuns(opts.quick)
   const res = { connections, seconds, scenarios: {} }
   let text = ''
-  for (const [name, scenario] of Object.entries(SCENARIOS)) {
-    const { sides, stop, container } = await doors(scenario.env)
-    try {
-      const sat = (res.scenarios[name] = { env: scenario.env, judged: scenario.judged, container, ...(await saturate(name, sides, { seconds, connections, quick: opts.quick })) })
-      const [d, p, g] = SIDES.map((side) => sat.best[side])
-      const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}; p50 ${f(g.p50, 0)} vs ${f(d.p50, 0)} ms, p99 ${f(g.p99, 0)} vs ${f(d.p99, 0)} ms`
-      if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (docker runtime, ${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
-      else info('gateway', `throughput gateway/direct, docker runtime, ${name} app (reported, not judged)`, sat.ratio, detail)
-      const row = (side, r) => [side, f(r.rps, 0), f(r.rps / d.rps, 3), String(r.total), f(r.p50, 0), f(r.p99, 0), f(r.meanMs, 2), r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '), f(r.foreignCpuPct, 0)]
-      const noisy = [d, p, g].filter((r) => r.foreignCpuPct > DISTURBED_PCT)
+  await eachScenario(doors, async (name, scenario, { sides, container }) => {
+    const sat = (res.scenarios[name] = { env: scenario.env, judged: scenario.judged, container, ...(await saturate(cannon, name, sides, { seconds, connections, quick: opts.quick, disturbed })) })
+    const [d, p, g] = SIDES.map((side) => sat.best[side])
+    const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}; p50 ${f(g.p50, 0)} vs ${f(d.p50, 0)} ms, p99 ${f(g.p99, 0)} vs ${f(d.p99, 0)} ms`
+    if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (docker runtime, ${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
+    else info('gateway', `throughput gateway/direct, docker runtime, ${name} app (reported, not judged)`, sat.ratio, detail)
+    const row = (side, r) => [side, f(r.rps, 0), f(r.rps / d.rps, 3), String(r.total), f(r.p50, 0), f(r.p99, 0), f(r.meanMs, 2), r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '), f(r.foreignCpuPct, 0)]
+    const noisy = [d, p, g].filter((r) => r.foreignCpuPct > DISTURBED_PCT)
+    text +=
+      `Gateway throughput (docker runtime), ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
+      `One container (CPU quota ${f(container.cpus, 2)} vCPU, the default resources), reached three ways: direct at its bridge IP ${container.ip}:${PORT}, through the minimal proxy, through the gateway (minInstances 1, maxInstances 1, concurrency 80). ` +
+      `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
+      `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy, the container and dockerd: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms. CPU % from /proc (the container's node is its PID 1).\n\n` +
+      table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'others CPU %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
+      `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}` +
+      (sat.discarded.length ? `; ${sat.discarded.length} disturbed run(s) run again` : '') +
+      (noisy.length ? `; WARNING: other processes on the machine used over ${DISTURBED_PCT} % of a CPU during ${noisy.length} of these runs even so (${noisy.flatMap((r) => r.foreignTop).join(', ')})` : '') +
+      '\n\n'
+    if (name === 'zero-work') {
+      process.stderr.write(`  gateway, latency: ${latencyN} sequential requests per side, interleaved\n`)
+      const lat = await sequentialLatency(nodeJson, sides, latencyN, latencyWarmup)
+      res.latency = { requests: latencyN, warmup: latencyWarmup, app: name, sides: lat.sides, ...lat.added }
+      judgeLatency(target, res.latency, 'docker runtime, sequential client')
       text +=
-        `Gateway throughput (docker runtime), ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
-        `One container (CPU quota ${f(container.cpus, 2)} vCPU, the default resources), reached three ways: direct at its bridge IP ${container.ip}:${PORT}, through the minimal proxy, through the gateway (minInstances 1, maxInstances 1, concurrency 80). ` +
-        `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
-        `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy, the container and dockerd: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms. CPU % from /proc (the container's node is its PID 1).\n\n` +
-        table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'others CPU %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
-        `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}` +
-        (sat.discarded.length ? `; ${sat.discarded.length} disturbed run(s) run again` : '') +
-        (noisy.length ? `; WARNING: other processes on the machine used over ${DISTURBED_PCT} % of a CPU during ${noisy.length} of these runs even so (${noisy.flatMap((r) => r.foreignTop).join(', ')})` : '') +
-        '\n\n'
-      if (name === 'zero-work') {
-        process.stderr.write(`  gateway, latency: ${latencyN} sequential requests per side, interleaved\n`)
-        const lat = await nodeJson([path.join(ROOT, 'bench', 'fixtures', 'latency-client.mjs'), String(latencyN), String(latencyWarmup), ...SIDES.map((side) => sides[side].url)], 300_000)
-        const by = Object.fromEntries(SIDES.map((side) => [side, Object.fromEntries(Object.entries(lat[sides[side].url]).map(([k, v]) => [k, k === 'n' ? v : Math.round(v * 1000) / 1000]))]))
-        const added = (side, key) => by[side][key] - by.direct[key]
-        res.latency = { requests: latencyN, warmup: latencyWarmup, app: name, sides: by, addedP50Ms: r3(added('gateway', 'p50')), addedP99Ms: r3(added('gateway', 'p99')), minimalProxyAddedP50Ms: r3(added('minimal proxy', 'p50')), minimalProxyAddedP99Ms: r3(added('minimal proxy', 'p99')) }
-        target('gateway', 'added p50 ≤ 0.5 ms (docker runtime, sequential client)', res.latency.addedP50Ms, res.latency.addedP50Ms <= 0.5, `${f(by.gateway.p50, 3)} − ${f(by.direct.p50, 3)} ms = ${f(res.latency.addedP50Ms, 3)} ms (minimal proxy adds ${f(res.latency.minimalProxyAddedP50Ms, 3)} ms)`)
-        target('gateway', 'added p99 ≤ 3 ms (docker runtime, sequential client)', res.latency.addedP99Ms, res.latency.addedP99Ms <= 3, `${f(by.gateway.p99, 3)} − ${f(by.direct.p99, 3)} ms = ${f(res.latency.addedP99Ms, 3)} ms (minimal proxy adds ${f(res.latency.minimalProxyAddedP99Ms, 3)} ms)`)
-        const lrow = (side) => [side, String(by[side].n), ...['p50', 'p90', 'p99', 'mean', 'min', 'max'].map((k) => f(by[side][k], 3)), side === 'direct' ? '' : f(added(side, 'p50'), 3), side === 'direct' ? '' : f(added(side, 'p99'), 3)]
-        text +=
-          `Gateway latency (docker runtime), ${scenario.what} — the core issue's added p50 ≤ 0.5 ms and p99 ≤ 3 ms targets, applied to the docker path, are JUDGED on this table.\n` +
-          `bench/fixtures/latency-client.mjs in its own process: one keep-alive connection per side, one request in flight (no saturation), ${latencyN} timed requests per side after ${latencyWarmup} warm-up ones, the sides interleaved request by request; performance.now() from the call to the end of the body, fractional ms.\n\n` +
-          table(['side', 'n', 'p50 ms', 'p90', 'p99', 'mean', 'min', 'max', 'added p50', 'added p99'], SIDES.map(lrow)) +
-          '\n'
-      }
-    } finally {
-      await stop()
+        `Gateway latency (docker runtime), ${scenario.what} — the core issue's added p50 ≤ 0.5 ms and p99 ≤ 3 ms targets, applied to the docker path, are JUDGED on this table.\n` +
+        `${lat.method}\n\n` +
+        lat.table +
+        '\n'
     }
-  }
+  })
   res.table = text
   return res
 }
@@ -626,8 +483,7 @@ async function main() {
   const caCerts = process.env.NODE_EXTRA_CA_CERTS
   if (!opts.keepCa) delete process.env.NODE_EXTRA_CA_CERTS
   if (!fs.existsSync(AUTOCANNON)) throw new Error('autocannon is missing: run npm install')
-  const [cpus, results] = [os.cpus(), {}]
-  const machine = { cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, totalMemBytes: os.totalmem(), platform: process.platform, arch: process.arch, osRelease: os.release() }
+  const [machine, results] = [machineInfo(), {}]
   let engine
   try {
     const [version, dinfo] = await Promise.all([docker.version(), docker.info()])
@@ -636,7 +492,7 @@ async function main() {
     throw new Error(`no Docker engine answers (${error.message})`)
   }
   let out = `sls-run emulator benchmark, docker runtime — ${new Date().toISOString()}${opts.quick ? ' (--quick: a smoke run, indicative only)' : ''}\n`
-  out += `node ${process.version}, ${machine.cpuModel} × ${machine.cpuCount}, ${(machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB; Docker ${engine.version} (${engine.storageDriver}, cgroup ${engine.cgroupVersion ?? '?'}); load generator, emulator, dockerd and containers share these CPUs\n`
+  out += `${machineLine(machine)}; Docker ${engine.version} (${engine.storageDriver}, cgroup ${engine.cgroupVersion ?? '?'}); load generator, emulator, dockerd and containers share these CPUs\n`
   const results0 = { engine, image: IMAGE }
   try {
     process.stderr.write(`building ${IMAGE} FROM ${BASE_IMAGE}…\n`)
@@ -648,25 +504,19 @@ async function main() {
     if (caCerts && !opts.keepCa) out += "NODE_EXTRA_CA_CERTS removed from the children's environment (--keep-extra-ca-certs keeps it)\n"
     process.stdout.write(out)
     const run = { coldstart: benchColdstart, thaw: benchThaw, gateway: benchGateway }
-    for (const name of opts.only) {
-      process.stderr.write(`${name}…\n`)
-      try {
-        const quiet = await awaitQuiet(name)
-        const snap = procSnapshot()
-        const raw = await run[name](opts)
-        const foreign = foreignCpu(snap)
-        const result = (results[name] = { ...raw, machine: { ...quiet, foreignCpuPct: foreign.pct, foreignTop: foreign.top, loadavgAfter: os.loadavg().map(r2) } })
-        if (foreign.pct > 10) for (const t of targets.filter((t) => t.bench === name)) Object.assign(t, { disturbed: true, detail: `${t.detail} — DISTURBED: other processes used ${f(foreign.pct, 0)} % of a CPU during this bench` })
-        process.stdout.write(
-          `\n${result.table.trimEnd()}\n\n(machine: ${f(quiet.busyPctBefore, 0)} % busy over 1 s before this bench${quiet.waitedMs > 500 ? `, after waiting ${f(quiet.waitedMs / 1000, 0)} s for it to quiet down` : ''}; ` +
-            `during it, other processes used ${f(foreign.pct, 0)} % of a CPU${foreign.top.length ? ` (${foreign.top.join(', ')})` : ''}; load average ${quiet.loadavgBefore.map((x) => f(x, 2)).join(' ')} → ${result.machine.loadavgAfter.map((x) => f(x, 2)).join(' ')})\n`,
-        )
-      } catch (error) {
-        results[name] = { error: String(error?.stack ?? error) }
-        targets.push({ bench: name, text: `${name} bench ran`, value: null, verdict: 'FAIL', detail: `FAILED: ${error?.message ?? error}` })
-        process.stdout.write(`\n${name}: FAILED — ${error?.message ?? error}\n`)
-      }
-    }
+    await runBenches(opts.only, { results, verdicts }, async (name) => {
+      const quiet = await awaitQuiet(name)
+      const snap = procSnapshot()
+      const raw = await run[name](opts)
+      const foreign = foreignCpu(snap)
+      const result = { ...raw, machine: { ...quiet, foreignCpuPct: foreign.pct, foreignTop: foreign.top, loadavgAfter: os.loadavg().map(r2) } }
+      if (foreign.pct > 10) for (const t of targets.filter((t) => t.bench === name)) Object.assign(t, { disturbed: true, detail: `${t.detail} — DISTURBED: other processes used ${f(foreign.pct, 0)} % of a CPU during this bench` })
+      process.stdout.write(
+        `\n${result.table.trimEnd()}\n\n(machine: ${f(quiet.busyPctBefore, 0)} % busy over 1 s before this bench${quiet.waitedMs > 500 ? `, after waiting ${f(quiet.waitedMs / 1000, 0)} s for it to quiet down` : ''}; ` +
+          `during it, other processes used ${f(foreign.pct, 0)} % of a CPU${foreign.top.length ? ` (${foreign.top.join(', ')})` : ''}; load average ${quiet.loadavgBefore.map((x) => f(x, 2)).join(' ')} → ${result.machine.loadavgAfter.map((x) => f(x, 2)).join(' ')})\n`,
+      )
+      return result
+    })
   } finally {
     await cleanup()
   }
@@ -674,14 +524,11 @@ async function main() {
   const imageLeft = await docker.getImage(IMAGE).inspect().then(() => true, () => false)
   results0.cleanup = { containersLeft: left.length, imageLeft }
   const tail =
-    '\nTargets:\n' +
-    targets.map((t) => `  ${t.verdict.padEnd(4)}  [${t.bench}] ${t.text}: ${t.detail}\n`).join('') +
+    verdicts.text() +
     `\nCleanup: ${left.length} container(s) of this run left, bench image ${imageLeft ? 'STILL PRESENT' : 'removed'}\n`
-  const benches = Object.fromEntries(Object.entries(results).map(([name, { table: _, ...raw }]) => [name, raw]))
-  const result = { date: new Date().toISOString(), node: process.version, machine, argv: process.argv.slice(2), quick: opts.quick, extraCaCertsInImage: opts.keepCa, ...results0, benches, targets }
-  fs.mkdirSync(path.dirname(opts.out), { recursive: true })
-  fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n')
-  process.stdout.write(`${tail}\nJSON: ${path.relative(process.cwd(), opts.out) || opts.out}\n`)
+  const result = { date: new Date().toISOString(), node: process.version, machine, argv: process.argv.slice(2), quick: opts.quick, extraCaCertsInImage: opts.keepCa, ...results0, benches: withoutTables(results), targets }
+  const shown = writeResults(opts.out, result)
+  process.stdout.write(`${tail}\nJSON: ${shown}\n`)
   process.exitCode = Object.values(results).some((r) => r.error) || left.length || imageLeft ? 1 : 0
 }
 

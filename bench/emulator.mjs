@@ -7,110 +7,47 @@
 
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import { Emulator } from '../dist/core/emulator/emulator.js'
 import { configSchema } from '../dist/core/config/schema.js'
 import { ProcessRuntime, stopAllSync } from '../dist/runtime/process/process-runtime.js'
 import { startMinimalProxy } from './fixtures/min-proxy.mjs'
+import { APP, AUTOCANNON, NODE, ROOT, SIDES, createCannon, createTargets, createTracker, eachScenario, f, gatewayRuns, get, judgeLatency, machineInfo, machineLine, parseBenchArgs, r2, runBenches, saturate, sequentialLatency, sleep, summary, table, tcpOpen, until, withoutTables, writeResults } from './lib.mjs'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const NODE = process.execPath
-const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js')
 const BENCHES = ['gateway', 'coldstart', 'burst', 'memory']
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-emulator-'))
-const APP = path.join(ROOT, 'bench', 'fixtures', 'app.mjs') // answers "ok\n"; BOOT_MS before listening, SERVICE_MS + CPU_MS per request, ANNOUNCE=1 prints "listening"
 
-function parseArgs(argv) {
-  const opts = { only: BENCHES, quick: false, keepCa: false, idleWaitS: 60, out: path.join(ROOT, 'bench', 'results', 'emulator.json') }
-  const bad = (msg) => (process.stderr.write(`${msg}\nUsage: node bench/emulator.mjs [--only ${BENCHES.join('|')}[,…]] [--quick] [--idle-wait SECONDS] [--keep-extra-ca-certs] [--out FILE]\n`), process.exit(2))
-  for (let i = 0; i < argv.length; i++) {
-    const [arg, inline] = argv[i].split(/=(.*)/s)
-    const next = () => inline ?? argv[++i]
-    if (arg === '--quick') opts.quick = true
-    else if (arg === '--keep-extra-ca-certs') opts.keepCa = true
-    else if (arg === '--only') {
-      opts.only = String(next() ?? '').split(',').filter(Boolean)
-      if (!opts.only.length || opts.only.some((b) => !BENCHES.includes(b))) bad(`--only takes ${BENCHES.join(', ')}`)
-    } else if (arg === '--idle-wait') {
-      opts.idleWaitS = Number(next())
-      if (!(opts.idleWaitS >= 0)) bad('--idle-wait takes a number of seconds (0: do not wait)')
-    } else if (arg === '--out') opts.out = path.resolve(next() ?? '')
-    else bad(arg === '-h' || arg === '--help' ? '' : `unknown argument: ${argv[i]}`)
-  }
-  return opts
-}
+const parseArgs = (argv) =>
+  parseBenchArgs(argv, {
+    script: 'bench/emulator.mjs',
+    benches: BENCHES,
+    out: path.join(ROOT, 'bench', 'results', 'emulator.json'),
+    options: [{ flag: '--idle-wait', meta: 'SECONDS', key: 'idleWaitS', value: 60, parse: Number, valid: (s) => s >= 0, bad: '--idle-wait takes a number of seconds (0: do not wait)' }],
+  })
 
 // ---- process bookkeeping: everything started is tracked and stopped
-const [children, emulators] = [new Set(), new Set()]
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function track(child) {
-  children.add(child)
-  child.exitedP = new Promise((resolve) => child.once('exit', (code, signal) => (children.delete(child), resolve({ code, signal }))))
-  child.once('error', () => children.delete(child))
-  return child
-}
-
-/** Signal, wait up to graceMs, then SIGKILL and wait for the exit. */
-async function stopChild(child, signal = 'SIGTERM', graceMs = 5000) {
-  if (child.exitCode !== null || child.signalCode !== null) return { ...(await child.exitedP), killed: false }
-  child.kill(signal)
-  const result = await Promise.race([child.exitedP, sleep(graceMs).then(() => null)])
-  return result ? { ...result, killed: false } : (child.kill('SIGKILL'), { ...(await child.exitedP), killed: true })
-}
+const { track, stopChild, nodeJson, stopAll, killAll } = createTracker()
+const emulators = new Set()
 
 async function cleanup() {
   await Promise.allSettled([...emulators].map((e) => e.stop()))
-  await Promise.allSettled([...children].map((c) => stopChild(c, 'SIGKILL', 2000)))
+  await stopAll()
   fs.rmSync(TMP, { recursive: true, force: true })
 }
-process.once('exit', () => (children.forEach((c) => c.kill('SIGKILL')), stopAllSync(), fs.rmSync(TMP, { recursive: true, force: true })))
+process.once('exit', () => (killAll(), stopAllSync(), fs.rmSync(TMP, { recursive: true, force: true })))
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void cleanup().finally(() => process.exit(130)))
 
-// ---- helpers: ports, HTTP, autocannon, the emulator, statistics, tables
+// ---- helpers: ports, the app, the emulator (the others are in bench/lib.mjs)
 const freePort = () =>
   new Promise((resolve, reject) => {
     const server = net.createServer().once('error', reject)
     server.listen(0, '127.0.0.1', () => ((port) => server.close(() => resolve(port)))(server.address().port))
   })
 
-const tcpOpen = (port) =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port })
-    const done = (open) => (socket.destroy(), resolve(open))
-    socket.setTimeout(200, () => done(false))
-    socket.once('connect', () => done(true)).once('error', () => done(false))
-  })
-
-/** One GET on a fresh connection; resolves once the whole body has arrived. */
-function get(url, timeoutMs = 30_000) {
-  const t0 = performance.now()
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (c) => (body += c))
-      res.once('end', () => resolve({ status: res.statusCode, headers: res.headers, body, ms: performance.now() - t0 }))
-    })
-    req.once('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`))).once('error', reject)
-  })
-}
-
-async function until(what, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check().catch((e) => (e.fatal ? Promise.reject(e) : false)))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(20)
-  }
-}
-
 const startApp = (port, env = {}) => track(spawn(NODE, [APP], { env: { ...process.env, PORT: String(port), ...env }, stdio: 'ignore' }))
-/** CPU time (user + system) of a process in ms, from /proc (CLK_TCK 100). */
-const cpuMs = (pid) => (pid === process.pid ? ((u) => (u.user + u.system) / 1000)(process.cpuUsage()) : fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) * 10)
 
 // ---- other load. The machine may be shared (another session building or testing): each timed run
 // says how much CPU processes that are not this bench's used meanwhile ("other load", % of one CPU),
@@ -159,26 +96,14 @@ async function quiet() {
   }
 }
 
-/** Runs a Node script to its end (SIGKILL after timeoutMs) and parses the JSON it prints. */
-async function nodeJson(args, timeoutMs) {
-  const child = track(spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
-  let [out, err] = ['', '']
-  child.stdout.on('data', (c) => (out += c))
-  child.stderr.on('data', (c) => (err = (err + c).slice(-2000)))
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  const { code, signal } = await child.exitedP.finally(() => clearTimeout(timer))
-  if (code !== 0) throw new Error(`${path.basename(args[0])} exited with ${code ?? signal}: ${err.trim().slice(-500)}`)
-  return JSON.parse(out)
-}
-
-/** autocannon in its own process, so the load generator does not share the emulator's event loop. */
-async function cannon(url, { connections = 20, seconds, amount, cpuPids = [] }) {
-  const [cpu0, t0, other] = [cpuPids.map(cpuMs), performance.now(), otherLoad()]
-  const r = await nodeJson([AUTOCANNON, '--json', '--no-progress', '-c', String(connections), ...(amount ? ['-a', String(amount)] : ['-d', String(seconds)]), url], amount ? 180_000 : (seconds + 30) * 1000)
-  const cpuPct = cpuPids.map((pid, i) => r2(((cpuMs(pid) - cpu0[i]) / (performance.now() - t0)) * 100))
-  if (r.errors + r.timeouts + r.non2xx) throw new Error(`autocannon against ${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
-  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, meanMs: r.latency.average, seconds: r.duration, cpuPct, otherLoadPct: other() }
-}
+/** autocannon (bench/lib.mjs); each run also gives the other load meanwhile. */
+const cannon = createCannon({
+  nodeJson,
+  meter: () => {
+    const other = otherLoad()
+    return () => ({ otherLoadPct: other() })
+  },
+})
 
 async function emulate(service) {
   const config = configSchema.parse({ name: 'bench', services: { app: { ...service, dev: { command: [NODE, APP], cwd: TMP } } } })
@@ -196,39 +121,13 @@ async function emulate(service) {
   }
 }
 
-const r2 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 100) / 100)
-const r3 = (x) => (x == null || Number.isNaN(x) ? null : Math.round(x * 1000) / 1000)
-function quantile(samples, q) {
-  const s = [...samples].sort((a, b) => a - b)
-  const [pos, lo] = [(s.length - 1) * q, Math.floor((s.length - 1) * q)]
-  return s.length ? s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo) : NaN
-}
-const summary = (xs) => ({ n: xs.length, median: r2(quantile(xs, 0.5)), p90: r2(quantile(xs, 0.9)), min: r2(Math.min(...xs)), max: r2(Math.max(...xs)) })
-const f = (x, digits = 1) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(digits))
-
-/** An aligned markdown table, as bench/startup.mjs prints it: first column left, the others right. */
-function table(header, rows) {
-  const all = [header, ...rows.map((r) => r.map(String))]
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)))
-  const lines = all.map((r) => `| ${r.map((s, i) => (i ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join(' | ')} |`)
-  lines.splice(1, 0, `|${widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1))).join('|')}|`)
-  return lines.join('\n') + '\n'
-}
-
-const targets = []
-const target = (bench, text, value, pass, detail) => targets.push({ bench, text, value: r3(value), verdict: value == null || Number.isNaN(value) ? 'N/A' : pass ? 'PASS' : 'FAIL', detail })
-/** A number the issue names but that is not judged here (the reason is in `text`). */
-const info = (bench, text, value, detail) => targets.push({ bench, text, value: r3(value), verdict: 'INFO', detail })
+const verdicts = createTargets()
+const { target, info } = verdicts
 
 // ---- 1. gateway overhead. Three doors to the same app: direct, the minimal proxy (bench/fixtures/
 // min-proxy.mjs) and the gateway; both proxies run inside this process, autocannon and the latency
-// client in their own. Two apps: zero-work (the proxy's cost is all there is: reported) and one whose
-// service time dominates, as a real app's does (the throughput target is judged there).
-const SCENARIOS = {
-  'zero-work': { env: {}, judged: false, what: 'the zero-work app (answers at once)' },
-  'service-time': { env: { SERVICE_MS: '10', CPU_MS: '0.2' }, judged: true, what: 'the service-time app (10 ms wait + 0.2 ms CPU per request)' },
-}
-const SIDES = ['direct', 'minimal proxy', 'gateway']
+// client in their own. Two apps (SCENARIOS in bench/lib.mjs): zero-work (the proxy's cost is all there
+// is: reported) and one whose service time dominates, as a real app's does (the throughput target is judged there).
 
 /** The app direct (its own process), through the minimal proxy (to that same process) and through a gateway (to its instance). */
 async function doors(env) {
@@ -256,60 +155,37 @@ async function doors(env) {
   }
 }
 
-/** autocannon on every side: a warm-up each, then 2 rounds (the second in reverse order); the best run of each side by req/s. */
-async function saturate(name, sides, { seconds, connections, quick }) {
-  for (const side of SIDES) await cannon(sides[side].url, { connections, seconds: quick ? 1 : 2 })
-  const runs = Object.fromEntries(SIDES.map((side) => [side, []]))
-  for (const side of [...SIDES, ...[...SIDES].reverse()]) {
-    process.stderr.write(`  gateway, ${name}: ${side} run ${runs[side].length + 1}/2 (${seconds} s)\n`)
-    await quiet()
-    runs[side].push(await cannon(sides[side].url, { connections, seconds, cpuPids: sides[side].cpuPids }))
-  }
-  const best = Object.fromEntries(SIDES.map((side) => [side, runs[side].reduce((a, b) => (b.rps > a.rps ? b : a))]))
-  return { runs, best, ratio: r2(best.gateway.rps / best.direct.rps), minimalProxyRatio: r2(best['minimal proxy'].rps / best.direct.rps), gatewayVsMinimalProxy: r2(best.gateway.rps / best['minimal proxy'].rps) }
-}
-
 async function benchGateway(opts) {
-  const [seconds, connections] = [opts.quick ? 3 : 10, 20]
-  const [latencyN, latencyWarmup] = opts.quick ? [500, 100] : [3000, 300]
+  const { seconds, connections, latencyN, latencyWarmup } = gatewayRuns(opts.quick)
   const res = { connections, seconds, scenarios: {} }
   let text = ''
-  for (const [name, scenario] of Object.entries(SCENARIOS)) {
-    const { sides, stop } = await doors(scenario.env)
-    try {
-      const sat = (res.scenarios[name] = { env: scenario.env, judged: scenario.judged, ...(await saturate(name, sides, { seconds, connections, quick: opts.quick })) })
-      const [d, p, g] = SIDES.map((side) => sat.best[side])
-      const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}`
-      if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
-      else info('gateway', `throughput gateway/direct, ${name} app (reported, not judged)`, sat.ratio, detail)
-      const row = (side, r) => [side, f(r.rps, 0), f(r.rps / d.rps, 3), String(r.total), f(r.p50, 0), f(r.p99, 0), f(r.meanMs, 2), r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '), f(r.otherLoadPct, 0)]
+  await eachScenario(doors, async (name, scenario, { sides }) => {
+    const sat = (res.scenarios[name] = { env: scenario.env, judged: scenario.judged, ...(await saturate(cannon, name, sides, { seconds, connections, quick: opts.quick, before: quiet })) })
+    const [d, p, g] = SIDES.map((side) => sat.best[side])
+    const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}`
+    if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
+    else info('gateway', `throughput gateway/direct, ${name} app (reported, not judged)`, sat.ratio, detail)
+    const row = (side, r) => [side, f(r.rps, 0), f(r.rps / d.rps, 3), String(r.total), f(r.p50, 0), f(r.p99, 0), f(r.meanMs, 2), r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '), f(r.otherLoadPct, 0)]
+    text +=
+      `Gateway throughput, ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
+      `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
+      `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy and the app: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms.\n\n` +
+      table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'other load %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
+      `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}\n\n`
+    if (name === 'zero-work') {
+      process.stderr.write(`  gateway, latency: ${latencyN} sequential requests per side, interleaved\n`)
+      await quiet()
+      const meter = otherLoad()
+      const lat = await sequentialLatency(nodeJson, sides, latencyN, latencyWarmup)
+      res.latency = { requests: latencyN, warmup: latencyWarmup, app: name, otherLoadPct: meter(), sides: lat.sides, ...lat.added }
+      judgeLatency(target, res.latency, 'sequential client')
       text +=
-        `Gateway throughput, ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
-        `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
-        `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy and the app: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms.\n\n` +
-        table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'other load %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
-        `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}\n\n`
-      if (name === 'zero-work') {
-        process.stderr.write(`  gateway, latency: ${latencyN} sequential requests per side, interleaved\n`)
-        await quiet()
-        const meter = otherLoad()
-        const lat = await nodeJson([path.join(ROOT, 'bench', 'fixtures', 'latency-client.mjs'), String(latencyN), String(latencyWarmup), ...SIDES.map((side) => sides[side].url)], 300_000)
-        const by = Object.fromEntries(SIDES.map((side) => [side, Object.fromEntries(Object.entries(lat[sides[side].url]).map(([k, v]) => [k, k === 'n' ? v : Math.round(v * 1000) / 1000]))]))
-        const added = (side, key) => by[side][key] - by.direct[key]
-        res.latency = { requests: latencyN, warmup: latencyWarmup, app: name, otherLoadPct: meter(), sides: by, addedP50Ms: r3(added('gateway', 'p50')), addedP99Ms: r3(added('gateway', 'p99')), minimalProxyAddedP50Ms: r3(added('minimal proxy', 'p50')), minimalProxyAddedP99Ms: r3(added('minimal proxy', 'p99')) }
-        target('gateway', 'added p50 ≤ 0.5 ms (sequential client)', res.latency.addedP50Ms, res.latency.addedP50Ms <= 0.5, `${f(by.gateway.p50, 3)} − ${f(by.direct.p50, 3)} ms = ${f(res.latency.addedP50Ms, 3)} ms (minimal proxy adds ${f(res.latency.minimalProxyAddedP50Ms, 3)} ms)`)
-        target('gateway', 'added p99 ≤ 3 ms (sequential client)', res.latency.addedP99Ms, res.latency.addedP99Ms <= 3, `${f(by.gateway.p99, 3)} − ${f(by.direct.p99, 3)} ms = ${f(res.latency.addedP99Ms, 3)} ms (minimal proxy adds ${f(res.latency.minimalProxyAddedP99Ms, 3)} ms)`)
-        const lrow = (side) => [side, String(by[side].n), ...['p50', 'p90', 'p99', 'mean', 'min', 'max'].map((k) => f(by[side][k], 3)), side === 'direct' ? '' : f(added(side, 'p50'), 3), side === 'direct' ? '' : f(added(side, 'p99'), 3)]
-        text +=
-          `Gateway latency, ${scenario.what} — the added p50 ≤ 0.5 ms and p99 ≤ 3 ms targets are JUDGED on this table.\n` +
-          `bench/fixtures/latency-client.mjs in its own process: one keep-alive connection per side, one request in flight (no saturation), ${latencyN} timed requests per side after ${latencyWarmup} warm-up ones, the sides interleaved request by request; performance.now() from the call to the end of the body, fractional ms. Other load meanwhile: ${f(res.latency.otherLoadPct, 0)} % of a CPU.\n\n` +
-          table(['side', 'n', 'p50 ms', 'p90', 'p99', 'mean', 'min', 'max', 'added p50', 'added p99'], SIDES.map(lrow)) +
-          '\n'
-      }
-    } finally {
-      await stop()
+        `Gateway latency, ${scenario.what} — the added p50 ≤ 0.5 ms and p99 ≤ 3 ms targets are JUDGED on this table.\n` +
+        `${lat.method} Other load meanwhile: ${f(res.latency.otherLoadPct, 0)} % of a CPU.\n\n` +
+        lat.table +
+        '\n'
     }
-  }
+  })
   res.table = text
   return res
 }
@@ -320,7 +196,7 @@ async function coldDirect() {
   const t0 = performance.now()
   const app = startApp(port)
   try {
-    while (!(await tcpOpen(port))) await (performance.now() - t0 > 15_000 ? Promise.reject(new Error('the direct app did not open its port in 15 s')) : sleep(1))
+    while (!(await tcpOpen('127.0.0.1', port))) await (performance.now() - t0 > 15_000 ? Promise.reject(new Error('the direct app did not open its port in 15 s')) : sleep(1))
     const res = await get(`http://127.0.0.1:${port}/`, 10_000)
     return res.status === 200 ? performance.now() - t0 : Promise.reject(new Error(`direct app answered ${res.status}`))
   } finally {
@@ -516,33 +392,25 @@ async function main() {
   const caCerts = process.env.NODE_EXTRA_CA_CERTS
   if (!opts.keepCa) delete process.env.NODE_EXTRA_CA_CERTS
   if (!fs.existsSync(AUTOCANNON)) throw new Error('autocannon is missing: run npm install')
-  const [cpus, results] = [os.cpus(), {}]
-  const machine = { cpuModel: cpus[0]?.model ?? 'unknown', cpuCount: cpus.length, totalMemBytes: os.totalmem(), platform: process.platform, arch: process.arch, osRelease: os.release() }
+  const [machine, results] = [machineInfo(), {}]
   const run = { gateway: benchGateway, coldstart: benchColdstart, burst: benchBurst, memory: benchMemory }
   let out = `sls-run emulator benchmark — ${new Date().toISOString()}${opts.quick ? ' (--quick: a smoke run, indicative only)' : ''}\n`
-  out += `node ${process.version}, ${machine.cpuModel} × ${machine.cpuCount}, ${(machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB; load generator, emulator and app share these CPUs\n`
+  out += `${machineLine(machine)}; load generator, emulator and app share these CPUs\n`
   if (caCerts) out += opts.keepCa ? 'NODE_EXTRA_CA_CERTS kept (--keep-extra-ca-certs)\n' : "NODE_EXTRA_CA_CERTS removed from the children's environment (--keep-extra-ca-certs keeps it)\n"
   process.stdout.write(out)
   try {
-    for (const name of opts.only) {
-      process.stderr.write(`${name}…\n`)
-      try {
-        process.stdout.write(`\n${(results[name] = await run[name](opts)).table}`)
-      } catch (error) {
-        results[name] = { error: String(error?.stack ?? error) }
-        targets.push({ bench: name, text: `${name} bench ran`, value: null, verdict: 'FAIL', detail: `FAILED: ${error?.message ?? error}` })
-        process.stdout.write(`\n${name}: FAILED — ${error?.message ?? error}\n`)
-      }
-    }
+    await runBenches(opts.only, { results, verdicts }, async (name) => {
+      const result = await run[name](opts)
+      process.stdout.write(`\n${result.table}`)
+      return result
+    })
   } finally {
     await cleanup()
   }
-  const tail = '\nTargets:\n' + targets.map((t) => `  ${t.verdict.padEnd(4)}  [${t.bench}] ${t.text}: ${t.detail}\n`).join('')
-  const benches = Object.fromEntries(Object.entries(results).map(([name, { table: _, ...raw }]) => [name, raw]))
-  const result = { date: new Date().toISOString(), node: process.version, machine, argv: process.argv.slice(2), quick: opts.quick, extraCaCertsInEnv: Boolean(caCerts && opts.keepCa), benches, targets }
-  fs.mkdirSync(path.dirname(opts.out), { recursive: true })
-  fs.writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n')
-  process.stdout.write(`${tail}\nJSON: ${path.relative(process.cwd(), opts.out) || opts.out}\n`)
+  const tail = verdicts.text()
+  const result = { date: new Date().toISOString(), node: process.version, machine, argv: process.argv.slice(2), quick: opts.quick, extraCaCertsInEnv: Boolean(caCerts && opts.keepCa), benches: withoutTables(results), targets: verdicts.targets }
+  const shown = writeResults(opts.out, result)
+  process.stdout.write(`${tail}\nJSON: ${shown}\n`)
   process.exitCode = Object.values(results).some((r) => r.error) ? 1 : 0
 }
 
