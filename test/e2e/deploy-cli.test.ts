@@ -1,0 +1,70 @@
+/** `sls-run deploy`: the dry-run plan, the --json envelope, and coded errors (no engine, no network). */
+import { copyFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { envelope, runCli } from '../helpers/cli.js'
+import { useTempDir } from '../helpers/temp.js'
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/deploy/sls-run.yaml', import.meta.url))
+const IMAGE = `ghcr.io/acme/api@sha256:${'ab'.repeat(32)}`
+const NO_STACK = /\n\s+at /
+
+describe('sls-run deploy', () => {
+  const tempDir = useTempDir('sls-run-deploy-e2e-')
+  const project = () => {
+    const dir = tempDir()
+    copyFileSync(FIXTURE, path.join(dir, 'sls-run.yaml'))
+    return dir
+  }
+
+  it('--dry-run prints the Knative manifest; warnings on stderr', async () => {
+    const r = await runCli(['deploy', 'api', '--env', 'staging', '--dry-run', '--image', IMAGE], { cwd: project() })
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    expect(r.stdout).toContain('apiVersion: serving.knative.dev/v1')
+    expect(r.stdout).toContain('namespace: shop')
+    expect(r.stdout).toContain(`image: ${IMAGE}`)
+    expect(r.stdout).toContain('autoscaling.knative.dev/max-scale: "20"')
+  })
+
+  it('--json: one envelope with the plans', async () => {
+    const r = await runCli(['deploy', 'api', '--env', 'prod', '--dry-run', '--image', IMAGE, '--platform', 'linux/arm64', '--json'], { cwd: project() })
+    expect(r.code).toBe(0)
+    const out = envelope(r)
+    expect(out.status).toBe('ok')
+    expect(out.result).toHaveLength(1)
+    expect(out.result[0]).toMatchObject({ provider: 'cloud-run', service: 'api', image: IMAGE, target: { project: 'acme-prod', region: 'europe-west1' } })
+    expect(out.result[0].steps.map((s: any) => s.method)).toEqual(['PATCH', 'POST'])
+    expect(out.warnings).toEqual([expect.stringMatching(/^api: Cloud Run runs linux\/amd64 images only.*\[CLOUD_RUN_PLATFORM\]$/)])
+  })
+
+  it('errors carry codes and exit codes, never a stack', async () => {
+    const cases: Array<[string[], number, string]> = [
+      [['deploy', '--dry-run', '--image', IMAGE], 2, 'USAGE'], // --env is required
+      [['deploy', '--env', 'prdo', '--dry-run', '--image', IMAGE], 2, 'CONFIG_UNKNOWN_ENV'],
+      [['deploy', '--env', 'staging', '--dry-run'], 2, 'DEPLOY_IMAGE_REQUIRED'],
+      [['deploy', 'api', '--env', 'staging', '--dry-run', '--image', 'ghcr.io/acme/api:v1'], 2, 'DEPLOY_IMAGE_NOT_DIGEST'],
+      [['deploy', 'nope', '--env', 'staging', '--dry-run', '--image', IMAGE], 2, 'UNKNOWN_SERVICE'],
+      [['deploy', 'api', '--env', 'azure', '--dry-run', '--image', IMAGE], 1, 'DEPLOY_PROVIDER_UNSUPPORTED'],
+      [['deploy', 'api', '--env', 'staging', '--image', IMAGE], 1, 'DEPLOY_NOT_IMPLEMENTED'],
+    ]
+    const dir = project()
+    for (const [args, code, errorCode] of cases) {
+      const r = await runCli(args, { cwd: dir })
+      expect([r.code, r.stdout], args.join(' ')).toEqual([code, ''])
+      expect(r.stderr, args.join(' ')).toContain(`error ${errorCode} `)
+      expect(r.stderr).not.toMatch(NO_STACK)
+      const json = await runCli([...args, '--json'], { cwd: dir })
+      expect(json.code).toBe(code)
+      expect(envelope(json)).toMatchObject({ status: 'error', error: { code: errorCode } })
+    }
+  }, 90_000)
+
+  it('the missing-image error points at push for the digest; --dry-run is the hint without it', async () => {
+    const dir = project()
+    const missing = await runCli(['deploy', '--env', 'staging', '--dry-run'], { cwd: dir })
+    expect(missing.stderr).toContain('sls-run push --json | tail -n 1')
+    const apply = await runCli(['deploy', '--env', 'staging', '--image', IMAGE], { cwd: dir })
+    expect(apply.stderr).toContain('--dry-run')
+  })
+})
