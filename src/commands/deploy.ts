@@ -8,11 +8,11 @@ import { ExitCode, SlsError } from '../errors.js'
 export default class Deploy extends BaseCommand {
   static override summary = 'Deploy services through the provider adapter of an environment (today: --dry-run only).'
   static override description = [
-    'Loads sls-run.yaml with the environment applied and prints the plan: the exact Knative manifest or Cloud Run',
-    'API requests, plus a warning for every setting the platform cannot honour and what happens instead.',
+    'Loads sls-run.yaml with the environment applied and prints the plan: the exact Knative manifest, or the Cloud Run,',
+    'Azure Resource Manager or ECS API requests, plus a warning for every setting the platform cannot honour and what happens instead.',
     'Deploys are by digest: --image <repo>@sha256:… (from `sls-run push --json | tail -n 1`); a tag alone is refused.',
     'Applying the plan is not implemented yet: without --dry-run the command fails with DEPLOY_NOT_IMPLEMENTED (exit 1).',
-    'Providers with an adapter: knative, cloud-run (azure-container-apps and aws-ecs: DEPLOY_PROVIDER_UNSUPPORTED).',
+    'Providers with an adapter: knative, cloud-run, azure-container-apps, aws-ecs.',
   ].join('\n')
   static override examples = [
     '<%= config.bin %> deploy --env prod --dry-run --image ghcr.io/acme/api@sha256:<digest>',

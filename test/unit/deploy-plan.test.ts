@@ -134,7 +134,7 @@ describe('planDeploy (sls-run.yaml with an environment)', () => {
     await expect(planDeploy(loaded, { environment: 'staging', services: [], images: [IMAGE.ref] })).rejects.toMatchObject({ code: 'DEPLOY_IMAGE_REQUIRED', exitCode: 2 })
     await expect(planDeploy(loaded, { environment: 'staging', services: ['nope'], images: [] })).rejects.toMatchObject({ code: 'UNKNOWN_SERVICE', exitCode: 2 })
     await expect(planDeploy(loaded, { environment: 'nope', services: [], images: [] })).rejects.toMatchObject({ code: 'CONFIG_UNKNOWN_ENV', exitCode: 2 })
-    await expect(planDeploy(loaded, { environment: 'azure', services: ['api'], images: [IMAGE.ref] })).rejects.toMatchObject({ code: 'DEPLOY_PROVIDER_UNSUPPORTED', exitCode: 1 })
+    expect((await planDeploy(loaded, { environment: 'azure', services: ['api'], images: [IMAGE.ref] }))[0]!.provider).toBe('azure-container-apps')
   })
   it('warns when --image is not the service\'s repository', async () => {
     const loaded = await loadConfig({ file: FIXTURE, env: {} })

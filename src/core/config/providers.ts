@@ -4,7 +4,7 @@
  * as the adapters grow; a third-party provider will register its own shape.
  */
 import * as z from 'zod'
-import { bool, mapping, nonEmpty } from './fields.js'
+import { bool, list, mapping, nonEmpty } from './fields.js'
 
 export const PROVIDER_IDS = ['cloud-run', 'knative', 'azure-container-apps', 'aws-ecs'] as const
 
@@ -22,10 +22,17 @@ const settings = {
     subscription: nonEmpty('a subscription id').describe('Azure subscription id'),
     resourceGroup: nonEmpty('a resource group name').describe('Resource group'),
     environment: nonEmpty('a Container Apps environment name').describe('Container Apps managed environment'),
+    location: nonEmpty('an Azure region such as westeurope').optional().describe("Azure region (default: the managed environment's, read at deploy time)"),
+    public: bool().prefault(false).describe('External ingress (reachable from the internet)'),
   },
   'aws-ecs': {
     region: nonEmpty('a region such as eu-west-1').describe('AWS region'),
     cluster: nonEmpty('a cluster name').prefault('default').describe('ECS cluster'),
+    subnets: list(nonEmpty('a subnet id'), 'subnet ids').optional().describe('awsvpc subnets (default: the default VPC, read at deploy time)'),
+    securityGroups: list(nonEmpty('a security group id'), 'security group ids').optional().describe('awsvpc security groups'),
+    assignPublicIp: bool().prefault(false).describe('Give tasks a public IP'),
+    targetGroupArn: nonEmpty('a target group ARN').optional().describe('ALB target group: requests route through it and scale tasks'),
+    executionRoleArn: nonEmpty('an IAM role ARN').optional().describe('Task execution role (default: ecsTaskExecutionRole)'),
   },
 } satisfies Record<(typeof PROVIDER_IDS)[number], z.ZodRawShape>
 

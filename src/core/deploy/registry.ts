@@ -12,9 +12,8 @@ type Loader<Id extends ProviderId> = () => Promise<Provider<Id>>
 const BUILT_IN: { [Id in ProviderId]: Loader<Id> | null } = {
   knative: () => import('./knative.js').then((m) => m.default),
   'cloud-run': () => import('./cloud-run.js').then((m) => m.default),
-  // Planned next (see the deploy issue): ARM containerApps body; Fargate task definition + service.
-  'azure-container-apps': null,
-  'aws-ecs': null,
+  'azure-container-apps': () => import('./azure-container-apps.js').then((m) => m.default),
+  'aws-ecs': () => import('./aws-ecs.js').then((m) => m.default),
 }
 
 export const BUILT_IN_PROVIDERS: readonly ProviderId[] = PROVIDER_IDS

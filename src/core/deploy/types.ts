@@ -15,8 +15,19 @@ import type { DigestRef } from './image-ref.js'
 export interface ProviderSettingsById {
   'cloud-run': { provider: 'cloud-run'; project: string; region: string; public: boolean }
   knative: { provider: 'knative'; context?: string; namespace: string }
-  'azure-container-apps': { provider: 'azure-container-apps'; subscription: string; resourceGroup: string; environment: string }
-  'aws-ecs': { provider: 'aws-ecs'; region: string; cluster: string }
+  /** `location` (default: the managed environment's, read at deploy time) and `public` (external ingress) are optional. */
+  'azure-container-apps': { provider: 'azure-container-apps'; subscription: string; resourceGroup: string; environment: string; location?: string; public?: boolean }
+  /** Optional keys: Fargate networking, an ALB target group (request-based scaling), the task execution role. */
+  'aws-ecs': {
+    provider: 'aws-ecs'
+    region: string
+    cluster: string
+    subnets?: string[]
+    securityGroups?: string[]
+    assignPublicIp?: boolean
+    targetGroupArn?: string
+    executionRoleArn?: string
+  }
 }
 export type ProviderSettings<Id extends ProviderId = ProviderId> = ProviderSettingsById[Id]
 
@@ -44,6 +55,8 @@ export interface PlannedRequest {
   purpose: string
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   url: string
+  /** Protocol headers the request needs beyond auth (e.g. AWS JSON protocol `X-Amz-Target`). */
+  headers?: Record<string, string>
   body?: unknown
 }
 

@@ -1,0 +1,287 @@
+/**
+ * Amazon ECS on Fargate (AWS JSON 1.1 protocol): register a task definition, then create the service
+ * or update it (DescribeServices decides at deploy time), then Application Auto Scaling: a scalable
+ * target (min/max tasks) and, when the environment names an ALB target group, a target-tracking
+ * policy on ALBRequestCountPerTarget. ECS never scales to zero and has no per-task concurrency limit:
+ * the warnings say what happens instead. CPU and memory are fitted to Fargate's combinations.
+ */
+import type { ServiceConfig } from '../config/schema.js'
+import { commandList, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import type { DigestRef } from './image-ref.js'
+import { notImplemented } from './not-implemented.js'
+import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
+
+const MI = 1024 * 1024
+const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step)
+/** Fargate task sizes: CPU units (1024 = 1 vCPU) and the memory values (MiB) each allows. */
+const FARGATE = [
+  { cpu: 256, memory: [512, 1024, 2048] },
+  { cpu: 512, memory: range(1024, 4096, 1024) },
+  { cpu: 1024, memory: range(2048, 8192, 1024) },
+  { cpu: 2048, memory: range(4096, 16384, 1024) },
+  { cpu: 4096, memory: range(8192, 30720, 1024) },
+  { cpu: 8192, memory: range(16384, 61440, 4096) },
+  { cpu: 16384, memory: range(32768, 122880, 8192) },
+] as const
+/** Container health check limits (seconds): startPeriod 0–300. */
+const MAX_START_PERIOD_S = 300
+const HEALTH_INTERVAL_S = 30
+const HEALTH_TIMEOUT_S = 5
+const HEALTH_RETRIES = 3
+/** An ALB closes a connection idle this long unless the load balancer's idle_timeout.timeout_seconds says otherwise. */
+const ALB_DEFAULT_IDLE_TIMEOUT_S = 60
+/** ALBRequestCountPerTarget is a per-minute count; concurrency is converted assuming ~1 s per request. */
+const ASSUMED_REQUEST_S = 1
+
+const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113'
+const AUTOSCALING_TARGET = 'AnyScaleFrontendService'
+
+export const deployTimeLookup = (what: string) => `<deploy-time lookup: ${what}>`
+
+const vcpu = (units: number) => units / 1024
+
+function fitResources(service: ServiceConfig, warnings: PlanWarning[]): { cpu: number; memory: number } {
+  const requestedUnits = service.resources.cpu * 1024
+  const memoryMi = Math.ceil(service.resources.memory / MI)
+  let size = FARGATE.find((s) => s.cpu >= requestedUnits) ?? FARGATE[FARGATE.length - 1]!
+  if (size.cpu !== requestedUnits) {
+    warnings.push({ code: 'ECS_CPU_STEP', setting: 'resources.cpu', message: `Fargate tasks have 0.25, 0.5, 1, 2, 4, 8 or 16 vCPUs; cpu ${service.resources.cpu} becomes ${vcpu(size.cpu)}` })
+  }
+  if (memoryMi > size.memory[size.memory.length - 1]!) {
+    const bigger = FARGATE.find((s) => s.memory[s.memory.length - 1]! >= memoryMi) ?? FARGATE[FARGATE.length - 1]!
+    warnings.push({ code: 'ECS_CPU_FOR_MEMORY', setting: 'resources.cpu', message: `Fargate needs ${vcpu(bigger.cpu)} vCPUs for ${quantity(service.resources.memory)} of memory; cpu ${vcpu(size.cpu)} becomes ${vcpu(bigger.cpu)}` })
+    size = bigger
+  }
+  const memory = size.memory.find((m) => m >= memoryMi) ?? size.memory[size.memory.length - 1]!
+  if (memory !== memoryMi) {
+    warnings.push({ code: 'ECS_MEMORY_STEP', setting: 'resources.memory', message: `Fargate with ${vcpu(size.cpu)} vCPUs allows ${size.memory[0]}–${size.memory[size.memory.length - 1]} MiB in fixed steps; ${quantity(service.resources.memory)} becomes ${memory} MiB` })
+  }
+  return { cpu: size.cpu, memory }
+}
+
+/** http: a container health check (curl inside the image), with the whole startup timeout as grace. tcp: none. */
+function healthCheck(service: ServiceConfig, warnings: PlanWarning[], hasTargetGroup: boolean) {
+  const total = seconds(service.startupProbe.timeout)
+  if (service.startupProbe.type === 'tcp') {
+    if (!hasTargetGroup) {
+      warnings.push({ code: 'ECS_STARTUP_PROBE_TCP', setting: 'startupProbe', message: 'ECS has no TCP health check: without a target group a task counts as started as soon as its container runs' })
+    }
+    return undefined
+  }
+  warnings.push({ code: 'ECS_HEALTHCHECK_CURL', setting: 'startupProbe', message: `ECS runs the http check inside the container (curl -f http://localhost:${service.port}${service.startupProbe.path}): the image needs curl, or the task is marked unhealthy and replaced` })
+  return {
+    command: ['CMD-SHELL', `curl -fsS -o /dev/null http://localhost:${service.port}${service.startupProbe.path} || exit 1`],
+    interval: HEALTH_INTERVAL_S,
+    timeout: HEALTH_TIMEOUT_S,
+    retries: HEALTH_RETRIES,
+    startPeriod: Math.min(MAX_START_PERIOD_S, total),
+  }
+}
+
+function cpuArchitecture(image: DigestRef, warnings: PlanWarning[]): string {
+  if (!image.platform || image.platform === 'linux/amd64') return 'X86_64'
+  if (image.platform === 'linux/arm64') return 'ARM64'
+  warnings.push({ code: 'ECS_PLATFORM', setting: 'image', message: `Fargate runs linux/amd64 or linux/arm64 images; this ${image.platform} image will not start` })
+  return 'X86_64'
+}
+
+export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
+  const warnings: PlanWarning[] = []
+  const { scaling } = service
+  const targetGroup = settings.targetGroupArn
+  const architecture = cpuArchitecture(image, warnings)
+  const { cpu, memory } = fitResources(service, warnings)
+
+  const minCapacity = Math.max(1, scaling.minInstances)
+  if (scaling.minInstances === 0) {
+    warnings.push({ code: 'ECS_NO_SCALE_TO_ZERO', setting: 'scaling.minInstances', message: 'ECS services do not scale to zero on requests (a stopped service does not start when a request arrives); minInstances 0 becomes desiredCount and minCapacity 1' })
+  }
+  const requestsPerMinute = Math.round((scaling.concurrency * 60) / ASSUMED_REQUEST_S)
+  if (targetGroup) {
+    warnings.push({
+      code: 'ECS_CONCURRENCY',
+      setting: 'scaling.concurrency',
+      message: `ECS has no per-task concurrency limit; concurrency ${scaling.concurrency} becomes a scaling target of ${requestsPerMinute} ALB requests per task per minute (ALBRequestCountPerTarget), which equals ${scaling.concurrency} in flight only if requests take about ${ASSUMED_REQUEST_S}s`,
+    })
+  } else {
+    warnings.push({
+      code: 'ECS_NO_REQUEST_SCALING',
+      setting: 'scaling',
+      message: `without targetGroupArn there is no request metric to scale on: the service runs ${minCapacity} task(s); maxInstances only bounds the scalable target and concurrency is not used`,
+    })
+  }
+  if (service.cpuThrottling) {
+    warnings.push({ code: 'ECS_CPU_THROTTLING', setting: 'cpuThrottling', message: 'Fargate tasks keep their CPU (and are billed) while running, between requests too; cpuThrottling is not honoured' })
+  }
+  unsupportedTimeouts(service, warnings, 'ECS', {
+    idleTimeout: 'has no idle timeout: target tracking removes tasks only after the request count stays below target for about 15 minutes; scaling.idleTimeout is not sent',
+    queueTimeout: 'has no queue timeout: requests wait in the load balancer until a target answers or the connection times out; scaling.queueTimeout is not sent',
+  })
+  const timeout = seconds(service.timeout)
+  warnings.push({
+    code: 'ECS_TIMEOUT_NOT_ENFORCED',
+    setting: 'timeout',
+    message: targetGroup
+      ? `ECS has no request timeout; the ALB's idle timeout (load balancer attribute idle_timeout.timeout_seconds, default ${ALB_DEFAULT_IDLE_TIMEOUT_S}s) ends a request that sends nothing for that long: set it to at least ${timeout}s on the load balancer (not changed by this plan)`
+      : `ECS has no request timeout and without a load balancer nothing enforces timeout ${timeout}s`,
+  })
+
+  const family = `${ctx.project}-${ctx.environment}-${ctx.service}`
+  const suffix = settings.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
+  const ecsUrl = `https://ecs.${settings.region}.${suffix}/`
+  const autoscalingUrl = `https://application-autoscaling.${settings.region}.${suffix}/`
+  const ecs = (action: string, purpose: string, body: unknown): PlanStep => ({
+    kind: 'request',
+    purpose: `${action}: ${purpose}`,
+    method: 'POST',
+    url: ecsUrl,
+    headers: { 'X-Amz-Target': `${ECS_TARGET}.${action}`, 'Content-Type': 'application/x-amz-json-1.1' },
+    body,
+  })
+  const autoscaling = (action: string, purpose: string, body: unknown): PlanStep => ({
+    kind: 'request',
+    purpose: `${action}: ${purpose}`,
+    method: 'POST',
+    url: autoscalingUrl,
+    headers: { 'X-Amz-Target': `${AUTOSCALING_TARGET}.${action}`, 'Content-Type': 'application/x-amz-json-1.1' },
+    body,
+  })
+
+  // Fresh objects for each request (no shared references: YAML output would show anchors).
+  const tags = () => [
+    { key: 'managed-by', value: 'sls-run' },
+    { key: 'sls-run-project', value: ctx.project },
+    { key: 'sls-run-environment', value: ctx.environment },
+  ]
+  const command = commandList(service.command)
+  const check = healthCheck(service, warnings, Boolean(targetGroup))
+  const executionRoleArn = settings.executionRoleArn ?? deployTimeLookup('arn:aws:iam::<account from sts:GetCallerIdentity>:role/ecsTaskExecutionRole')
+  const taskDefinition = {
+    family,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: String(cpu),
+    memory: String(memory),
+    runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: architecture },
+    executionRoleArn,
+    containerDefinitions: [
+      {
+        name: ctx.service,
+        image: image.ref,
+        essential: true,
+        // sls-run's command replaces the entrypoint (as Kubernetes' command does): ECS entryPoint.
+        ...(command ? { entryPoint: command } : {}),
+        portMappings: [{ containerPort: service.port, protocol: 'tcp' }],
+        environment: envList(service, warnings, 'ECS', { setPort: true }),
+        ...(check ? { healthCheck: check } : {}),
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: {
+            'awslogs-group': `/sls-run/${ctx.project}/${ctx.environment}`,
+            'awslogs-region': settings.region,
+            'awslogs-stream-prefix': ctx.service,
+            'awslogs-create-group': 'true',
+          },
+        },
+      },
+    ],
+    tags: tags(),
+  }
+
+  const subnets = settings.subnets ?? [deployTimeLookup('default VPC subnets (ec2:DescribeSubnets default-for-az=true)')]
+  const networkConfiguration = () => ({
+    awsvpcConfiguration: {
+      subnets: [...subnets],
+      ...(settings.securityGroups ? { securityGroups: [...settings.securityGroups] } : {}),
+      assignPublicIp: settings.assignPublicIp ? 'ENABLED' : 'DISABLED',
+    },
+  })
+  const balancing = () =>
+    targetGroup
+      ? {
+          loadBalancers: [{ targetGroupArn: targetGroup, containerName: ctx.service, containerPort: service.port }],
+          healthCheckGracePeriodSeconds: seconds(service.startupProbe.timeout),
+        }
+      : {}
+  const deploymentConfiguration = () => ({ minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } })
+
+  const resourceId = `service/${settings.cluster}/${ctx.service}`
+  const steps: PlanStep[] = [
+    ecs('RegisterTaskDefinition', `register a new revision of task definition ${family}`, taskDefinition),
+    ecs('DescribeServices', 'does the service exist? CreateService if it is missing or INACTIVE, else UpdateService', { cluster: settings.cluster, services: [ctx.service] }),
+    ecs('CreateService', 'only when DescribeServices finds no ACTIVE service', {
+      cluster: settings.cluster,
+      serviceName: ctx.service,
+      taskDefinition: family,
+      launchType: 'FARGATE',
+      desiredCount: minCapacity,
+      networkConfiguration: networkConfiguration(),
+      ...balancing(),
+      deploymentConfiguration: deploymentConfiguration(),
+      propagateTags: 'SERVICE',
+      enableECSManagedTags: true,
+      tags: tags(),
+    }),
+    ecs('UpdateService', `otherwise: roll out the new revision${targetGroup ? ' (desiredCount left to Application Auto Scaling)' : ''}`, {
+      cluster: settings.cluster,
+      service: ctx.service,
+      taskDefinition: family,
+      ...(targetGroup ? {} : { desiredCount: minCapacity }),
+      networkConfiguration: networkConfiguration(),
+      ...balancing(),
+      deploymentConfiguration: deploymentConfiguration(),
+    }),
+    autoscaling('RegisterScalableTarget', 'bound the number of tasks', {
+      ServiceNamespace: 'ecs',
+      ResourceId: resourceId,
+      ScalableDimension: 'ecs:service:DesiredCount',
+      MinCapacity: minCapacity,
+      MaxCapacity: Math.max(minCapacity, scaling.maxInstances),
+    }),
+  ]
+  let loadBalancer: string | null = null
+  if (targetGroup) {
+    // ResourceLabel: app/<lb name>/<lb id>/targetgroup/<tg name>/<tg id>; the load balancer comes from DescribeTargetGroups.
+    loadBalancer = deployTimeLookup('the load balancer of the target group (elasticloadbalancing:DescribeTargetGroups)')
+    const targetGroupPart = targetGroup.includes('targetgroup/') ? targetGroup.slice(targetGroup.indexOf('targetgroup/')) : targetGroup
+    steps.push(
+      autoscaling('PutScalingPolicy', 'scale on requests per task', {
+        PolicyName: `${ctx.service}-requests`,
+        ServiceNamespace: 'ecs',
+        ResourceId: resourceId,
+        ScalableDimension: 'ecs:service:DesiredCount',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: requestsPerMinute,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: 'ALBRequestCountPerTarget',
+            ResourceLabel: `${deployTimeLookup('app/<load balancer name>/<load balancer id>')}/${targetGroupPart}`,
+          },
+        },
+      }),
+    )
+  }
+
+  return {
+    provider: 'aws-ecs',
+    environment: ctx.environment,
+    service: ctx.service,
+    image: image.ref,
+    target: {
+      region: settings.region,
+      cluster: settings.cluster,
+      subnets: settings.subnets ? settings.subnets.join(',') : subnets[0]!,
+      executionRole: executionRoleArn,
+      loadBalancer,
+    },
+    steps,
+    warnings,
+  }
+}
+
+const awsEcs: Provider<'aws-ecs'> = {
+  id: 'aws-ecs',
+  plan: async (service, image, settings, ctx) => planAwsEcs(service, image, settings, ctx),
+  deploy: notImplemented,
+}
+export default awsEcs
