@@ -2,8 +2,7 @@ import { Flags } from '@oclif/core'
 import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { configFlag } from '../cli/flags.js'
 import { loadConfig } from '../core/config/index.js'
-import { Emulator, SHUTDOWN_GRACE_MS } from '../core/emulator/emulator.js'
-import { ExitCode, SlsError } from '../errors.js'
+import { Emulator, SHUTDOWN_GRACE_MS, unknownService } from '../core/emulator/emulator.js'
 import { chooseRuntimes, type RuntimeKind } from '../runtime/choose.js'
 import { resolveEndpoint } from '../runtime/docker/engine.js'
 import { newSession } from '../runtime/docker/labels.js'
@@ -42,7 +41,7 @@ export default class Dev extends NdjsonCommand {
     const { flags, argv } = await this.parse(Dev)
     const loaded = await loadConfig({ file: flags.config })
     const names = argv.length ? [...new Set(argv as string[])] : Object.keys(loaded.config.services)
-    for (const name of names) if (!loaded.config.services[name]) throw new SlsError('UNKNOWN_SERVICE', `no service "${name}" in sls-run.yaml`, { exitCode: ExitCode.usage, hints: [`Services: ${Object.keys(loaded.config.services).join(', ')}.`] })
+    for (const name of names) if (!loaded.config.services[name]) throw unknownService(name, Object.keys(loaded.config.services))
     // Human output goes to stderr, so colour depends on stderr being a terminal (`sls-run dev 2>log` stays plain).
     const paint = this.jsonEnabled() ? this.paint : painter(detectTerminal(process.env, process.stderr).color)
     const render = devEventRenderer(paint, this.jsonEnabled(), (text) => (this.jsonEnabled() ? process.stdout : process.stderr).write(text))

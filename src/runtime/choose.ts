@@ -44,7 +44,7 @@ export async function chooseRuntimes(config: Config, names: string[], flag: Runt
     const hasImage = Boolean(service.build || service.image)
     return { name, kind: kind === 'auto' && !service.dev.command && hasImage ? ('docker-only' as const) : kind, hasImage }
   })
-  const process = new ProcessRuntime()
+  const processes = new ProcessRuntime()
   const decisions: RuntimeDecision[] = []
   const needsEngine = wanted.some((w) => w.kind === 'docker' || w.kind === 'docker-only')
   const mayUseEngine = needsEngine || wanted.some((w) => w.kind === 'auto' && w.hasImage)
@@ -70,13 +70,13 @@ export async function chooseRuntimes(config: Config, names: string[], flag: Runt
   for (const w of wanted) {
     const image = devImage(config, w.name)
     if (w.kind === 'process' || (w.kind === 'auto' && !w.hasImage)) {
-      chosen.set(w.name, process)
+      chosen.set(w.name, processes)
       decisions.push({ service: w.name, runtime: 'process', reason: w.kind === 'process' ? 'asked for' : 'no build: or image: to run in a container' })
     } else if (w.kind === 'auto' && !dockerRuntime) {
-      chosen.set(w.name, process)
+      chosen.set(w.name, processes)
       decisions.push({ service: w.name, runtime: 'process', reason: `no Docker engine answers (${engineError?.message ?? 'unknown'}); using dev.command` })
     } else if (w.kind === 'auto' && !(await dockerRuntime!.hasImage(image))) {
-      chosen.set(w.name, process)
+      chosen.set(w.name, processes)
       decisions.push({ service: w.name, runtime: 'process', reason: `${image} is not built yet (run \`sls-run build ${w.name}\` to run it in a container); using dev.command` })
     } else {
       await dockerRuntime!.ensureImage(image, w.name)
@@ -84,5 +84,5 @@ export async function chooseRuntimes(config: Config, names: string[], flag: Runt
       decisions.push({ service: w.name, runtime: 'docker', reason: `${image}${w.kind === 'auto' ? ' (an engine answers and the image is built)' : ''}` })
     }
   }
-  return { runtimeFor: (service) => chosen.get(service) ?? process, decisions, removed, ...(docker ? { docker, builder } : {}) }
+  return { runtimeFor: (service) => chosen.get(service) ?? processes, decisions, removed, ...(docker ? { docker, builder } : {}) }
 }

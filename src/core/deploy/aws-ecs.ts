@@ -6,7 +6,7 @@
  * the warnings say what happens instead. CPU and memory are fitted to Fargate's combinations.
  */
 import type { ServiceConfig } from '../config/schema.js'
-import { commandList, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import { commandList, deployTimeLookup, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
 import type { DigestRef } from './image-ref.js'
 import { notImplemented } from './not-implemented.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
@@ -36,7 +36,6 @@ const ASSUMED_REQUEST_S = 1
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113'
 const AUTOSCALING_TARGET = 'AnyScaleFrontendService'
 
-export const deployTimeLookup = (what: string) => `<deploy-time lookup: ${what}>`
 
 const vcpu = (units: number) => units / 1024
 

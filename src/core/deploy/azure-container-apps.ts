@@ -6,7 +6,7 @@
  * steps up to 4, memory 2Gi per vCPU), each change a warning.
  */
 import type { ServiceConfig } from '../config/schema.js'
-import { commandList, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import { commandList, deployTimeLookup, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
 import type { DigestRef } from './image-ref.js'
 import { notImplemented } from './not-implemented.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
@@ -26,8 +26,6 @@ const COOLDOWN_S = 300
 const MAX_FAILURES = 10
 const HTTP_PROBE_PERIOD_S = 10
 
-/** What the plan cannot know until deploy: shown in bodies and in the plan target. */
-export const deployTimeLookup = (what: string) => `<deploy-time lookup: ${what}>`
 
 const gi = (n: number) => `${n}Gi`
 

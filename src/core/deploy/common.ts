@@ -20,6 +20,9 @@ export function cpuQuantity(cpu: number): string {
 
 export const seconds = (ms: number) => Math.ceil(ms / 1000)
 
+/** What a plan cannot know until deploy: shown in request bodies and in the plan's target. */
+export const deployTimeLookup = (what: string) => `<deploy-time lookup: ${what}>`
+
 /** Exec form as the platform's `command` (entrypoint); a string runs through /bin/sh -c, as in `sls-run dev`. */
 export function commandList(command: ServiceConfig['command']): string[] | undefined {
   if (command === undefined) return undefined

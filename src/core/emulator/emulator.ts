@@ -155,10 +155,9 @@ export class Emulator {
    * A new revision of `name` (new code, a rebuilt image, or changed settings) that takes the traffic once
    * it is ready, dropping no request (router.ts). Returns the revision's name.
    */
-  rollout(name: string, change: { config?: Config; image?: string } = {}): string {
+  rollout(name: string, change: { image?: string } = {}): string {
     const running = this.running.find((r) => r.name === name)
     if (!running) throw unknownService(name, this.services)
-    if (change.config) this.config = change.config
     if (change.image) running.image = change.image
     running.generation++
     const revision = revisionName(name, running.generation)
@@ -272,7 +271,7 @@ async function listenFrom(port: number, make: (port: number) => Gateway): Promis
 const portInUse = (port: number, setting: string) =>
   new SlsError('PORT_IN_USE', `port ${port} is already in use`, { exitCode: ExitCode.usage, hints: [`Stop what listens there, or choose another port with ${setting}.`] })
 
-const unknownService = (name: string, known: string[]) =>
+export const unknownService = (name: string, known: string[]) =>
   new SlsError('UNKNOWN_SERVICE', `no service "${name}" in sls-run.yaml`, { exitCode: ExitCode.usage, hints: [`Services: ${known.join(', ')}.`] })
 
 const missingCommand = (name: string) =>
