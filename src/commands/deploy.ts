@@ -1,48 +1,59 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { configFlag } from '../cli/flags.js'
+import { deployContext, deployFlags } from '../cli/deploy-flags.js'
+import { loadPluginProviders } from '../cli/plugin-providers.js'
 import { loadConfig } from '../core/config/index.js'
+import type { DeployResult } from '../core/deploy/apply.js'
 import type { Plan } from '../core/deploy/types.js'
-import { ExitCode, SlsError } from '../errors.js'
+import { confirmDeploy, formatDeployResult } from '../ui/deploy-output.js'
 
 export default class Deploy extends BaseCommand {
-  static override summary = 'Deploy services through the provider adapter of an environment (today: --dry-run only).'
+  static override summary = 'Deploy services through the provider adapter of an environment, by digest, and wait until ready.'
   static override description = [
-    'Loads sls-run.yaml with the environment applied and prints the plan: the exact Knative manifest, or the Cloud Run,',
-    'Azure Resource Manager or ECS API requests, plus a warning for every setting the platform cannot honour and what happens instead.',
-    'Deploys are by digest: --image <repo>@sha256:… (from `sls-run push --json | tail -n 1`); a tag alone is refused.',
-    'Applying the plan is not implemented yet: without --dry-run the command fails with DEPLOY_NOT_IMPLEMENTED (exit 1).',
-    'Providers with an adapter: knative, cloud-run, azure-container-apps, aws-ecs.',
+    'Images: --image <repo>@sha256:… per service, else the digest the engine recorded when `sls-run push` sent <image>:<git sha>;',
+    'an image built but never pushed is pushed first (and built first when missing). Then each service goes to the provider of',
+    '--env (knative, cloud-run, azure-container-apps, aws-ecs, or a plugin), waits until the new revision is ready (--timeout)',
+    'and prints its URL. Deploying the same digest again makes no new revision. --dry-run prints the exact manifests or API',
+    'requests and sends nothing. On an interactive terminal it asks first (--yes skips); under CI it never asks.',
   ].join('\n')
   static override examples = [
+    '<%= config.bin %> deploy --env prod',
     '<%= config.bin %> deploy --env prod --dry-run --image ghcr.io/acme/api@sha256:<digest>',
-    '<%= config.bin %> deploy api worker --env prod --dry-run --image api=ghcr.io/acme/api@sha256:<digest> --image worker=ghcr.io/acme/worker@sha256:<digest> --json',
+    '<%= config.bin %> deploy api --env prod --yes --json',
   ]
   static override strict = false
   static override args = { service: Args.string({ description: 'Services to deploy (default: every service).' }) }
   static override flags = {
-    config: configFlag,
-    env: Flags.string({ char: 'e', description: 'Environment (under environments: in sls-run.yaml).', required: true, helpValue: 'NAME' }),
-    'dry-run': Flags.boolean({ description: 'Print the plan; send nothing.' }),
+    ...deployFlags,
+    'dry-run': Flags.boolean({ description: 'Print the plan; send nothing (no push either).' }),
+    yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.' }),
+    wait: Flags.boolean({ description: 'Wait until the new revision is ready (--no-wait: return once accepted).', default: true, allowNo: true }),
     image: Flags.string({ description: 'Image by digest: <repo>@sha256:…, or <service>=<repo>@sha256:… per service; repeatable.', multiple: true, helpValue: 'REF' }),
-    platform: Flags.string({ description: 'Platform of the image when known (e.g. linux/amd64); Cloud Run warns about others.' }),
-    format: Flags.string({ description: 'How the plan prints without --json.', options: ['yaml', 'json'], default: 'yaml' }),
+    platform: Flags.string({ description: 'Platform of --image when known (e.g. linux/amd64); Cloud Run warns about others.' }),
+    format: Flags.string({ description: 'How --dry-run prints the plan without --json.', options: ['yaml', 'json'], default: 'yaml' }),
   }
 
-  async run(): Promise<Plan[]> {
+  async run(): Promise<Plan[] | DeployResult[]> {
     const { flags, argv } = await this.parse(Deploy)
-    if (!flags['dry-run']) {
-      throw new SlsError('DEPLOY_NOT_IMPLEMENTED', 'applying a deploy is not implemented yet; only --dry-run works', {
-        exitCode: ExitCode.failure,
-        hints: ['Add --dry-run to print the plan (the exact manifest or API requests) without sending it.'],
-      })
-    }
     const loaded = await loadConfig({ file: flags.config })
-    const { planDeploy } = await import('../core/deploy/plan.js')
-    const { renderPlans } = await import('../core/deploy/render.js')
-    const plans = await planDeploy(loaded, { environment: flags.env, services: argv as string[], images: flags.image ?? [], platform: flags.platform })
+    await loadPluginProviders(this.config)
+    const { deployTarget, planDeploy } = await import('../core/deploy/plan.js')
+    const { applyPlans, registryTokens } = await import('../core/deploy/apply.js')
+    const { engineImages } = await import('../core/deploy/publish.js')
+    const ctx = deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`))
+    const target = deployTarget(loaded, flags.env, argv as string[])
+    const dryRun = flags['dry-run']
+    const resolveImages = engineImages(loaded.config, { env: process.env, readOnly: dryRun, emit: ctx.emit!, platformCredentials: await registryTokens(target, ctx) })
+    const plans = await planDeploy(loaded, { environment: flags.env, services: target.names, images: flags.image ?? [], platform: flags.platform, resolveImages })
     for (const plan of plans) for (const w of plan.warnings) this.logger.warn(`${plan.service}: ${w.message} [${w.code}]`)
-    this.print(renderPlans(plans, flags.format as 'yaml' | 'json'))
-    return plans
+    if (dryRun) {
+      const { renderPlans } = await import('../core/deploy/render.js')
+      this.print(renderPlans(plans, flags.format as 'yaml' | 'json'))
+      return plans
+    }
+    if (!flags.yes && this.terminal.interactive && !this.jsonEnabled()) await confirmDeploy(plans)
+    const results = await applyPlans(plans, target.settings, ctx)
+    for (const result of results) this.print(formatDeployResult(result, this.paint))
+    return results
   }
 }

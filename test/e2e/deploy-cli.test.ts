@@ -1,4 +1,4 @@
-/** `sls-run deploy`: the dry-run plan, the --json envelope, and coded errors (no engine, no network). */
+/** `sls-run deploy`: the dry-run plan, the --json envelope, and coded errors (no engine, no network; the adapters' applies are in test/contract). */
 import { copyFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,25 +45,31 @@ describe('sls-run deploy', () => {
       [['deploy', '--env', 'staging', '--dry-run'], 2, 'DEPLOY_IMAGE_REQUIRED'],
       [['deploy', 'api', '--env', 'staging', '--dry-run', '--image', 'ghcr.io/acme/api:v1'], 2, 'DEPLOY_IMAGE_NOT_DIGEST'],
       [['deploy', 'nope', '--env', 'staging', '--dry-run', '--image', IMAGE], 2, 'UNKNOWN_SERVICE'],
-      [['deploy', 'api', '--env', 'staging', '--image', IMAGE], 1, 'DEPLOY_NOT_IMPLEMENTED'],
+      // No kubeconfig in an empty HOME: an environment problem, before anything is sent.
+      [['deploy', 'api', '--env', 'staging', '--image', IMAGE], 3, 'DEPLOY_CREDENTIALS'],
+      [['deploy', 'api', '--env', 'staging', '--image', IMAGE, '--timeout', 'soon'], 2, 'USAGE'],
+      [['deploy', 'status', '--env', 'prdo'], 2, 'CONFIG_UNKNOWN_ENV'],
+      // Removing is destructive: without a terminal to ask on it needs --yes.
+      [['deploy', 'remove', 'api', '--env', 'staging'], 2, 'CONFIRMATION_REQUIRED'],
     ]
     const dir = project()
+    const env = { HOME: tempDir() }
     for (const [args, code, errorCode] of cases) {
-      const r = await runCli(args, { cwd: dir })
+      const r = await runCli(args, { cwd: dir, env })
       expect([r.code, r.stdout], args.join(' ')).toEqual([code, ''])
       expect(r.stderr, args.join(' ')).toContain(`error ${errorCode} `)
       expect(r.stderr).not.toMatch(NO_STACK)
-      const json = await runCli([...args, '--json'], { cwd: dir })
+      const json = await runCli([...args, '--json'], { cwd: dir, env })
       expect(json.code).toBe(code)
       expect(envelope(json)).toMatchObject({ status: 'error', error: { code: errorCode } })
     }
   }, 90_000)
 
-  it('the missing-image error points at push for the digest; --dry-run is the hint without it', async () => {
+  it('the missing-image error points at push for the digest; missing credentials name where they are read from', async () => {
     const dir = project()
     const missing = await runCli(['deploy', '--env', 'staging', '--dry-run'], { cwd: dir })
     expect(missing.stderr).toContain('sls-run push --json | tail -n 1')
-    const apply = await runCli(['deploy', '--env', 'staging', '--image', IMAGE], { cwd: dir })
-    expect(apply.stderr).toContain('--dry-run')
+    const apply = await runCli(['deploy', 'api', '--env', 'staging', '--image', IMAGE], { cwd: dir, env: { HOME: tempDir() } })
+    expect(apply.stderr).toMatch(/KUBECONFIG|kubeconfig/)
   })
 })

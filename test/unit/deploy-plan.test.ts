@@ -141,9 +141,23 @@ describe('planDeploy (sls-run.yaml with an environment)', () => {
     const [plan] = await planDeploy(loaded, { environment: 'staging', services: ['worker'], images: [IMAGE.ref] })
     expect(codes(plan!)[0]).toBe('DEPLOY_IMAGE_REPOSITORY')
   })
-  it('providers load lazily and deploy is not implemented yet', async () => {
-    const provider = await loadProvider('knative')
-    expect(provider.id).toBe('knative')
-    await expect(provider.deploy({} as Plan, { env: {} })).rejects.toMatchObject({ code: 'DEPLOY_NOT_IMPLEMENTED', exitCode: 1 })
+  it('providers load on demand, each with deploy, status and remove', async () => {
+    for (const id of ['knative', 'cloud-run', 'azure-container-apps', 'aws-ecs'] as const) {
+      const provider = await loadProvider(id)
+      expect(provider.id).toBe(id)
+      expect([typeof provider.deploy, typeof provider.status, typeof provider.remove]).toEqual(['function', 'function', 'function'])
+    }
+  })
+  it('asks resolveImages only for the services --image left out, and still refuses what it cannot resolve', async () => {
+    const loaded = await loadConfig({ file: FIXTURE, env: {} })
+    const asked: string[][] = []
+    const resolveImages = async (names: string[]) => {
+      asked.push(names)
+      return new Map(names.filter((n) => n === 'worker').map((n) => [n, parseDigestRef(`ghcr.io/acme/${n}@sha256:${'b'.repeat(64)}`)] as const))
+    }
+    const plans = await planDeploy(loaded, { environment: 'staging', services: ['api', 'worker'], images: [`api=${IMAGE.ref}`], resolveImages })
+    expect(asked).toEqual([['worker']])
+    expect(plans.map((p) => p.image)).toEqual([IMAGE.ref, `ghcr.io/acme/worker@sha256:${'b'.repeat(64)}`])
+    await expect(planDeploy(loaded, { environment: 'staging', services: ['api', 'worker'], images: [], resolveImages })).rejects.toMatchObject({ code: 'DEPLOY_IMAGE_REQUIRED', message: expect.stringContaining('api') })
   })
 })

@@ -96,6 +96,18 @@ describe('resolveCredentials', () => {
     expect(await resolveCredentials(REG, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci' })).toEqual({ username: 'cfg', password: SECRET, source: `docker config auths (${file})` })
   })
 
+  it("a deploy provider's registry token comes after env and before the Docker config, only for its registries", async () => {
+    const { env, file } = setup({ auths: { [REG]: { auth: b64(`cfg:${SECRET}`) }, 'other.example': { auth: b64(`cfg2:${SECRET}`) } } })
+    const asked: string[] = []
+    const platform = async (registry: string): Promise<Credentials | undefined> => {
+      asked.push(registry)
+      return registry === REG ? { username: 'oauth2accesstoken', password: 'tok', source: 'cloud-run registry token' } : undefined
+    }
+    expect(await resolveCredentials(REG, env, platform)).toEqual({ username: 'oauth2accesstoken', password: 'tok', source: 'cloud-run registry token' })
+    expect(await resolveCredentials('other.example', env, platform)).toMatchObject({ username: 'cfg2', source: `docker config auths (${file})` })
+    expect(await resolveCredentials(REG, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci', SLS_RUN_REGISTRY_PASSWORD: 'pw' }, platform)).toMatchObject({ username: 'ci' })
+    expect(asked).toEqual([REG, 'other.example'])
+  })
   it('credHelpers beats auths (and does not fall back to them)', async () => {
     const { env } = setup({ credHelpers: { [REG]: 'slsruntest' }, auths: { [REG]: { auth: b64('cfg:other') } } }, { [REG]: { Username: 'helper-user', Secret: SECRET } })
     expect(await resolveCredentials(`${REG}/x:1`, env)).toEqual({ username: 'helper-user', password: SECRET, source: 'credential helper docker-credential-slsruntest' })

@@ -28,7 +28,8 @@ export interface LoadOptions {
 
 export interface ResolvedEnvironment {
   name: string
-  settings: Omit<EnvironmentConfig, 'services'>
+  /** The provider id and its settings (`services` overrides are applied to `config`). */
+  settings: Record<string, unknown>
   config: Config
 }
 

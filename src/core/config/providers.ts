@@ -36,18 +36,30 @@ const settings = {
   },
 } satisfies Record<(typeof PROVIDER_IDS)[number], z.ZodRawShape>
 
+/**
+ * `provider: plugin` names a provider that an installed oclif plugin registers (the `sls-run:providers`
+ * hook, see README). Its settings sit under `settings:` and are checked by the plugin's own schema at
+ * deploy time: the built-in ids stay a closed list, so a typo in one is still caught with "did you mean".
+ */
+const pluginSettings = {
+  plugin: z
+    .string({ error: 'must be a provider id such as fly' })
+    .regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'must be a provider id: lower case letters, digits and dashes' })
+    .describe('Provider id registered by an installed plugin'),
+  settings: z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).prefault({}).describe("The plugin provider's settings (checked by its schema at deploy time)"),
+}
+
+export const PLUGIN_PROVIDER = 'plugin'
+
 /** `{ provider, services, ...settings }`, discriminated by provider id. */
 export function providerEnvironment(services: z.ZodType) {
-  const env = <const Id extends (typeof PROVIDER_IDS)[number]>(id: Id) =>
-    mapping({
-      provider: z.literal(id),
-      services: services.prefault({}).describe('Per-service overrides of any service key for this environment'),
-      ...settings[id],
-    })
-  return z.discriminatedUnion('provider', [env('cloud-run'), env('knative'), env('azure-container-apps'), env('aws-ecs')], {
+  const common = { services: services.prefault({}).describe('Per-service overrides of any service key for this environment') }
+  const env = <const Id extends (typeof PROVIDER_IDS)[number]>(id: Id) => mapping({ provider: z.literal(id), ...common, ...settings[id] })
+  const plugin = mapping({ provider: z.literal(PLUGIN_PROVIDER), ...common, ...pluginSettings })
+  return z.discriminatedUnion('provider', [env('cloud-run'), env('knative'), env('azure-container-apps'), env('aws-ecs'), plugin], {
     error: (issue) =>
       issue.code === 'invalid_union' && issue.input !== null && typeof issue.input === 'object'
-        ? `must be one of ${PROVIDER_IDS.join(', ')} (got ${JSON.stringify((issue.input as { provider?: unknown }).provider ?? null)})`
+        ? `must be one of ${[...PROVIDER_IDS, PLUGIN_PROVIDER].join(', ')} (got ${JSON.stringify((issue.input as { provider?: unknown }).provider ?? null)})`
         : 'must be a mapping with a provider key',
   })
 }

@@ -4,11 +4,14 @@
  * target (min/max tasks) and, when the environment names an ALB target group, a target-tracking
  * policy on ALBRequestCountPerTarget. ECS never scales to zero and has no per-task concurrency limit:
  * the warnings say what happens instead. CPU and memory are fitted to Fargate's combinations.
+ * Applying, status, remove and ECR tokens live in ./aws/ (the AWS SDK clients load lazily there).
  */
 import type { ServiceConfig } from '../config/schema.js'
-import { commandList, deployTimeLookup, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import { commandList, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
 import type { DigestRef } from './image-ref.js'
-import { notImplemented } from './not-implemented.js'
+import { deployEcs } from './aws/deploy.js'
+import { registryAuthEcs, removeEcs, statusEcs } from './aws/ops.js'
+import { EXECUTION_ROLE_LOOKUP, LOAD_BALANCER_LABEL_LOOKUP, LOAD_BALANCER_LOOKUP, SUBNETS_LOOKUP } from './aws/placeholders.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
 
 const MI = 1024 * 1024
@@ -154,7 +157,7 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
   ]
   const command = commandList(service.command)
   const check = healthCheck(service, warnings, Boolean(targetGroup))
-  const executionRoleArn = settings.executionRoleArn ?? deployTimeLookup('arn:aws:iam::<account from sts:GetCallerIdentity>:role/ecsTaskExecutionRole')
+  const executionRoleArn = settings.executionRoleArn ?? EXECUTION_ROLE_LOOKUP
   const taskDefinition = {
     family,
     networkMode: 'awsvpc',
@@ -187,7 +190,7 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
     tags: tags(),
   }
 
-  const subnets = settings.subnets ?? [deployTimeLookup('default VPC subnets (ec2:DescribeSubnets default-for-az=true)')]
+  const subnets = settings.subnets ?? [SUBNETS_LOOKUP]
   const networkConfiguration = () => ({
     awsvpcConfiguration: {
       subnets: [...subnets],
@@ -241,7 +244,7 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
   let loadBalancer: string | null = null
   if (targetGroup) {
     // ResourceLabel: app/<lb name>/<lb id>/targetgroup/<tg name>/<tg id>; the load balancer comes from DescribeTargetGroups.
-    loadBalancer = deployTimeLookup('the load balancer of the target group (elasticloadbalancing:DescribeTargetGroups)')
+    loadBalancer = LOAD_BALANCER_LOOKUP
     const targetGroupPart = targetGroup.includes('targetgroup/') ? targetGroup.slice(targetGroup.indexOf('targetgroup/')) : targetGroup
     steps.push(
       autoscaling('PutScalingPolicy', 'scale on requests per task', {
@@ -254,7 +257,7 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
           TargetValue: requestsPerMinute,
           PredefinedMetricSpecification: {
             PredefinedMetricType: 'ALBRequestCountPerTarget',
-            ResourceLabel: `${deployTimeLookup('app/<load balancer name>/<load balancer id>')}/${targetGroupPart}`,
+            ResourceLabel: `${LOAD_BALANCER_LABEL_LOOKUP}/${targetGroupPart}`,
           },
         },
       }),
@@ -281,6 +284,9 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
 const awsEcs: Provider<'aws-ecs'> = {
   id: 'aws-ecs',
   plan: async (service, image, settings, ctx) => planAwsEcs(service, image, settings, ctx),
-  deploy: notImplemented,
+  deploy: deployEcs,
+  status: statusEcs,
+  remove: removeEcs,
+  registryAuth: registryAuthEcs,
 }
 export default awsEcs

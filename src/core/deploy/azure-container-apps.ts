@@ -3,16 +3,18 @@
  * its definition (a new revision when the template changes), in single-revision mode. When the
  * environment settings give no `location`, a GET of the managed environment comes first: an app must
  * be in its environment's region. CPU and memory are fitted to the consumption profile (0.25 vCPU
- * steps up to 4, memory 2Gi per vCPU), each change a warning.
+ * steps up to 4, memory 2Gi per vCPU), each change a warning. Applying it, status, remove and ACR
+ * tokens live in ./azure/ (credentials: ./azure/auth.ts).
  */
 import type { ServiceConfig } from '../config/schema.js'
 import { commandList, deployTimeLookup, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
 import type { DigestRef } from './image-ref.js'
-import { notImplemented } from './not-implemented.js'
+import { acrCredentials } from './azure/acr.js'
+import { deployAca, removeAca, statusAca } from './azure/apply.js'
+import { ACA_API_VERSION, ARM_API, appId as appResourceId, environmentId as environmentResourceId } from './azure/ids.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
 
-export const ARM_API = 'https://management.azure.com'
-export const ACA_API_VERSION = '2024-03-01'
+export { ACA_API_VERSION, ARM_API } from './azure/ids.js'
 const GI = 1024 * 1024 * 1024
 const CPU_STEP = 0.25
 const MAX_CPU = 4
@@ -96,10 +98,8 @@ export function planAzureContainerApps(service: ServiceConfig, image: DigestRef,
     })
   }
 
-  const environmentId = settings.environment.startsWith('/subscriptions/')
-    ? settings.environment
-    : `/subscriptions/${settings.subscription}/resourceGroups/${settings.resourceGroup}/providers/Microsoft.App/managedEnvironments/${settings.environment}`
-  const appId = `/subscriptions/${settings.subscription}/resourceGroups/${settings.resourceGroup}/providers/Microsoft.App/containerApps/${ctx.service}`
+  const environmentId = environmentResourceId(settings)
+  const appId = appResourceId(settings, ctx.service)
   const location = settings.location ?? deployTimeLookup(`location of managed environment ${settings.environment}`)
   const command = commandList(service.command)
 
@@ -158,6 +158,9 @@ export function planAzureContainerApps(service: ServiceConfig, image: DigestRef,
 const azureContainerApps: Provider<'azure-container-apps'> = {
   id: 'azure-container-apps',
   plan: async (service, image, settings, ctx) => planAzureContainerApps(service, image, settings, ctx),
-  deploy: notImplemented,
+  deploy: deployAca,
+  status: statusAca,
+  remove: removeAca,
+  registryAuth: (registry, _settings, ctx) => acrCredentials(registry, ctx),
 }
 export default azureContainerApps

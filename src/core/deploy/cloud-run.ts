@@ -3,11 +3,15 @@
  * the service or updates it (a new revision), and, when `public: true`, an IAM request that grants
  * `roles/run.invoker` to `allUsers`. CPU and memory are fitted to Cloud Run's allowed combinations
  * (https://cloud.google.com/run/docs/configuring/services/cpu), each change a warning.
+ *
+ * Deploy (./google/run-deploy.ts) reads the service first and sends the PATCH only when the planned body
+ * differs from what runs (same digest and settings: `unchanged`, no new revision), then waits for the
+ * operation and the service's terminal condition. Credentials: ./google/auth.ts (Application Default
+ * Credentials); `CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN` replaces https://run.googleapis.com/.
  */
 import type { ServiceConfig } from '../config/schema.js'
 import { commandList, cpuQuantity, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
 import type { DigestRef } from './image-ref.js'
-import { notImplemented } from './not-implemented.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
 
 export const CLOUD_RUN_API = 'https://run.googleapis.com/v2'
@@ -132,9 +136,13 @@ export function planCloudRun(service: ServiceConfig, image: DigestRef, settings:
   }
 }
 
+/** Applying, status, removal and registry tokens live in ./google/ and load (with google-auth-library) on first use. */
 const cloudRun: Provider<'cloud-run'> = {
   id: 'cloud-run',
   plan: async (service, image, settings, ctx) => planCloudRun(service, image, settings, ctx),
-  deploy: notImplemented,
+  deploy: async (plan, settings, ctx) => (await import('./google/run-deploy.js')).deployCloudRun(plan, settings, ctx),
+  status: async (service, settings, ctx) => (await import('./google/run-deploy.js')).cloudRunStatus(service, settings, ctx),
+  remove: async (service, settings, ctx) => (await import('./google/run-deploy.js')).removeCloudRun(service, settings, ctx),
+  registryAuth: async (registry, _settings, ctx) => (await import('./google/registry-auth.js')).googleRegistryAuth(registry, ctx.env),
 }
 export default cloudRun

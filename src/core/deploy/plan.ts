@@ -1,13 +1,15 @@
 /**
- * `sls-run deploy --dry-run`: which services, which image for each, which provider; then each
- * provider's pure plan. No network, no engine.
+ * Which services, which image for each, which provider; then each provider's pure plan. No network
+ * and no engine here: images the flags leave out come from `resolveImages` (./publish.ts).
  */
 import { ExitCode, SlsError } from '../../errors.js'
 import type { LoadedConfig } from '../config/load.js'
 import { closest } from '../config/suggest.js'
 import { parseDigestRef, PUSH_HINT, type DigestRef } from './image-ref.js'
-import { loadProvider } from './registry.js'
+import { checkSettings, loadProvider } from './registry.js'
+import { PLUGIN_PROVIDER } from '../config/providers.js'
 import type { Plan, ProviderSettings } from './types.js'
+import type { ServiceConfig } from '../config/schema.js'
 
 export interface DeployPlanRequest {
   environment: string
@@ -17,20 +19,46 @@ export interface DeployPlanRequest {
   images: string[]
   /** The images' platform when known (e.g. linux/amd64). */
   platform?: string
+  /**
+   * Digests for the services `--image` left out (the local engine's record of a push, or a build and
+   * push: ./publish.ts). Without it such services are DEPLOY_IMAGE_REQUIRED.
+   */
+  resolveImages?: (services: string[]) => Promise<Map<string, DigestRef>>
+}
+
+/** The environment of a deploy: its provider settings and the services it covers, overrides applied. */
+export interface DeployTarget {
+  environment: string
+  project: string
+  settings: ProviderSettings
+  services: Record<string, ServiceConfig>
+  /** The services asked for (default: every service), in order. */
+  names: string[]
+}
+
+export function deployTarget(loaded: LoadedConfig, environment: string, services: string[]): DeployTarget {
+  const resolved = loaded.environment(environment) // CONFIG_UNKNOWN_ENV
+  const { services: _overrides, ...rest } = loaded.config.environments[environment]! as Record<string, unknown>
+  // `provider: plugin`: the plugin's id is the provider, its `settings:` are the settings.
+  const settings = rest.provider === PLUGIN_PROVIDER ? { ...(rest.settings as object), provider: rest.plugin } : rest
+  const names = selectServices(Object.keys(resolved.config.services), services)
+  return { environment, project: resolved.config.name, settings: settings as unknown as ProviderSettings, services: resolved.config.services, names }
 }
 
 export async function planDeploy(loaded: LoadedConfig, request: DeployPlanRequest): Promise<Plan[]> {
-  const resolved = loaded.environment(request.environment) // CONFIG_UNKNOWN_ENV
-  const { services: _overrides, ...rest } = loaded.config.environments[request.environment]!
-  const settings = rest as unknown as ProviderSettings
-  const names = selectServices(Object.keys(resolved.config.services), request.services)
-  const images = assignImages(names, resolved.config.services, request.images, request.platform)
+  const target = deployTarget(loaded, request.environment, request.services)
+  const { settings, names } = target
+  const images = assignImages(names, target.services, request.images, request.platform)
+  const missing = names.filter((n) => !images.has(n))
+  if (missing.length && request.resolveImages) for (const [name, ref] of await request.resolveImages(missing)) images.set(name, ref)
+  requireImages(names, images)
   const provider = await loadProvider(settings.provider)
+  const checked = await checkSettings(provider, settings, request.environment)
   const plans: Plan[] = []
   for (const name of names) {
-    const service = resolved.config.services[name]!
+    const service = target.services[name]!
     const image = images.get(name)!
-    const plan = await provider.plan(service, image, settings as never, { project: resolved.config.name, environment: request.environment, service: name })
+    const plan = await provider.plan(service, image, checked as never, { project: target.project, environment: request.environment, service: name })
     if (service.image && service.image !== image.repository) {
       plan.warnings.unshift({ code: 'DEPLOY_IMAGE_REPOSITORY', setting: 'image', message: `--image is from ${image.repository}, not this service's image: ${service.image}` })
     }
@@ -69,17 +97,19 @@ function assignImages(names: string[], services: Record<string, { image?: string
     } else bare.push(parseDigestRef(flag, platform))
   }
   const out = new Map<string, DigestRef>()
-  const missing: string[] = []
   for (const name of names) {
     const image = named.get(name) ?? bare.find((b) => b.repository === services[name]!.image) ?? (names.length === 1 && bare.length === 1 ? bare[0] : undefined)
     if (image) out.set(name, image)
-    else missing.push(name)
   }
+  return out
+}
+
+function requireImages(names: string[], images: Map<string, DigestRef>): void {
+  const missing = names.filter((n) => !images.has(n))
   if (missing.length) {
     throw new SlsError('DEPLOY_IMAGE_REQUIRED', `no image digest for ${missing.join(', ')}: pass --image <repo>@sha256:…${names.length > 1 ? ' (or <service>=<repo>@sha256:… per service)' : ''}`, {
       exitCode: ExitCode.usage,
-      hints: [PUSH_HINT, 'Reading the digest from the local engine is not supported yet.'],
+      hints: [PUSH_HINT, 'Without --dry-run, deploy builds and pushes the images it has no digest for (it needs a Docker engine for that).'],
     })
   }
-  return out
 }

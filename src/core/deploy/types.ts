@@ -2,7 +2,7 @@
  * Deploy adapters behind one interface (DESIGN.md §5). `plan` is pure: given a service (environment
  * overrides applied), an image pinned by digest and the environment's settings, it returns the exact
  * manifest or API requests it would send, plus warnings for settings the platform cannot honour.
- * `deploy`, `status`, `remove` and `registryAuth` are declared here for the slices that follow.
+ * `deploy` applies it and waits; `status`, `remove` and `registryAuth` are optional per platform.
  */
 import type { ProviderId, ServiceConfig } from '../config/schema.js'
 import type { DigestRef } from './image-ref.js'
@@ -64,7 +64,8 @@ export interface PlannedRequest {
 export type PlanStep = { kind: 'manifest'; purpose: string; manifest: Record<string, unknown> } | ({ kind: 'request' } & PlannedRequest)
 
 export interface Plan {
-  provider: ProviderId
+  /** A built-in provider id or a plugin provider's id. */
+  provider: string
   environment: string
   service: string
   image: string
@@ -75,17 +76,45 @@ export interface Plan {
   warnings: PlanWarning[]
 }
 
+/** What `deploy` returns for one service. */
 export interface Deployment {
+  service: string
+  /** The service's public (or cluster) URL, when the platform gives one. */
+  url: string | null
+  /** The platform's name for the revision now serving (Cloud Run / Knative revision, ACA revision, ECS task definition). */
+  revision: string | null
+  /** True when the platform already ran exactly this spec, so no new revision was made. */
+  unchanged: boolean
+  /** False only with `--no-wait`: the request was accepted and readiness was not awaited. */
+  ready: boolean
+}
+
+/** What `status` reads back; `null` from `status` means the service does not exist there. */
+export interface ServiceStatus {
   service: string
   url: string | null
   revision: string | null
+  /** The image (by digest) of the serving revision, when the platform says. */
+  image: string | null
+  ready: boolean
+  /** Why it is not ready, in the platform's words (the failing condition, the stopped reason). */
+  reason: string | null
 }
 
+export type DeployEvent = { type: 'progress'; service: string; message: string }
+
 export interface DeployContext {
+  /** Where credentials, endpoint overrides and kubeconfig paths come from (never a prompt). */
   env: NodeJS.ProcessEnv
   signal?: AbortSignal
   /** Progress lines (a service has no UI: the command decides how they look). */
-  emit?: (event: { type: 'progress'; service: string; message: string }) => void
+  emit?: (event: DeployEvent) => void
+  /** Wait until the new revision is ready (`--wait`, the default) or return once the platform accepted it. */
+  wait: boolean
+  /** Upper bound for waiting (`--timeout`), ms. */
+  timeoutMs: number
+  /** How often to poll while waiting, ms (tests shorten it). */
+  pollIntervalMs: number
 }
 
 export interface RegistryCredentials {
@@ -94,14 +123,37 @@ export interface RegistryCredentials {
   password: string
 }
 
+/**
+ * A validator in the Standard Schema shape (https://standardschema.dev: zod ≥ 3.24, valibot, arktype…),
+ * so a plugin can check its settings with whatever library it uses.
+ */
+export interface StandardSchema {
+  '~standard': {
+    version: 1
+    vendor: string
+    validate(value: unknown): StandardResult | Promise<StandardResult>
+  }
+}
+export type StandardResult =
+  | { value: unknown; issues?: undefined }
+  | { issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> }
+
 export interface Provider<Id extends ProviderId = ProviderId> {
   id: Id
+  /** Plugin providers: their settings (`settings:` of a `provider: plugin` environment), checked before plan. */
+  settingsSchema?: StandardSchema
   /** Pure: no network, no clock, no randomness. */
   plan(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<Id>, ctx: PlanContext): Promise<Plan>
-  /** Apply the plan, wait until ready (bounded) and return the URL. Not implemented yet. */
-  deploy(plan: Plan, ctx: DeployContext): Promise<Deployment>
-  status?(service: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<Deployment | null>
-  remove?(service: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<void>
-  /** Short-lived registry credentials (ECR, Artifact Registry, ACR tokens). */
-  registryAuth?(settings: ProviderSettings<Id>, ctx: DeployContext): Promise<RegistryCredentials>
+  /**
+   * Apply the plan exactly as planned (the same bodies `--dry-run` prints, with `<deploy-time lookup>`
+   * values filled in), wait until ready (bounded by ctx.timeoutMs unless ctx.wait is false) and return
+   * the URL. Idempotent: the same digest and settings again make no second revision (`unchanged: true`).
+   * Failures are SlsErrors with the codes of ./api.ts.
+   */
+  deploy(plan: Plan, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<Deployment>
+  status?(service: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<ServiceStatus | null>
+  /** Delete the service; `false` when it did not exist. */
+  remove?(service: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<boolean>
+  /** Short-lived credentials for a registry this provider's platform runs (ECR, Artifact Registry, ACR tokens). */
+  registryAuth?(registry: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<RegistryCredentials | null>
 }

@@ -162,12 +162,24 @@ function serverUrls(key: string, auths: Record<string, unknown> | undefined): st
   return [key, ...Object.keys(auths ?? {}).filter((k) => k !== key && sameRegistry(k, key))].slice(0, 3)
 }
 
-/** The credentials for a registry, first match wins; undefined when there are none. */
-export async function resolveCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+/**
+ * Short-lived credentials from a deploy provider for its platform's own registry (ECR, Artifact
+ * Registry, ACR), or undefined for registries it does not serve.
+ */
+export type PlatformCredentials = (registry: string) => Promise<Credentials | undefined>
+
+/**
+ * The credentials for a registry, first match wins; undefined when there are none. The order: env, then
+ * the deploy provider's token for its own registry (fresh, and the identity that deploys; Docker config
+ * entries for ECR/ACR often hold expired tokens), then the Docker config.
+ */
+export async function resolveCredentials(registry: string, env: NodeJS.ProcessEnv = process.env, platform?: PlatformCredentials): Promise<Credentials | undefined> {
   const key = normalizeRegistry(registry)
   if (env.SLS_RUN_REGISTRY_USERNAME && env.SLS_RUN_REGISTRY_PASSWORD) {
     return { username: env.SLS_RUN_REGISTRY_USERNAME, password: env.SLS_RUN_REGISTRY_PASSWORD, source: 'env SLS_RUN_REGISTRY_USERNAME' }
   }
+  const fromPlatform = platform ? await platform(key) : undefined
+  if (fromPlatform) return fromPlatform
   const { file, exists, config } = await readDockerConfig(env)
   if (!exists) return undefined
   const helper = lookup(config.credHelpers, key)

@@ -9,7 +9,7 @@ import type { Config } from '../config/index.js'
 import { ExitCode, SlsError } from '../../errors.js'
 import { gitInfo } from '../image/git.js'
 import { selectServices, type BuildTarget } from '../image/targets.js'
-import { normalizeRegistry, resolveCredentials, type Credentials } from './credentials.js'
+import { normalizeRegistry, resolveCredentials, type Credentials, type PlatformCredentials } from './credentials.js'
 import { PushReader, type LayerEvent } from './push-progress.js'
 
 export interface PushResult {
@@ -35,6 +35,8 @@ export interface PushOptions {
   /** Attempts for transient failures (5xx, connection reset/refused, timeouts). */
   attempts?: number
   backoffMs?: number
+  /** A deploy provider's registry token (ECR, Artifact Registry, ACR): see resolveCredentials. */
+  platformCredentials?: PlatformCredentials
 }
 
 export async function pushServices(docker: Dockerode, config: Config, options: PushOptions, emit: (e: PushEvent) => void): Promise<PushResult[]> {
@@ -63,7 +65,7 @@ async function pushTarget(docker: Dockerode, target: BuildTarget, options: PushO
       throw new SlsError('IMAGE_NOT_FOUND', `${name}: ${ref} is not on this engine`, { exitCode: ExitCode.failure, hints: ['Run `sls-run build` first (it tags <image>:<git sha>), or pass --tag with a tag that exists.'] })
     })
   const registry = normalizeRegistry(image)
-  const credentials = await resolveCredentials(registry, env)
+  const credentials = await resolveCredentials(registry, env, options.platformCredentials)
   const source = credentials?.source ?? 'none'
   emit({ type: 'push', service: name, image, tag, credentials: source })
   const attempts = options.attempts ?? 4
