@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parse, parseDocument } from 'yaml'
 import { renderCi, scalar, type CiKind, type CiSpec } from '../../src/core/scaffold/ci.js'
 import { SlsError } from '../../src/errors.js'
@@ -7,6 +12,11 @@ import { SlsError } from '../../src/errors.js'
 const BUILD = 'npx --yes sls-run@latest build --json'
 const PUSH = 'npx --yes sls-run@latest push --json'
 const DEPLOY = 'npx --yes sls-run@latest deploy --env production --json --yes'
+const DEPLOY_GITHUB = `${DEPLOY} \${{ needs.build-push.outputs.images }}`
+const DEPLOY_GITLAB = `${DEPLOY} $SLS_RUN_IMAGES`
+const GITHUB_PUSH_FILE = '"$RUNNER_TEMP/sls-run-push.ndjson"'
+const GITLAB_PUSH_FILE = 'sls-run-push.ndjson'
+const GITLAB_DOTENV = 'sls-run-images.env'
 const GITHUB_IF = "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
 const GITLAB_RULES = [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }]
 
@@ -79,8 +89,105 @@ function envBlocks(workflow: Obj): Obj[] {
   return blocks
 }
 
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const runs = (job: Obj) => arr(job.steps).map(obj).filter((s) => 'run' in s).map((s) => s.run)
 const uses = (job: Obj) => arr(job.steps).map(obj).filter((s) => 'uses' in s).map((s) => s.uses)
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+/** Credential variables the deploy adapters read (checked against src/core/deploy below). */
+const ADAPTER_READS = new Set([
+  'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_AUTH_ACCESS_TOKEN',
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_FEDERATED_TOKEN_FILE',
+  'KUBECONFIG',
+])
+/**
+ * Names the deploy comments may use that sls-run does not read: the secret the kubeconfig file is written
+ * from, the runner's own variables, azure/login's subscription input, the variable build-push passes.
+ */
+const CI_PLUMBING = new Set(['KUBECONFIG_DATA', 'RUNNER_TEMP', 'GITHUB_ENV', 'AZURE_SUBSCRIPTION_ID', 'SLS_RUN_IMAGES'])
+
+/** From the deploy job's key to the end (deploy is the last job on both platforms). */
+function deploySection(content: string): string {
+  const at = content.search(/^ {0,2}deploy:/m)
+  expect(at).toBeGreaterThan(0)
+  return content.slice(at)
+}
+
+/**
+ * The file with its commented-out YAML uncommented: a comment line whose text is `key:` or `- key:` starts
+ * a block, and the comment lines after it whose text is indented deeper continue it (nested `# …` prose
+ * stays a comment). Prose comments are left alone.
+ */
+function uncomment(content: string): string {
+  let inBlock = false
+  return content
+    .split('\n')
+    .map((line) => {
+      const m = /^( *)# (.*)$/.exec(line)
+      if (!m) {
+        inBlock = false
+        return line
+      }
+      const [, indent, text] = m as unknown as [string, string, string]
+      if (/^(- )?[a-z][\w-]*:( |$)/.test(text)) {
+        inBlock = true
+        return indent + text
+      }
+      if (inBlock && text.startsWith(' ')) return indent + text
+      inBlock = false
+      return line
+    })
+    .join('\n')
+}
+
+const SH = existsSync('/usr/bin/busybox') || existsSync('/bin/busybox') ? ['busybox', 'sh'] : ['bash', '--posix']
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'scaffold-ci-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+const DIGEST_WEB = `sha256:${'a1'.repeat(32)}`
+const DIGEST_API = `sha256:${'0f'.repeat(32)}`
+/** What `sls-run push --json` prints for two services: progress events, then the result envelope. */
+const PUSH_OK = [
+  { type: 'push', service: 'web', image: 'ghcr.io/acme/web', tag: 'abc1234', credentials: 'env' },
+  { type: 'layer', service: 'web', id: 'x', status: 'pushed' },
+  { type: 'push', service: 'api', image: 'registry.example.com:5000/acme/shop_api', tag: 'abc1234', credentials: 'env' },
+  {
+    type: 'result',
+    status: 'ok',
+    result: [
+      { service: 'web', image: 'ghcr.io/acme/web', tag: 'abc1234', digest: DIGEST_WEB, pushedLayers: 3, existingLayers: 1, durationMs: 10, credentials: 'env', attempts: 1 },
+      { service: 'api', image: 'registry.example.com:5000/acme/shop_api', tag: 'abc1234', digest: DIGEST_API, pushedLayers: 0, existingLayers: 4, durationMs: 5, credentials: 'env', attempts: 1 },
+    ],
+    warnings: [],
+  },
+].map((e) => JSON.stringify(e)).join('\n') + '\n'
+const IMAGES_OK = `--image web=ghcr.io/acme/web@${DIGEST_WEB} --image api=registry.example.com:5000/acme/shop_api@${DIGEST_API}`
+const PUSH_FAILED = [
+  JSON.stringify({ type: 'push', service: 'web', image: 'ghcr.io/acme/web', tag: 'abc1234', credentials: 'env' }),
+  JSON.stringify({ type: 'result', status: 'error', error: { code: 'REGISTRY_AUTH', message: 'denied', hints: [] } }),
+].join('\n') + '\n'
+
+/** The `node -e '…'` program in a command line. */
+function nodeProgram(text: string): string {
+  const m = /node -e '([^']*)'/.exec(text)
+  expect(m, 'node -e in the pipeline').not.toBeNull()
+  return m![1]!
+}
+
+/** Runs the images program as the pipeline does, on `ndjson`. */
+function images(program: string, ndjson: string): { status: number | null; stdout: string; stderr: string } {
+  const file = path.join(tmp, `push-${Math.random().toString(36).slice(2)}.ndjson`)
+  writeFileSync(file, ndjson)
+  const r = spawnSync(process.execPath, ['-e', program, file], { encoding: 'utf8' })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** A shell function standing in for npx: `push` prints `PUSH_FILE` (exit `PUSH_STATUS`), `deploy` prints its argv as JSON. */
+const FAKE_NPX = `npx() { case "$*" in *" push "*) cat "$PUSH_FILE"; return "\${PUSH_STATUS:-0}";; *" deploy "*) node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@";; *) return 99;; esac; }`
+const DEPLOY_ARGV = ['--yes', 'sls-run@latest', 'deploy', '--env', 'production', '--json', '--yes', '--image', `web=ghcr.io/acme/web@${DIGEST_WEB}`, '--image', `api=registry.example.com:5000/acme/shop_api@${DIGEST_API}`]
 
 describe('renderCi: shared', () => {
   it.each(['github', 'gitlab'] as const)('%s: writes the platform file', (kind) => {
@@ -113,17 +220,47 @@ describe('renderCi: shared', () => {
     expect(content).not.toContain('\t')
   })
 
-  it.each(['github', 'gitlab'] as const)('%s: the deploy job lists the common provider credentials in comments only', (kind) => {
+  it.each(['github', 'gitlab'] as const)('%s: the deploy job names the credentials the adapters read, in comments only', (kind) => {
     const { content } = renderCi(kind, specs.node!)
-    const deploy = content.slice(content.search(/^ {0,2}deploy:/m))
-    for (const name of ['GOOGLE_APPLICATION_CREDENTIALS_JSON', 'Workload Identity', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AZURE_CREDENTIALS']) {
-      const line = deploy.split('\n').find((l) => l.includes(name))
-      expect(line, name).toBeDefined()
-      expect(line!.trimStart().startsWith('#'), name).toBe(true)
-    }
+    const comments = deploySection(content).split('\n').filter((l) => l.trimStart().startsWith('#')).join('\n')
+    const wanted = [
+      'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_AUTH_ACCESS_TOKEN', 'Workload Identity',
+      'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+      'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_FEDERATED_TOKEN_FILE',
+      'KUBECONFIG',
+      ...(kind === 'github'
+        ? ['google-github-actions/auth@v2', 'workload_identity_provider', 'service_account', 'aws-actions/configure-aws-credentials@v4', 'role-to-assume', 'azure/login@v2', 'id-token: write', 'KUBECONFIG_DATA', 'base64 -d']
+        : ['File variable']),
+    ]
+    for (const name of wanted) expect(comments, name).toContain(name)
     // and none of them reaches the data
     const text = JSON.stringify(load(content))
-    expect(text).not.toMatch(/GOOGLE_APPLICATION|AWS_|AZURE_/)
+    expect(text).not.toMatch(/GOOGLE_APPLICATION|CLOUDSDK_|AWS_|AZURE_|KUBECONFIG/)
+  })
+
+  it.each(['github', 'gitlab'] as const)('%s: every variable the deploy comments name is one the adapters read (or CI plumbing)', (kind) => {
+    const { content } = renderCi(kind, specs.node!)
+    const comments = deploySection(content).split('\n').filter((l) => l.trimStart().startsWith('#')).join('\n')
+    // The names of the old, wrong comments: no adapter reads them.
+    for (const old of ['GOOGLE_APPLICATION_CREDENTIALS_JSON', 'AZURE_CREDENTIALS', 'creds:']) expect(content, old).not.toContain(old)
+    if (kind === 'gitlab') expect(content).not.toContain('KUBECONFIG_DATA')
+    const named = new Set(comments.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\bKUBECONFIG\b/g) ?? [])
+    expect(named.size).toBeGreaterThan(5)
+    for (const name of named) expect(ADAPTER_READS.has(name) || CI_PLUMBING.has(name), name).toBe(true)
+  })
+
+  it('the credential variables the comments may name are all read under src/core/deploy', () => {
+    const read = new Set<string>()
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name)
+        if (entry.isDirectory()) walk(file)
+        else if (entry.name.endsWith('.ts')) for (const m of readFileSync(file, 'utf8').matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)/g)) read.add(m[1]!)
+      }
+    }
+    walk(path.join(ROOT, 'src/core/deploy'))
+    for (const name of ADAPTER_READS) expect(read.has(name), name).toBe(true)
+    for (const name of CI_PLUMBING) expect(read.has(name), name).toBe(false)
   })
 
   it.each(['github', 'gitlab'] as const)('%s: refuses a name that is not a DNS label, and a malformed version', (kind) => {
@@ -196,7 +333,7 @@ describe('renderCi: GitHub Actions', () => {
     it('build-push builds then pushes on the default branch, with node and packages: write', () => {
       const job = obj(jobs['build-push'])
       expect(job.if).toBe(GITHUB_IF)
-      expect(runs(job)).toEqual([BUILD, PUSH])
+      expect(runs(job)).toEqual([BUILD, expect.stringMatching(new RegExp(`^${esc(PUSH)} \\| tee `))])
       expect(uses(job)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4'])
       expect(job.permissions).toEqual({ contents: 'read', packages: 'write' })
       expect(job.env).toEqual({
@@ -205,10 +342,34 @@ describe('renderCi: GitHub Actions', () => {
       })
     })
 
+    it('build-push publishes the pushed digests as the job output images, failing with the push', () => {
+      const job = obj(jobs['build-push'])
+      const push = arr(job.steps).map(obj).find((s) => String(s.run).includes(PUSH))!
+      expect(push.id).toBe('push')
+      // only an explicit `shell: bash` runs with -eo pipefail, which a failed push needs to fail the step through tee
+      expect(push.shell).toBe('bash')
+      const lines = String(push.run).split('\n').filter((l) => l && !l.startsWith('#'))
+      expect(lines).toEqual([
+        `${PUSH} | tee ${GITHUB_PUSH_FILE}`,
+        expect.stringMatching(new RegExp(`^images=\\$\\(node -e '[^']+' ${esc(GITHUB_PUSH_FILE)}\\)$`)),
+        'echo "images=$images" >> "$GITHUB_OUTPUT"',
+      ])
+      expect(job.outputs).toEqual({ images: '${{ steps.push.outputs.images }}' })
+    })
+
+    it('deploy deploys exactly the digests build-push pushed (its output), and stops without them', () => {
+      const job = obj(jobs.deploy)
+      expect(runs(job)).toEqual([expect.stringContaining('exit 1'), DEPLOY_GITHUB])
+      const steps = arr(job.steps).map(obj)
+      const check = steps.find((s) => s.name === 'Check the pushed images')!
+      expect(check.if).toBe("needs.build-push.outputs.images == ''")
+      expect(steps.indexOf(check)).toBe(steps.length - 2)
+      expect(obj(steps.at(-1)).run).toBe(DEPLOY_GITHUB)
+    })
+
     it('deploy runs deploy --json --yes on the default branch, in production, one at a time per ref', () => {
       const job = obj(jobs.deploy)
       expect(job.if).toBe(GITHUB_IF)
-      expect(runs(job)).toEqual([DEPLOY])
       expect(uses(job)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4'])
       expect(job.environment).toBe('production')
       const concurrency = obj(job.concurrency)
@@ -219,7 +380,7 @@ describe('renderCi: GitHub Actions', () => {
 
     it('every sls-run call is --json, and every credential comes from a secret', () => {
       const calls = strings(wf).filter(([, s]) => s.includes('sls-run@'))
-      expect(calls.map(([, s]) => s)).toEqual([BUILD, PUSH, DEPLOY])
+      expect(calls.map(([, s]) => s)).toEqual([BUILD, expect.stringContaining(`${PUSH} | tee `), DEPLOY_GITHUB])
       const blocks = envBlocks(wf)
       expect(blocks.length).toBeGreaterThan(0)
       for (const block of blocks) {
@@ -280,7 +441,15 @@ describe('renderCi: GitLab CI/CD', () => {
     it('build-push builds then pushes on the default branch, against a TLS dind engine', () => {
       const bp = job('build-push')
       expect(bp.rules).toEqual(GITLAB_RULES)
-      expect(bp.script).toEqual([BUILD, PUSH])
+      expect(bp.script).toEqual([
+        BUILD,
+        'set -o pipefail',
+        `${PUSH} | tee ${GITLAB_PUSH_FILE}`,
+        expect.stringMatching(new RegExp(`^images=\\$\\(node -e '[^']+' ${esc(GITLAB_PUSH_FILE)}\\)$`)),
+        `echo "SLS_RUN_IMAGES=$images" > ${GITLAB_DOTENV}`,
+      ])
+      // the deploy job (needs: build-push) gets SLS_RUN_IMAGES from this dotenv report
+      expect(bp.artifacts).toEqual({ reports: { dotenv: GITLAB_DOTENV } })
       expect(bp.image).toBe('docker:27')
       expect(arr(bp.services).map((s) => (typeof s === 'string' ? s : obj(s).name))).toEqual(['docker:27-dind'])
       const vars = obj(bp.variables)
@@ -294,7 +463,7 @@ describe('renderCi: GitLab CI/CD', () => {
     it('deploy runs deploy --json --yes on the default branch, in production, one at a time', () => {
       const d = job('deploy')
       expect(d.rules).toEqual(GITLAB_RULES)
-      expect(d.script).toEqual([DEPLOY])
+      expect(d.script).toEqual([expect.stringContaining('exit 1'), DEPLOY_GITLAB])
       expect(d.image).toMatch(/^node:2\d/)
       expect(d.environment).toBe('production')
       expect(d.resource_group).toEqual(expect.any(String))
@@ -303,7 +472,7 @@ describe('renderCi: GitLab CI/CD', () => {
 
     it('every sls-run call is --json, and no credential is written down', () => {
       const calls = strings(ci).filter(([, s]) => s.includes('sls-run@'))
-      expect(calls.map(([, s]) => s)).toEqual([BUILD, PUSH, DEPLOY])
+      expect(calls.map(([, s]) => s)).toEqual([BUILD, `${PUSH} | tee ${GITLAB_PUSH_FILE}`, DEPLOY_GITLAB])
       for (const name of Object.keys(ci).filter((k) => k !== 'stages')) {
         const vars = job(name).variables
         if (vars === undefined) continue
@@ -334,5 +503,186 @@ describe('scalar', () => {
     expect(scalar('npm ci')).toBe('npm ci')
     expect(scalar('go test ./...')).toBe('go test ./...')
     expect(scalar('22')).not.toBe('22')
+  })
+})
+
+describe('renderCi: the pushed digests reach deploy', () => {
+  const github = renderCi('github', specs.node!).content
+  const gitlab = renderCi('gitlab', specs.node!).content
+  const program = nodeProgram(github)
+  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` }
+
+  it('both platforms run the same program', () => {
+    expect(nodeProgram(gitlab)).toBe(program)
+    expect(program).not.toContain('${{')
+  })
+
+  it('turns the result envelope of two pushed services into exactly their --image arguments', () => {
+    const r = images(program, PUSH_OK)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe(`${IMAGES_OK}\n`)
+  })
+
+  it('fails on a failed push, an empty or cut-off output, no results, or a value unsafe in a shell word', () => {
+    const envelope = (result: unknown) => JSON.stringify({ type: 'result', status: 'ok', result, warnings: [] })
+    const good = { service: 'web', image: 'ghcr.io/acme/web', tag: 't', digest: DIGEST_WEB }
+    const cases: Record<string, string> = {
+      'error envelope': PUSH_FAILED,
+      empty: '',
+      'progress only': `${PUSH_OK.split('\n')[0]}\n`,
+      'cut off': PUSH_OK.slice(0, -40),
+      'no results': envelope([]),
+      'result not a list': envelope(null),
+      'no digest': envelope([{ ...good, digest: undefined }]),
+      'a tag, not a digest': envelope([{ ...good, digest: 'latest' }]),
+      'short digest': envelope([{ ...good, digest: 'sha256:abc' }]),
+      'command substitution': envelope([{ ...good, image: 'ghcr.io/acme/$(id)' }]),
+      space: envelope([{ ...good, image: 'ghcr.io/acme/web --dry-run' }]),
+      quote: envelope([{ ...good, service: "we'b" }]),
+      'upper case': envelope([{ ...good, image: 'ghcr.io/Acme/web' }]),
+      'GitHub expression': envelope([{ ...good, service: '${{ secrets.X }}' }]),
+    }
+    for (const [label, ndjson] of Object.entries(cases)) {
+      const r = images(program, ndjson)
+      expect(r.status, label).not.toBe(0)
+      expect(r.stdout, label).toBe('')
+      expect(r.stderr, label).not.toBe('')
+    }
+  })
+
+  it('GitHub: the push step writes the images output, the deploy step passes it on, a failed push fails the step', () => {
+    const wf = load(github)
+    const jobs = obj(wf.jobs)
+    const step = arr(obj(jobs['build-push']).steps).map(obj).find((s) => s.id === 'push')!
+    const run = (pushFile: string, pushStatus: number) => {
+      const runnerTemp = mkdtempSync(path.join(tmp, 'runner-'))
+      const output = path.join(runnerTemp, 'github_output')
+      writeFileSync(output, '')
+      // as GitHub runs `shell: bash`
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `${FAKE_NPX}\n${String(step.run)}`], {
+        encoding: 'utf8',
+        env: { ...env, RUNNER_TEMP: runnerTemp, GITHUB_OUTPUT: output, PUSH_FILE: pushFile, PUSH_STATUS: String(pushStatus) },
+      })
+      return { ...r, output: readFileSync(output, 'utf8') }
+    }
+    const okFile = path.join(tmp, 'push-ok.ndjson')
+    writeFileSync(okFile, PUSH_OK)
+    const ok = run(okFile, 0)
+    expect(ok.status, ok.stderr).toBe(0)
+    expect(ok.stdout).toBe(PUSH_OK) // tee: the NDJSON still reaches the log
+    expect(ok.output).toBe(`images=${IMAGES_OK}\n`)
+
+    const failedFile = path.join(tmp, 'push-failed.ndjson')
+    writeFileSync(failedFile, PUSH_FAILED)
+    const failed = run(failedFile, 1)
+    expect(failed.status).not.toBe(0)
+    expect(failed.output).toBe('')
+
+    // GitHub pastes the output into the deploy script: the words sls-run gets
+    const outputs = obj(obj(jobs['build-push']).outputs)
+    expect(outputs.images).toBe(`\${{ steps.${String(step.id)}.outputs.images }}`)
+    const deploy = String(obj(arr(obj(jobs.deploy).steps).at(-1)).run)
+    const script = deploy.replace('${{ needs.build-push.outputs.images }}', ok.output.replace(/^images=/, '').trim())
+    const argv = execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `${FAKE_NPX}\n${script}`], { encoding: 'utf8', env })
+    expect(JSON.parse(argv)).toEqual(DEPLOY_ARGV)
+  })
+
+  it('GitLab: build-push writes SLS_RUN_IMAGES to its dotenv report, deploy passes it on, a failed push fails the job', () => {
+    const ci = load(gitlab)
+    const script = arr(obj(ci['build-push']).script).map(String).join('\n')
+    const run = (pushFile: string, pushStatus: number) => {
+      const dir = mkdtempSync(path.join(tmp, 'gitlab-'))
+      // the job stops at the first failing line
+      const r = spawnSync(SH[0]!, [...SH.slice(1), '-ec', `${FAKE_NPX}\n${script.replace(BUILD, 'true')}`], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...env, PUSH_FILE: pushFile, PUSH_STATUS: String(pushStatus) },
+      })
+      const dotenv = path.join(dir, GITLAB_DOTENV)
+      return { ...r, dotenv: existsSync(dotenv) ? readFileSync(dotenv, 'utf8') : undefined }
+    }
+    const okFile = path.join(tmp, 'gitlab-push-ok.ndjson')
+    writeFileSync(okFile, PUSH_OK)
+    const ok = run(okFile, 0)
+    expect(ok.status, ok.stderr).toBe(0)
+    expect(ok.stdout).toBe(PUSH_OK)
+    expect(ok.dotenv).toBe(`SLS_RUN_IMAGES=${IMAGES_OK}\n`)
+
+    const failedFile = path.join(tmp, 'gitlab-push-failed.ndjson')
+    writeFileSync(failedFile, PUSH_FAILED)
+    const failed = run(failedFile, 1)
+    expect(failed.status).not.toBe(0)
+    expect(failed.dotenv).toBeUndefined()
+
+    // GitLab reads KEY=VALUE lines (split at the first "=") into the variables of the jobs that need build-push
+    const line = ok.dotenv!.trim()
+    const value = line.slice(line.indexOf('=') + 1)
+    const deploy = arr(obj(ci.deploy).script).map(String)
+    const argv = execFileSync(SH[0]!, [...SH.slice(1), '-ec', `${FAKE_NPX}\n${deploy.join('\n')}`], { encoding: 'utf8', env: { ...env, SLS_RUN_IMAGES: value } })
+    expect(JSON.parse(argv)).toEqual(DEPLOY_ARGV)
+    expect(arr(obj(ci.deploy).needs)).toEqual(['build-push'])
+    // without the variable, deploy stops instead of building and pushing again
+    const missing = spawnSync(SH[0]!, [...SH.slice(1), '-ec', `${FAKE_NPX}\n${deploy.join('\n')}`], { encoding: 'utf8', env: { ...env, SLS_RUN_IMAGES: '' } })
+    expect(missing.status).toBe(1)
+    expect(missing.stdout).toBe('')
+    expect(missing.stderr).toContain('SLS_RUN_IMAGES')
+  })
+})
+
+describe('renderCi: GitHub deploy credentials, uncommented', () => {
+  const content = renderCi('github', specs.node!).content
+  const wf = load(uncomment(content))
+  const deploy = obj(obj(wf.jobs).deploy)
+  const steps = arr(deploy.steps).map(obj)
+
+  it('is a valid workflow in which every commented line becomes part of the deploy job', () => {
+    expect(uncomment(content)).not.toBe(content)
+    // nothing else changed
+    expect(obj(wf.jobs)['build-push']).toEqual(obj(load(content).jobs)['build-push'])
+    expect(deploy.permissions).toEqual({ contents: 'read', 'id-token': 'write' })
+  })
+
+  it('puts each variable the adapters read in env, from the secret of the same name', () => {
+    const vars = obj(deploy.env)
+    for (const [name, value] of Object.entries(vars)) {
+      expect(ADAPTER_READS.has(name), name).toBe(true)
+      expect(value, name).toBe(`\${{ secrets.${name} }}`)
+    }
+    expect(Object.keys(vars).sort()).toEqual(
+      ['CLOUDSDK_AUTH_ACCESS_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].sort(),
+    )
+  })
+
+  it('has the OIDC login steps and the kubeconfig step before Deploy', () => {
+    const byUses = (action: string) => steps.find((s) => s.uses === action)
+    expect(Object.keys(obj(byUses('google-github-actions/auth@v2')!.with)).sort()).toEqual(['service_account', 'workload_identity_provider'])
+    expect(obj(byUses('aws-actions/configure-aws-credentials@v4')!.with)['role-to-assume']).toMatch(/^arn:aws:iam::/)
+    expect(obj(byUses('azure/login@v2')!.with)).toEqual({
+      'client-id': '${{ secrets.AZURE_CLIENT_ID }}',
+      'tenant-id': '${{ secrets.AZURE_TENANT_ID }}',
+      'subscription-id': '${{ secrets.AZURE_SUBSCRIPTION_ID }}',
+    })
+    const kube = steps.find((s) => s.name === 'Write the kubeconfig')!
+    expect(kube.env).toEqual({ KUBECONFIG_DATA: '${{ secrets.KUBECONFIG_DATA }}' })
+    expect(steps.at(-1)!.run).toBe(DEPLOY_GITHUB)
+    for (const s of [byUses('google-github-actions/auth@v2'), byUses('aws-actions/configure-aws-credentials@v4'), byUses('azure/login@v2'), kube]) {
+      expect(steps.indexOf(s!)).toBeGreaterThan(1)
+      expect(steps.indexOf(s!)).toBeLessThan(steps.length - 2)
+    }
+  })
+
+  it('the kubeconfig step writes the secret to a private file and points KUBECONFIG at it', () => {
+    const kube = steps.find((s) => s.name === 'Write the kubeconfig')!
+    expect(kube.shell).toBe('bash')
+    const runnerTemp = mkdtempSync(path.join(tmp, 'kube-'))
+    const githubEnv = path.join(runnerTemp, 'github_env')
+    writeFileSync(githubEnv, '')
+    const kubeconfig = 'apiVersion: v1\nkind: Config\nclusters: []\n'
+    execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', String(kube.run)], {
+      env: { ...process.env, RUNNER_TEMP: runnerTemp, GITHUB_ENV: githubEnv, KUBECONFIG_DATA: Buffer.from(kubeconfig).toString('base64') },
+    })
+    expect(readFileSync(path.join(runnerTemp, 'kubeconfig'), 'utf8')).toBe(kubeconfig)
+    expect(readFileSync(githubEnv, 'utf8')).toBe(`KUBECONFIG=${runnerTemp}/kubeconfig\n`)
   })
 })

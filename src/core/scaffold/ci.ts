@@ -5,7 +5,9 @@
  *   test        the app's own tests, with its toolchain (left out when there is no test command)
  *   build-push  `sls-run build`, then `sls-run push`, in one job (the image only exists in that job's
  *               engine); default branch only
- *   deploy      `sls-run deploy --env production`; default branch only, one at a time
+ *   deploy      `sls-run deploy --env production --image <service>=<repository>@<digest> …` with the
+ *               digests build-push pushed (read from push's result envelope), so a fresh runner deploys
+ *               exactly those images and builds nothing; default branch only, one at a time
  *
  * The YAML is written by hand so that it can carry comments where they help; every value that comes
  * from the spec goes through `scalar()`, so no input can change the document's structure. The output
@@ -44,12 +46,39 @@ export const CI_DEPLOY_ENV = 'production'
 /** How CI runs sls-run: the latest release, without an install prompt. */
 const SLS_RUN = 'npx --yes sls-run@latest'
 
+/**
+ * Reads the NDJSON `sls-run push --json` printed (the file named by its argument) and prints, on one line,
+ * the arguments that make deploy use exactly the pushed digests: `--image <service>=<repository>@<digest>`
+ * per service. Its last line is the result envelope; anything but `"status":"ok"` with results fails, and
+ * so does any value outside [a-z0-9._/:@=-] (the line is pasted into a shell command unquoted, and on
+ * GitHub into the script text itself). Written without `'` (it sits in a single-quoted shell word),
+ * without `${{` (GitHub would expand it) and without `: ` or ` #` (it stays a plain YAML scalar).
+ */
+const IMAGES_JS = [
+  'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\\n").pop();',
+  'let e;try{e=JSON.parse(l)}catch{}',
+  'if(e?.type!=="result"||e.status!=="ok"||!Array.isArray(e.result)||e.result.length===0){',
+  'console.error("sls-run push did not report success; its last line was "+l);process.exit(1)}',
+  'const a=e.result.map(r=>[r.service,r.image,r.digest].every(v=>typeof v==="string")?r.service+"="+r.image+"@"+r.digest:JSON.stringify(r));',
+  'const bad=a.filter(s=>!/^[a-z0-9-]+=[a-z0-9][a-z0-9._/:-]*@sha256:[a-f0-9]{64}$/.test(s));',
+  'if(bad.length>0){console.error("not a service=repository@digest that is safe in a shell word; "+bad.join(" "));process.exit(1)}',
+  'console.log(a.map(s=>"--image "+s).join(" "))',
+].join('')
+
 /** The sls-run calls the pipeline makes, in order. All of them are `--json` and never prompt. */
 export const CI_COMMANDS = {
   build: `${SLS_RUN} build --json`,
+  /** Its NDJSON goes to the log and to a file (through `tee`, under pipefail). */
   push: `${SLS_RUN} push --json`,
+  /** Given the file `push` wrote, prints the `--image <service>=<repository>@<digest> …` arguments for deploy. */
+  images: `node -e '${IMAGES_JS}'`,
+  /** Followed by what `images` printed (passed from build-push as a job output / dotenv variable). */
   deploy: `${SLS_RUN} deploy --env ${CI_DEPLOY_ENV} --json --yes`,
 } as const
+
+/** Where build-push keeps push's NDJSON, and where GitLab's dotenv report goes. */
+const PUSH_NDJSON = { github: '"$RUNNER_TEMP/sls-run-push.ndjson"', gitlab: 'sls-run-push.ndjson' } as const
+const GITLAB_DOTENV = 'sls-run-images.env'
 
 /** Node.js that runs sls-run itself in CI (sls-run needs >= 20.19). */
 const SLS_RUN_NODE = '22'
@@ -138,7 +167,8 @@ function header(spec: CiSpec, p: Platform): string[] {
     '# sls-run never rewrites it.',
     '#',
     ...jobs,
-    `#   deploy      after build-push, default branch only: \`sls-run deploy --env ${CI_DEPLOY_ENV}\`.`,
+    `#   deploy      after build-push, default branch only: \`sls-run deploy --env ${CI_DEPLOY_ENV}\` of the`,
+    '#               digests build-push pushed (--image <service>=<repository>@<digest>; nothing is rebuilt).',
     '#',
     '# Before the first push to the default branch, add these',
     `# ${p.where}:`,
@@ -147,8 +177,8 @@ function header(spec: CiSpec, p: Platform): string[] {
     ...p.registry,
     '#   your deploy provider\'s credentials: see the comments in the deploy job.',
     '#',
-    '# Every sls-run call passes --json: stdout carries one machine-readable result (build streams',
-    '# NDJSON progress before it) and logs go to stderr. sls-run never prompts in CI (the platform',
+    '# Every sls-run call passes --json: stdout carries one machine-readable result (build and push',
+    '# stream NDJSON progress before it) and logs go to stderr. sls-run never prompts in CI (the platform',
     '# sets CI=true), and deploy passes --yes to confirm up front.',
   ]
 }
@@ -212,6 +242,9 @@ function github(spec: CiSpec): string[] {
     '    permissions:',
     '      contents: read',
     '      packages: write # for ghcr.io',
+    '    outputs:',
+    '      # `--image <service>=<repository>@<digest>` per pushed service, for deploy.',
+    '      images: ${{ steps.push.outputs.images }}',
     '    env:',
     ...REGISTRY_SECRETS.map((s) => `      ${s}: \${{ secrets.${s} }}`),
     '    steps:',
@@ -220,7 +253,15 @@ function github(spec: CiSpec): string[] {
     '      - name: Build the image',
     `        run: ${scalar(CI_COMMANDS.build)}`,
     '      - name: Push the image',
-    `        run: ${scalar(CI_COMMANDS.push)}`,
+    '        id: push',
+    '        # Explicit bash runs with -eo pipefail: a failed push fails the step despite tee.',
+    '        shell: bash',
+    '        run: |',
+    `          ${CI_COMMANDS.push} | tee ${PUSH_NDJSON.github}`,
+    '          # The pushed digests, from the result envelope (the last line), as deploy arguments:',
+    '          # --image <service>=<repository>@<digest> per service. Fails unless the push succeeded.',
+    `          images=$(${CI_COMMANDS.images} ${PUSH_NDJSON.github})`,
+    '          echo "images=$images" >> "$GITHUB_OUTPUT"',
     '',
     '  deploy:',
     '    needs: build-push',
@@ -232,26 +273,64 @@ function github(spec: CiSpec): string[] {
     '    concurrency:',
     `      group: ${scalar(`${spec.name}-deploy-\${{ github.ref }}`)}`,
     '      cancel-in-progress: false',
-    '    # Deploy credentials depend on the provider in sls-run.yaml: uncomment the lines for yours and',
-    `    # add the secrets they name to the "${CI_DEPLOY_ENV}" environment (Settings > Environments), where`,
-    '    # no other job can read them.',
+    '    # Deploy credentials depend on the provider in sls-run.yaml: uncomment the lines for yours (here',
+    `    # and in the steps below) and add the secrets they name to the "${CI_DEPLOY_ENV}" environment`,
+    '    # (Settings > Environments), where no other job can read them. The keyless logins (OIDC: the',
+    '    # google-github-actions/auth, aws-actions/configure-aws-credentials and azure/login steps) need:',
+    '    # permissions:',
+    '    #   contents: read',
+    '    #   id-token: write',
     '    # env:',
-    '    #   # Cloud Run: a service-account key (JSON)...',
-    '    #   GOOGLE_APPLICATION_CREDENTIALS_JSON: ${{ secrets.GOOGLE_APPLICATION_CREDENTIALS_JSON }}',
-    '    #   # ...or, better, no key: Workload Identity Federation through a google-github-actions/auth',
-    '    #   # step before Deploy (give this job `permissions: { contents: read, id-token: write }`).',
-    '    #   # AWS ECS:',
+    '    #   # Cloud Run with an access token (short-lived, e.g. `gcloud auth print-access-token`):',
+    '    #   CLOUDSDK_AUTH_ACCESS_TOKEN: ${{ secrets.CLOUDSDK_AUTH_ACCESS_TOKEN }}',
+    '    #   # AWS ECS with an access key (AWS_SESSION_TOKEN only with temporary credentials):',
     '    #   AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}',
     '    #   AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
-    '    #   # Azure Container Apps: a service principal\'s JSON credentials.',
-    '    #   AZURE_CREDENTIALS: ${{ secrets.AZURE_CREDENTIALS }}',
-    '    #   # Knative: a kubeconfig for the cluster.',
-    '    #   KUBECONFIG_DATA: ${{ secrets.KUBECONFIG_DATA }}',
+    '    #   AWS_SESSION_TOKEN: ${{ secrets.AWS_SESSION_TOKEN }}',
+    '    #   # Azure Container Apps with a service principal (for workload identity, AZURE_FEDERATED_TOKEN_FILE,',
+    '    #   # the path of a federated token file, instead of AZURE_CLIENT_SECRET):',
+    '    #   AZURE_TENANT_ID: ${{ secrets.AZURE_TENANT_ID }}',
+    '    #   AZURE_CLIENT_ID: ${{ secrets.AZURE_CLIENT_ID }}',
+    '    #   AZURE_CLIENT_SECRET: ${{ secrets.AZURE_CLIENT_SECRET }}',
     '    steps:',
     '      - uses: actions/checkout@v4',
     ...setupSlsRun,
+    '      # Cloud Run, keyless (recommended): Workload Identity Federation. The action writes a credentials',
+    '      # file and sets GOOGLE_APPLICATION_CREDENTIALS to its path (a path: never a key\'s JSON).',
+    '      # - uses: google-github-actions/auth@v2',
+    '      #   with:',
+    '      #     workload_identity_provider: projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>',
+    '      #     service_account: <name>@<project>.iam.gserviceaccount.com',
+    '      # AWS ECS, keyless (recommended): the action assumes the role through OIDC and sets',
+    '      # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN for the steps after it.',
+    '      # - uses: aws-actions/configure-aws-credentials@v4',
+    '      #   with:',
+    '      #     role-to-assume: arn:aws:iam::<account-id>:role/<role>',
+    '      #     aws-region: <region>',
+    '      # Azure Container Apps, keyless (recommended): azure/login with OIDC; sls-run then uses the login',
+    '      # of the Azure CLI (az). The subscription deployed to is the one in sls-run.yaml.',
+    '      # - uses: azure/login@v2',
+    '      #   with:',
+    '      #     client-id: ${{ secrets.AZURE_CLIENT_ID }}',
+    '      #     tenant-id: ${{ secrets.AZURE_TENANT_ID }}',
+    '      #     subscription-id: ${{ secrets.AZURE_SUBSCRIPTION_ID }}',
+    '      # Knative: KUBECONFIG is the path of a kubeconfig file. Keep the kubeconfig base64-encoded in the',
+    '      # KUBECONFIG_DATA secret (`base64 -w0 < kubeconfig`) and write it to a file:',
+    '      # - name: Write the kubeconfig',
+    '      #   shell: bash',
+    '      #   env:',
+    '      #     KUBECONFIG_DATA: ${{ secrets.KUBECONFIG_DATA }}',
+    '      #   run: |',
+    '      #     umask 077',
+    '      #     echo "$KUBECONFIG_DATA" | base64 -d > "$RUNNER_TEMP/kubeconfig"',
+    '      #     echo "KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"',
+    '      # GitHub drops a job output that contains a secret\'s value (such as a registry username that is',
+    '      # part of the image path): deploying without the digests would build and push again, so stop.',
+    '      - name: Check the pushed images',
+    "        if: needs.build-push.outputs.images == ''",
+    `        run: ${scalar(`echo "::error::build-push passed no images (an image path containing a secret's value? store SLS_RUN_REGISTRY_USERNAME as a variable, vars.SLS_RUN_REGISTRY_USERNAME)" && exit 1`)}`,
     '      - name: Deploy',
-    `        run: ${scalar(CI_COMMANDS.deploy)}`,
+    `        run: ${scalar(`${CI_COMMANDS.deploy} \${{ needs.build-push.outputs.images }}`)}`,
   )
   return out
 }
@@ -315,7 +394,17 @@ function gitlab(spec: CiSpec): string[] {
     '    - apk add --no-cache nodejs npm git',
     '  script:',
     `    - ${scalar(CI_COMMANDS.build)}`,
-    `    - ${scalar(CI_COMMANDS.push)}`,
+    '    # A failed push fails the job despite tee.',
+    '    - set -o pipefail',
+    `    - ${scalar(`${CI_COMMANDS.push} | tee ${PUSH_NDJSON.gitlab}`)}`,
+    '    # The pushed digests, from the result envelope (the last line), as deploy arguments:',
+    '    # --image <service>=<repository>@<digest> per service. Fails unless the push succeeded.',
+    `    - ${scalar(`images=$(${CI_COMMANDS.images} ${PUSH_NDJSON.gitlab})`)}`,
+    `    - ${scalar(`echo "SLS_RUN_IMAGES=$images" > ${GITLAB_DOTENV}`)}`,
+    '  artifacts:',
+    '    reports:',
+    '      # Jobs that need build-push get SLS_RUN_IMAGES as a variable.',
+    `      dotenv: ${GITLAB_DOTENV}`,
     '',
     'deploy:',
     '  stage: deploy',
@@ -328,16 +417,23 @@ function gitlab(spec: CiSpec): string[] {
     '  # One deploy at a time.',
     `  resource_group: ${scalar(`${spec.name}-${CI_DEPLOY_ENV}`)}`,
     '  # Deploy credentials depend on the provider in sls-run.yaml. Add them as masked, protected',
-    `  # CI/CD variables scoped to the "${CI_DEPLOY_ENV}" environment; they arrive as environment variables:`,
-    '  #   Cloud Run: GOOGLE_APPLICATION_CREDENTIALS_JSON (a service-account key), or no key at all with',
-    '  #     Workload Identity Federation (id_tokens:, see GitLab\'s "Configure OpenID Connect in GCP").',
-    '  #   AWS ECS: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.',
-    '  #   Azure Container Apps: AZURE_CREDENTIALS (a service principal).',
-    '  #   Knative: KUBECONFIG_DATA (a kubeconfig for the cluster).',
+    `  # CI/CD variables scoped to the "${CI_DEPLOY_ENV}" environment; they arrive as environment variables.`,
+    '  # For a variable of type File, GitLab writes the value to a file and sets the variable to its path.',
+    '  #   Cloud Run: GOOGLE_APPLICATION_CREDENTIALS, a File variable holding a service-account key or a',
+    '  #     Workload Identity Federation config (see GitLab\'s "Configure OpenID Connect in GCP", id_tokens:),',
+    '  #     or CLOUDSDK_AUTH_ACCESS_TOKEN, an access token.',
+    '  #   AWS ECS: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary credentials).',
+    '  #   Azure Container Apps: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal),',
+    '  #     or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE, the path of a federated token',
+    '  #     (workload identity).',
+    '  #   Knative: KUBECONFIG, a File variable holding the kubeconfig.',
     '  before_script:',
     '    - apk add --no-cache git',
     '  script:',
-    `    - ${scalar(CI_COMMANDS.deploy)}`,
+    '    # SLS_RUN_IMAGES comes from build-push (its dotenv report): deploy exactly what it pushed, and',
+    '    # stop rather than build and push again when it is missing.',
+    `    - ${scalar('test -n "$SLS_RUN_IMAGES" || { echo "build-push passed no SLS_RUN_IMAGES (its dotenv report)" >&2; exit 1; }')}`,
+    `    - ${scalar(`${CI_COMMANDS.deploy} $SLS_RUN_IMAGES`)}`,
   )
   return out
 }
