@@ -201,10 +201,22 @@ function addEvent({ at, event: e }) {
     const c = e.coldStart
     prepend(service(e.service).el.coldStarts, h('tr', {}, h('td', {}, e.id), ...[c.totalMs, c.spawnMs, c.bootMs, c.readyMs, c.delayMs].map((v) => h('td', { class: 'num' }, ms(v)))), COLD_STARTS_SHOWN)
   }
+  const delivery = describeDelivery(e)
+  if (delivery) {
+    prepend($('deliveries').tBodies[0], h('tr', { class: e.outcome === 'ok' ? '' : 'error' }, ...[time(at), e.service, delivery.what, String(e.attempt), String(e.status || e.error || '-'), ms(e.durationMs), delivery.outcome].map((v) => h('td', {}, v))), LIST_SHOWN)
+  }
   const error = describeError(e)
   if (error) prepend($('errors'), h('li', { class: 'error' }, h('span', { class: 'when' }, time(at)), ' ', error.text, error.lines?.length ? h('pre', {}, error.lines.join('\n')) : null), LIST_SHOWN)
   const note = describeChange(e)
   if (note) prepend($('devloop'), h('li', {}, h('span', { class: 'when' }, time(at)), ' ', note), LIST_SHOWN)
+}
+
+/** A scheduled run or an event delivery (one row per try). */
+function describeDelivery(e) {
+  const how = (outcome) => (outcome === 'retry' ? `retry in ${ms(e.nextInMs ?? 0)}` : outcome === 'dead-lettered' ? `dead-lettered (${e.deadLetterFile})` : outcome) + (e.coldStart ? ', cold start' : '')
+  if (e.type === 'schedule') return { what: `schedule ${e.name}${e.manual ? ' (by hand)' : ''}`, outcome: how(e.outcome) }
+  if (e.type === 'event-delivery') return { what: `event ${e.eventType} (${e.eventId})`, outcome: how(e.outcome) }
+  return null
 }
 
 function describeError(e) {

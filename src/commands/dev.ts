@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { Flags } from '@oclif/core'
 import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { configFlag } from '../cli/flags.js'
@@ -35,6 +36,8 @@ export default class Dev extends NdjsonCommand {
       default: 'auto',
     }),
     watch: Flags.boolean({ description: 'Watch the sources and sls-run.yaml; a save rolls out a new revision (--no-watch: off).', default: true, allowNo: true }),
+    schedules: Flags.boolean({ description: "Fire the services' schedules: at their times (--no-schedules: only by hand, with `sls-run invoke --schedule`).", default: true, allowNo: true }),
+    'dead-letter': Flags.string({ description: 'NDJSON file for CloudEvents that could not be delivered (default: .sls-run/dead-letters.ndjson beside sls-run.yaml).', helpValue: 'FILE' }),
   }
 
   async run(): Promise<void> {
@@ -63,6 +66,8 @@ export default class Dev extends NdjsonCommand {
       port: flags.port,
       adminPort: flags['admin-port'],
       runtime: runtimes.runtimeFor,
+      schedules: flags.schedules,
+      deadLetterFile: path.resolve(flags['dead-letter'] ?? path.join(loaded.dir, '.sls-run', 'dead-letters.ndjson')),
       onEvent: render,
       adminRoutes: (e) => (dashboard = dashboardRoutes(e, runtimes.docker ? { docker: runtimes.docker } : {})).routes,
     })

@@ -54,6 +54,16 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
         )
       case 'crash':
         return write(`${tag(event.service, event.id)} ${paint('red', event.exit.reason === 'oom-killed' ? 'OOMKilled' : 'crashed')} (code ${event.exit.code ?? '-'}, signal ${event.exit.signal ?? '-'}${event.exit.message ? `: ${event.exit.message}` : ''}); next start in ${ms(event.backoffMs)}\n`)
+      case 'events':
+        return write(`events: ${event.schedules} schedule${event.schedules === 1 ? '' : 's'}${event.schedulesEnabled ? '' : ' (off: --no-schedules)'}, ${event.subscriptions} subscription${event.subscriptions === 1 ? '' : 's'}; undeliverable events go to ${event.deadLetterFile}\n`)
+      case 'schedule': {
+        const how = event.outcome === 'ok' ? paint('green', 'ok') : event.outcome === 'retry' ? paint('yellow', `retry in ${ms(event.nextInMs ?? 0)}`) : paint('red', 'failed')
+        return write(`${paint('bold', event.service)} schedule ${event.name}${event.manual ? ' (by hand)' : ''} try ${event.attempt}: ${event.status || event.error} ${ms(event.durationMs)} ${how}${event.coldStart ? ' (cold start)' : ''}\n`)
+      }
+      case 'event-delivery': {
+        const how = event.outcome === 'ok' ? paint('green', 'ok') : event.outcome === 'retry' ? paint('yellow', `retry in ${ms(event.nextInMs ?? 0)}`) : paint('red', `dead-lettered to ${event.deadLetterFile}`)
+        return write(`${paint('bold', event.service)} event ${event.eventType} ${event.eventId} try ${event.attempt}: ${event.status || event.error} ${ms(event.durationMs)} ${how}${event.coldStart ? ' (cold start)' : ''}\n`)
+      }
       case 'request': {
         const status = event.status >= 500 ? paint('red', String(event.status)) : event.status >= 400 ? paint('yellow', String(event.status)) : String(event.status)
         return write(`${event.method} ${event.path} ${status} ${ms(event.durationMs)}${event.instanceId ? ` ${event.instanceId}` : ''}${event.coldStart ? ' (cold start)' : ''}\n`)

@@ -38,7 +38,15 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
     if (!haveChromium) throw new Error(`CI=true but ${reason}`)
     const config = configSchema.parse({
       name: 't',
-      services: { probe: { dev: { command: [process.execPath, APP], cwd: '/' }, scaling: { concurrency: 4, maxInstances: 4 }, resources: { cpu: 1, memory: '512Mi' }, cpuThrottling: true } },
+      services: {
+        probe: {
+          dev: { command: [process.execPath, APP], cwd: '/' },
+          scaling: { concurrency: 4, maxInstances: 4 },
+          resources: { cpu: 1, memory: '512Mi' },
+          cpuThrottling: true,
+          events: [{ type: 'com.example.ping', path: '/pinged' }],
+        },
+      },
     })
     emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: () => {}, adminRoutes: (e) => (dashboard = dashboardRoutes(e)).routes })
     const started = await emulator.start()
@@ -101,6 +109,15 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
     expect(await page.locator('#free-tier').textContent()).toMatch(/180,000 vCPU-s/)
     expect(await page.locator('#pricing').textContent()).toMatch(/cloud\.google\.com\/run\/pricing/)
     expect(consoleErrors).toEqual([])
+  })
+
+  it('lists event deliveries in the schedules and events panel', async () => {
+    const res = await fetch(`${admin}/events`, { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'dash-1', 'ce-source': '/test', 'ce-type': 'com.example.ping', 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(202)
+    const row = page.locator('#deliveries tbody tr').first()
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('event com.example.ping (dash-1)')
+    expect(await row.locator('td').nth(4).textContent()).toBe('200')
+    expect(await row.locator('td').nth(6).textContent()).toMatch(/^ok/)
   })
 
   it('shows a hostile request path as text, and dev-loop errors from publish()', async () => {

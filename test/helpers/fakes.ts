@@ -3,20 +3,37 @@ import type { Clock } from '../../src/core/emulator/clock.js'
 import type { ExitInfo, InstanceSpec, Runtime, RuntimeInstance } from '../../src/runtime/types.js'
 
 export class FakeClock implements Clock {
-  private time = 1_000_000
+  private time: number
   private timers: Array<{ at: number; fn: () => void; id: number }> = []
   private ids = 0
+  /** Every wait asked of setTimeout, in order. */
+  readonly requested: number[] = []
+  /** The next timer fires this much late (a stalled event loop, a sleeping laptop). */
+  stallNext = 0
+  /** Timers of more than `early` ms fire this much early. */
+  early = 0
+
+  /** `start`: ms since the epoch, or an ISO date. */
+  constructor(start: number | string = 1_000_000) {
+    this.time = typeof start === 'string' ? Date.parse(start) : start
+  }
 
   now(): number {
     return this.time
   }
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { at: this.time + Math.max(0, ms), fn, id: ++this.ids }
+    this.requested.push(ms)
+    const wait = Math.max(0, ms)
+    const timer = { at: this.time + wait + this.stallNext - (this.early && wait > this.early ? this.early : 0), fn, id: ++this.ids }
+    this.stallNext = 0
     this.timers.push(timer)
     return timer.id
   }
   clearTimeout(handle: unknown): void {
     this.timers = this.timers.filter((t) => t.id !== handle)
+  }
+  get pending(): number {
+    return this.timers.length
   }
   /** Moves time forward, firing due timers in order and letting promises settle after each. */
   async advance(ms: number): Promise<void> {
@@ -26,12 +43,15 @@ export class FakeClock implements Clock {
       const next = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0]
       if (!next) break
       this.timers = this.timers.filter((t) => t !== next)
-      this.time = next.at
+      this.time = Math.max(this.time, next.at)
       next.fn()
       await settle()
     }
     this.time = target
     await settle()
+  }
+  advanceTo(iso: string): Promise<void> {
+    return this.advance(Date.parse(iso) - this.time)
   }
 }
 

@@ -2,6 +2,7 @@
  * Field builders for the sls-run.yaml schema. Each one carries its own error message (in the
  * "must …" form that diagnostics prefix with the key path) and, where the input is a near miss, a hint.
  */
+import { Cron } from 'croner'
 import * as z from 'zod'
 import { DURATION_PATTERN, SIZE_PATTERN, durationHint, formatDuration, formatSize, parseDuration, parseSize, sizeHint } from './units.js'
 
@@ -103,3 +104,41 @@ export function mapping<S extends z.ZodRawShape>(shape: S) {
     error: (issue) => (issue.code === 'invalid_type' ? `must be a mapping (got ${got(issue.input)})` : undefined),
   })
 }
+
+/** An IANA time zone name (Europe/Berlin, Etc/UTC), as the host's Intl knows them. */
+export const timeZone = () =>
+  nonEmpty('an IANA time zone such as Europe/Berlin or Etc/UTC').refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone })
+        return true
+      } catch {
+        return false
+      }
+    },
+    { error: (issue) => `must be an IANA time zone such as Europe/Berlin or Etc/UTC (got ${got(issue.input)})` },
+  )
+
+/**
+ * A cron expression: unix-cron's five fields as Cloud Scheduler reads them (minute hour day month
+ * weekday), a nickname (@hourly, @daily…), or six fields with seconds first (a local extension, handy
+ * for trying a schedule out).
+ */
+export const cronExpression = () =>
+  nonEmpty('a cron expression such as "*/5 * * * *"').superRefine((expr, ctx) => {
+    try {
+      new Cron(expr, { paused: true })
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', input: expr, message: `must be a cron expression such as "*/5 * * * *": ${(error as Error).message} (got ${got(expr)})` })
+    }
+  })
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
+
+/** Request headers: token names (RFC 9110) to string values. */
+export const headerMap = () =>
+  z.record(
+    patterned(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name'),
+    z.union([z.string(), z.number(), z.boolean()], { error: (issue) => `must be a string (got ${got(issue.input)})` }).transform(String),
+    { error: (issue) => `must be a mapping of Header-Name: value (got ${got(issue.input)})` },
+  )

@@ -7,7 +7,7 @@
  * Resolved values: durations are milliseconds, sizes are bytes, paths are absolute.
  */
 import * as z from 'zod'
-import { bool, command, dnsLabel, duration, envMap, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text } from './fields.js'
+import { bool, command, cronExpression, dnsLabel, duration, envMap, headerMap, HTTP_METHODS, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text, timeZone } from './fields.js'
 import { PROVIDER_IDS, providerEnvironment } from './providers.js'
 
 export const SERVICE_NAME_MAX = 49
@@ -58,6 +58,35 @@ const dev = mapping({
   coldStart: coldStart.prefault({}),
 }).describe('Local emulator settings (`sls-run dev`)')
 
+/** Back-off between tries: the first retry after minBackoff, doubling maxDoublings times, capped at maxBackoff. */
+const retry = (defaults: { count: number; minBackoff: string; maxBackoff: string }, what: string) =>
+  mapping({
+    count: intRange(0, 10).prefault(defaults.count).describe(`Retries after the first try (${what})`),
+    minBackoff: duration('0ms', '1h').prefault(defaults.minBackoff).describe('Wait before the first retry'),
+    maxBackoff: duration('0ms', '24h').prefault(defaults.maxBackoff).describe('Longest wait between retries'),
+    maxDoublings: intRange(0, 16).prefault(5).describe('How many times the wait doubles before it grows linearly'),
+  }).describe('Retries on 429, 5xx and connection failures')
+
+const requestPath = () => patterned(/^\/[^\s]*$/, 'an absolute path starting with / (a query is allowed)').prefault('/')
+
+const schedule = mapping({
+  name: dnsLabel(63).describe('Job name (unique per service)'),
+  cron: cronExpression().describe('unix-cron (5 fields, as Cloud Scheduler), @hourly/@daily…, or 6 fields with seconds first (local only)'),
+  path: requestPath().describe('Request path (and query) on the service'),
+  method: oneOf(HTTP_METHODS).prefault('POST').describe('HTTP method'),
+  body: text().optional().describe('Request body'),
+  headers: headerMap().prefault({}).describe('Extra request headers'),
+  timezone: timeZone().prefault('Etc/UTC').describe('Time zone the cron fields are read in'),
+  retry: retry({ count: 0, minBackoff: '5s', maxBackoff: '1h' }, 'Cloud Scheduler: 0').prefault({}),
+}).describe('A scheduled request, sent through the gateway as Cloud Scheduler sends it')
+
+const subscription = mapping({
+  type: nonEmpty('a CloudEvents type such as com.example.order.created').describe('CloudEvents type to receive (exact match)'),
+  source: nonEmpty('a CloudEvents source such as /orders').optional().describe('Only events from this source (exact match)'),
+  path: requestPath().describe('Path the event is POSTed to'),
+  retry: retry({ count: 3, minBackoff: '1s', maxBackoff: '10s' }, 'default 3').prefault({}),
+}).describe('A CloudEvents subscription: events posted to the admin port are delivered here in binary mode')
+
 export const service = mapping({
   build: build.optional(),
   image: patterned(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'an image repository like ghcr.io/acme/api (lowercase, no tag)').optional().describe('Repository to push to and deploy from'),
@@ -71,8 +100,15 @@ export const service = mapping({
   startupProbe: startupProbe.prefault({}),
   cpuThrottling: bool().prefault(false).describe('true: CPU only while requests are in flight (request-based billing); docker runtime: frozen (docker pause) between requests'),
   dev: dev.prefault({}),
+  schedules: list(schedule, 'schedules').prefault([]).describe('Scheduled requests (Cloud Scheduler jobs) the emulator sends'),
+  events: list(subscription, 'subscriptions').prefault([]).describe('CloudEvents this service receives in the emulator'),
 })
   .superRefine((svc, ctx) => {
+    const seen = new Set<string>()
+    svc.schedules.forEach((job, i) => {
+      if (seen.has(job.name)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], input: job.name, message: `must be unique in this service ("${job.name}" is used twice)` })
+      seen.add(job.name)
+    })
     if (svc.scaling.minInstances > svc.scaling.maxInstances) {
       ctx.addIssue({
         code: 'custom',

@@ -13,11 +13,15 @@ export interface AdminServer {
   close(): Promise<void>
 }
 
-/** Routes: exact `GET <path>` matches, then prefix matches (a key ending in `/*`). */
+/**
+ * Routes: a key `/path` answers GET and HEAD, `POST /path` (any other method) that method; exact matches
+ * first, then prefix matches (a key ending in `/*`).
+ */
 export async function startAdmin(host: string, port: number, routes: Record<string, Handler>): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!
-    const handler = req.method === 'GET' || req.method === 'HEAD' ? (routes[path] ?? prefixRoute(routes, path)) : undefined
+    const key = req.method === 'GET' || req.method === 'HEAD' ? path : `${req.method} ${path}`
+    const handler = routes[key] ?? prefixRoute(routes, key)
     if (!handler) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
       return void res.end(`not found: try ${Object.keys(routes).filter((r) => !r.endsWith('*')).join(', ')}\n`)

@@ -3,6 +3,7 @@
  * of instances), plus an admin server (`/api/status`, `/metrics`, and what `adminRoutes` adds). Services
  * emit typed events; the command decides how they look.
  */
+import path from 'node:path'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { InstanceSpec, LogLine, Runtime } from '../../runtime/types.js'
 import type { Config } from '../config/schema.js'
@@ -16,6 +17,9 @@ import { RevisionRouter, type RevisionEvent } from './router.js'
 import { sendJson, startAdmin, type AdminServer, type Handler } from './admin.js'
 import { waitReady } from './readiness.js'
 import { simulatedDelay } from './cold-start-profiles.js'
+import { EventsSession } from '../events/session.js'
+import { gatewaySend } from '../events/send.js'
+import type { EventsLogEvent } from '../events/types.js'
 
 export const SHUTDOWN_GRACE_MS = 10_000
 
@@ -28,6 +32,8 @@ export type EmulatorEvent =
   | { type: 'admin'; url: string }
   | { type: 'runtime'; service: string; runtime: 'docker' | 'process'; reason: string }
   | { type: 'orphans-removed'; count: number; containers: string[] }
+  | EventsLogEvent
+  | { type: 'events'; schedules: number; subscriptions: number; schedulesEnabled: boolean; deadLetterFile: string }
 
 export interface EmulatorOptions {
   config: Config
@@ -44,6 +50,10 @@ export interface EmulatorOptions {
   onEvent(event: EmulatorEvent): void
   /** More admin routes (the dashboard), given the running emulator. */
   adminRoutes?: (emulator: Emulator) => Record<string, Handler>
+  /** false: `--no-schedules` (jobs never tick; `invoke --schedule` still fires them). Default true. */
+  schedules?: boolean
+  /** Where undeliverable CloudEvents are appended (NDJSON). Default: .sls-run/dead-letters.ndjson in the cwd. */
+  deadLetterFile?: string
 }
 
 interface Running {
@@ -59,6 +69,7 @@ export class Emulator {
   private readonly running: Running[] = []
   private readonly subscribers = new Set<(event: EmulatorEvent) => void>()
   private admin?: AdminServer
+  private events?: EventsSession
   private config: Config
   private gatewayUrls: Record<string, string> = {}
   private readonly instanceNumbers = new Map<string, number>()
@@ -116,7 +127,17 @@ export class Emulator {
         started.push({ name, revision, pool, gateway })
         this.running.push({ name, router, gateway, generation: 1 })
       }
+      const events = new EventsSession(config, {
+        services: names,
+        clock: this.clock,
+        send: gatewaySend((service) => this.gatewayUrls[service]),
+        schedules: this.options.schedules ?? true,
+        deadLetterFile: this.options.deadLetterFile ?? path.resolve('.sls-run', 'dead-letters.ndjson'),
+        onEvent: (event) => this.emit(event),
+      })
+      this.events = events
       this.admin = await startAdmin(host, this.options.adminPort, {
+        ...events.routes(),
         '/api/status': (_req, res) => sendJson(res, this.status()),
         '/metrics': async (_req, res) => {
           const text = await this.metrics.registry.metrics()
@@ -130,6 +151,9 @@ export class Emulator {
         this.emit({ type: 'listening', service: name, url: gateway.url, revision })
         pool.start()
       }
+      const counts = events.counts()
+      if (counts.schedules || counts.subscriptions) this.emit({ type: 'events', ...counts, schedulesEnabled: this.options.schedules ?? true, deadLetterFile: events.deadLetterFile })
+      events.start()
       return { gateways: { ...this.gatewayUrls }, admin: this.admin.url }
     } catch (error) {
       await this.stop()
@@ -149,6 +173,7 @@ export class Emulator {
   /** A reloaded sls-run.yaml: the next revisions (rollout) use it. */
   updateConfig(config: Config): void {
     this.config = config
+    void this.events?.update(config)
   }
 
   /**
@@ -170,13 +195,16 @@ export class Emulator {
       services: this.running.map((r) => {
         const serving = r.router.serving.status()
         const instances = r.router.pools.flatMap((p) => p.status().instances.map((i) => ({ ...i, revision: p.settings.revision })))
-        return { ...serving, instances, ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances }
+        return { ...serving, instances, ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances, ...this.events?.describe(r.name) }
       }),
     }
   }
 
   /** Drains every service (in-flight requests finish within the grace), stops every instance, closes the ports. */
   async stop(): Promise<void> {
+    const events = this.events
+    this.events = undefined
+    await events?.stop()
     await Promise.all(this.running.map((r) => r.router.shutdown()))
     await Promise.all(this.running.map((r) => r.gateway.close()))
     this.running.length = 0

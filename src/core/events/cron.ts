@@ -1,0 +1,36 @@
+/**
+ * Cron arithmetic for scheduled jobs, over croner: 5 fields (unix-cron, as Cloud Scheduler), the
+ * nicknames (@hourly, @daily…), or 6 fields with seconds first (a local extension). Pure: the answer
+ * depends only on the arguments.
+ *
+ * Day of month and day of week both restricted: either one matching is enough (croner's default,
+ * the unix-cron rule). Daylight saving time, as croner computes it (see test/unit/cron.test.ts):
+ * a wall time that does not exist (Europe/Berlin 2026-03-29 02:30, clocks jump 02:00 → 03:00) fires
+ * at the first instant after the gap (03:00 CEST); a wall time that happens twice (2026-10-25 02:30)
+ * fires once, at its first occurrence (CEST). Cloud Scheduler documents only that DST "can cause
+ * jobs to run or not run unexpectedly" because it runs on wall clock time
+ * (https://cloud.google.com/scheduler/docs/configuring/cron-job-schedules#time_zone).
+ */
+import { Cron } from 'croner'
+
+const cache = new Map<string, Cron>()
+
+function compile(cron: string, timezone: string): Cron {
+  const key = `${timezone}\u0000${cron}`
+  let compiled = cache.get(key)
+  if (!compiled) {
+    compiled = new Cron(cron, { timezone, paused: true, mode: '5-or-6-parts' })
+    cache.set(key, compiled)
+  }
+  return compiled
+}
+
+/** The first tick strictly after `from`, or null when the expression never fires again. */
+export function nextRun(cron: string, timezone: string, from: Date): Date | null {
+  return compile(cron, timezone).nextRun(from)
+}
+
+/** The next `count` ticks strictly after `from` (fewer when the expression stops firing). */
+export function nextRuns(cron: string, timezone: string, from: Date, count: number): Date[] {
+  return compile(cron, timezone).nextRuns(count, from)
+}
