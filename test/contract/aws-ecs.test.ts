@@ -19,7 +19,7 @@ import { failure } from './fakes/server.js'
 const IMAGE_A = parseDigestRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api@sha256:${'a1'.repeat(32)}`)
 const IMAGE_B = parseDigestRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api@sha256:${'b2'.repeat(32)}`)
 const PLAN_CTX = { project: 'shop', environment: 'prod', service: 'api' }
-const SETTINGS: ProviderSettings<'aws-ecs'> = { provider: 'aws-ecs', region: 'eu-west-1', cluster: 'shop' }
+const SETTINGS: ProviderSettings<'aws-ecs'> = { provider: 'aws-ecs', mode: 'fargate', region: 'eu-west-1', cluster: 'shop' }
 const TG = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/api/0123456789abcdef`
 const LB = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:loadbalancer/app/shop-web/50dc6c495c0c9188`
 const KEY = { AWS_ACCESS_KEY_ID: 'AKIDFAKEENV0000000001', AWS_SECRET_ACCESS_KEY: 'env-secret' }

@@ -1,4 +1,4 @@
-/** Azure Container Apps and ECS on Fargate plans: snapshots of the exact API bodies, and every warning. */
+/** Azure Container Apps and ECS (Fargate and Express Mode) plans: snapshots of the exact API bodies, and every warning. */
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
@@ -15,9 +15,11 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`
 const IMAGE = parseDigestRef(`ghcr.io/acme/api@${DIGEST}`)
 const CTX = { project: 'shop', environment: 'prod', service: 'api' }
 const ACA = { provider: 'azure-container-apps', subscription: 'sub-1', resourceGroup: 'rg-shop', environment: 'env-shop' } as const
-const ECS = { provider: 'aws-ecs', region: 'eu-west-1', cluster: 'shop' } as const
+const ECS = { provider: 'aws-ecs', mode: 'fargate', region: 'eu-west-1', cluster: 'shop' } as const
+const EXPRESS = { provider: 'aws-ecs', mode: 'express', region: 'eu-west-1', cluster: 'shop' } as const
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef'
 const FIXTURE = fileURLToPath(new URL('../fixtures/deploy/sls-run.yaml', import.meta.url))
+const ECS_FIXTURE = fileURLToPath(new URL('../fixtures/deploy/ecs-sls-run.yaml', import.meta.url))
 
 const snapshot = (value: unknown, name: string) => expect(stringify(value, { lineWidth: 0 })).toMatchFileSnapshot(`../fixtures/deploy/snapshots/${name}.yaml`)
 const svc = (raw: Record<string, unknown> = {}) => serviceSchema.parse(raw)
@@ -182,6 +184,95 @@ describe('aws-ecs plan', () => {
     expect(body(plan, 0).runtimePlatform).toEqual({ operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' })
     expect(body(plan, 2).desiredCount).toBe(3)
     expect(body(plan, 4)).toMatchObject({ MinCapacity: 3, MaxCapacity: 5 })
+  })
+})
+
+describe('aws-ecs express plan', () => {
+  const target = (plan: Plan) => plan.steps.map((s) => s.kind === 'request' && `${s.method} ${s.url} ${s.headers?.['X-Amz-Target']}`)
+
+  it('defaults: describe, create with the full body, update; account lookups; default VPC is public', async () => {
+    const plan = planAwsEcs(svc(), IMAGE, EXPRESS, CTX)
+    expect(target(plan)).toEqual([
+      'POST https://ecs.eu-west-1.amazonaws.com/ AmazonEC2ContainerServiceV20141113.DescribeExpressGatewayService',
+      'POST https://ecs.eu-west-1.amazonaws.com/ AmazonEC2ContainerServiceV20141113.CreateExpressGatewayService',
+      'POST https://ecs.eu-west-1.amazonaws.com/ AmazonEC2ContainerServiceV20141113.UpdateExpressGatewayService',
+    ])
+    expect(codes(plan)).toEqual(['ECS_MEMORY_STEP', 'ECS_NO_SCALE_TO_ZERO', 'ECS_CONCURRENCY', 'ECS_TIMEOUT_NOT_ENFORCED', 'ECS_EXPRESS_HEALTH_CHECK_TCP', 'ECS_EXPRESS_PUBLIC'])
+    expect(body(plan, 0)).toEqual({ serviceArn: '<deploy-time lookup: arn:aws:ecs:eu-west-1:<account from sts:GetCallerIdentity>:service/shop/api>' })
+    expect(body(plan, 1)).toEqual({
+      cluster: 'shop',
+      serviceName: 'api',
+      infrastructureRoleArn: '<deploy-time lookup: arn:aws:iam::<account from sts:GetCallerIdentity>:role/ecsInfrastructureRoleForExpressServices>',
+      executionRoleArn: '<deploy-time lookup: arn:aws:iam::<account from sts:GetCallerIdentity>:role/ecsTaskExecutionRole>',
+      primaryContainer: { image: IMAGE.ref, containerPort: 8080, environment: [{ name: 'PORT', value: '8080' }] },
+      healthCheckPath: '/',
+      cpu: '1024',
+      memory: '2048',
+      cpuArchitecture: 'X86_64',
+      scalingTarget: { minTaskCount: 1, maxTaskCount: 10, autoScalingMetric: 'REQUEST_COUNT_PER_TARGET', autoScalingTargetValue: 4800 },
+      tags: [
+        { key: 'managed-by', value: 'sls-run' },
+        { key: 'sls-run-project', value: 'shop' },
+        { key: 'sls-run-environment', value: 'prod' },
+      ],
+    })
+    const { cluster: _c, serviceName: _s, infrastructureRoleArn: _i, tags: _t, ...configuration } = body(plan, 1)
+    expect(body(plan, 2)).toEqual({ serviceArn: body(plan, 0).serviceArn, ...configuration })
+    expect(plan.target).toMatchObject({ mode: 'express', subnets: 'default VPC (chosen by ECS)' })
+    await snapshot(plan, 'ecs-express-defaults')
+  })
+
+  it('every setting and every warning; roles, subnets and security groups given', async () => {
+    const settings = { ...EXPRESS, subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: true, targetGroupArn: TG, executionRoleArn: 'arn:aws:iam::123456789012:role/exec', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/infra' }
+    const plan = planAwsEcs(svc({ ...EVERYTHING, resources: { cpu: 3, memory: '40Gi' } }), parseDigestRef(IMAGE.ref, 'linux/s390x'), settings, CTX)
+    expect(codes(plan)).toEqual([
+      'ECS_PLATFORM',
+      'ECS_CPU_STEP',
+      'ECS_CPU_FOR_MEMORY',
+      'ECS_NO_SCALE_TO_ZERO',
+      'ECS_CONCURRENCY',
+      'ECS_CPU_THROTTLING',
+      'IDLE_TIMEOUT_UNSUPPORTED',
+      'QUEUE_TIMEOUT_UNSUPPORTED',
+      'ECS_TIMEOUT_NOT_ENFORCED',
+      'ECS_EXPRESS_COMMAND',
+      'ECS_EXPRESS_ASSIGN_PUBLIC_IP',
+      'ECS_EXPRESS_TARGET_GROUP',
+      'ENV_FILE_NOT_DEPLOYED',
+    ])
+    expect(body(plan, 1)).toMatchObject({
+      infrastructureRoleArn: settings.infrastructureRoleArn,
+      executionRoleArn: settings.executionRoleArn,
+      primaryContainer: {
+        image: IMAGE.ref,
+        containerPort: 3000,
+        command: ['/bin/sh', '-c', 'node server.js --fast'],
+        environment: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'PORT', value: '3000' }],
+      },
+      healthCheckPath: '/healthz',
+      cpu: '8192',
+      memory: '40960',
+      networkConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'] },
+      scalingTarget: { minTaskCount: 1, maxTaskCount: 30, autoScalingMetric: 'REQUEST_COUNT_PER_TARGET', autoScalingTargetValue: 2400 },
+    })
+    expect(JSON.stringify(plan.steps)).not.toContain('deploy-time lookup: arn:aws:iam')
+    expect(JSON.stringify(plan.steps)).not.toContain(TG)
+    await snapshot(plan, 'ecs-express-everything')
+  })
+
+  it('minInstances above 0 is minTaskCount; arm64 images run on ARM64', () => {
+    const plan = planAwsEcs(svc({ scaling: { minInstances: 3, maxInstances: 5 } }), parseDigestRef(IMAGE.ref, 'linux/arm64'), EXPRESS, CTX)
+    expect(codes(plan)).not.toContain('ECS_NO_SCALE_TO_ZERO')
+    expect(body(plan, 1)).toMatchObject({ cpuArchitecture: 'ARM64', scalingTarget: { minTaskCount: 3, maxTaskCount: 5 } })
+  })
+
+  it('sls-run.yaml: mode defaults to express, mode: fargate keeps the Fargate plan', async () => {
+    const loaded = await loadConfig({ file: ECS_FIXTURE, env: {} })
+    const [express] = await planDeploy(loaded, { environment: 'aws', services: ['api'], images: [IMAGE.ref] })
+    expect(target(express!).map((t) => String(t).split('.').pop())).toEqual(['DescribeExpressGatewayService', 'CreateExpressGatewayService', 'UpdateExpressGatewayService'])
+    expect(body(express!, 1)).toMatchObject({ cluster: 'default', primaryContainer: { containerPort: 3000 }, scalingTarget: { maxTaskCount: 20 } })
+    const [fargate] = await planDeploy(loaded, { environment: 'aws-fargate', services: ['api'], images: [IMAGE.ref] })
+    expect(step(fargate!, 0).headers?.['X-Amz-Target']).toBe('AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition')
   })
 })
 

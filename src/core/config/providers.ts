@@ -4,7 +4,7 @@
  * as the adapters grow; a third-party provider will register its own shape.
  */
 import * as z from 'zod'
-import { bool, list, mapping, nonEmpty } from './fields.js'
+import { bool, list, mapping, nonEmpty, oneOf } from './fields.js'
 
 export const PROVIDER_IDS = ['cloud-run', 'knative', 'azure-container-apps', 'aws-ecs'] as const
 
@@ -26,13 +26,19 @@ const settings = {
     public: bool().prefault(false).describe('External ingress (reachable from the internet)'),
   },
   'aws-ecs': {
+    mode: oneOf(['express', 'fargate'])
+      .prefault('express')
+      .describe('express: an ECS Express Mode service (ECS manages the load balancer, HTTPS URL and scaling); fargate: task definition + service + Application Auto Scaling'),
     region: nonEmpty('a region such as eu-west-1').describe('AWS region'),
     cluster: nonEmpty('a cluster name').prefault('default').describe('ECS cluster'),
-    subnets: list(nonEmpty('a subnet id'), 'subnet ids').optional().describe('awsvpc subnets (default: the default VPC, read at deploy time)'),
+    subnets: list(nonEmpty('a subnet id'), 'subnet ids').optional().describe('awsvpc subnets (default: the default VPC; fargate reads its subnets at deploy time)'),
     securityGroups: list(nonEmpty('a security group id'), 'security group ids').optional().describe('awsvpc security groups'),
-    assignPublicIp: bool().prefault(false).describe('Give tasks a public IP'),
-    targetGroupArn: nonEmpty('a target group ARN').optional().describe('ALB target group: requests route through it and scale tasks'),
+    assignPublicIp: bool().prefault(false).describe('fargate: give tasks a public IP'),
+    targetGroupArn: nonEmpty('a target group ARN').optional().describe('fargate: ALB target group: requests route through it and scale tasks'),
     executionRoleArn: nonEmpty('an IAM role ARN').optional().describe('Task execution role (default: ecsTaskExecutionRole)'),
+    infrastructureRoleArn: nonEmpty('an IAM role ARN')
+      .optional()
+      .describe('express: the role ECS uses to manage the load balancer, security groups and scaling (default: ecsInfrastructureRoleForExpressServices)'),
   },
 } satisfies Record<(typeof PROVIDER_IDS)[number], z.ZodRawShape>
 

@@ -1,5 +1,11 @@
 /**
- * Amazon ECS on Fargate (AWS JSON 1.1 protocol): register a task definition, then create the service
+ * Amazon ECS, in one of two modes (the environment's `mode`, default express):
+ *
+ * - express: an ECS Express Mode service (CreateExpressGatewayService…): ECS makes the task definition,
+ *   service, HTTPS load balancer and scaling policy itself; the plan is in ./aws/express-plan.ts.
+ * - fargate (below): the pieces one by one, as before Express existed.
+ *
+ * Fargate (AWS JSON 1.1 protocol): register a task definition, then create the service
  * or update it (DescribeServices decides at deploy time), then Application Auto Scaling: a scalable
  * target (min/max tasks) and, when the environment names an ALB target group, a target-tracking
  * policy on ALBRequestCountPerTarget. ECS never scales to zero and has no per-task concurrency limit:
@@ -7,25 +13,16 @@
  * Applying, status, remove and ECR tokens live in ./aws/ (the AWS SDK clients load lazily there).
  */
 import type { ServiceConfig } from '../config/schema.js'
-import { commandList, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import { commandList, envList, seconds, unsupportedTimeouts } from './common.js'
 import type { DigestRef } from './image-ref.js'
 import { deployEcs } from './aws/deploy.js'
+import { deployExpress, isExpressPlan, removeExpress, statusExpress } from './aws/express.js'
+import { planExpress } from './aws/express-plan.js'
 import { registryAuthEcs, removeEcs, statusEcs } from './aws/ops.js'
 import { EXECUTION_ROLE_LOOKUP, LOAD_BALANCER_LABEL_LOOKUP, LOAD_BALANCER_LOOKUP, SUBNETS_LOOKUP } from './aws/placeholders.js'
+import { cpuArchitecture, fitResources } from './aws/sizes.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
 
-const MI = 1024 * 1024
-const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step)
-/** Fargate task sizes: CPU units (1024 = 1 vCPU) and the memory values (MiB) each allows. */
-const FARGATE = [
-  { cpu: 256, memory: [512, 1024, 2048] },
-  { cpu: 512, memory: range(1024, 4096, 1024) },
-  { cpu: 1024, memory: range(2048, 8192, 1024) },
-  { cpu: 2048, memory: range(4096, 16384, 1024) },
-  { cpu: 4096, memory: range(8192, 30720, 1024) },
-  { cpu: 8192, memory: range(16384, 61440, 4096) },
-  { cpu: 16384, memory: range(32768, 122880, 8192) },
-] as const
 /** Container health check limits (seconds): startPeriod 0–300. */
 const MAX_START_PERIOD_S = 300
 const HEALTH_INTERVAL_S = 30
@@ -38,28 +35,6 @@ const ASSUMED_REQUEST_S = 1
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113'
 const AUTOSCALING_TARGET = 'AnyScaleFrontendService'
-
-
-const vcpu = (units: number) => units / 1024
-
-function fitResources(service: ServiceConfig, warnings: PlanWarning[]): { cpu: number; memory: number } {
-  const requestedUnits = service.resources.cpu * 1024
-  const memoryMi = Math.ceil(service.resources.memory / MI)
-  let size = FARGATE.find((s) => s.cpu >= requestedUnits) ?? FARGATE[FARGATE.length - 1]!
-  if (size.cpu !== requestedUnits) {
-    warnings.push({ code: 'ECS_CPU_STEP', setting: 'resources.cpu', message: `Fargate tasks have 0.25, 0.5, 1, 2, 4, 8 or 16 vCPUs; cpu ${service.resources.cpu} becomes ${vcpu(size.cpu)}` })
-  }
-  if (memoryMi > size.memory[size.memory.length - 1]!) {
-    const bigger = FARGATE.find((s) => s.memory[s.memory.length - 1]! >= memoryMi) ?? FARGATE[FARGATE.length - 1]!
-    warnings.push({ code: 'ECS_CPU_FOR_MEMORY', setting: 'resources.cpu', message: `Fargate needs ${vcpu(bigger.cpu)} vCPUs for ${quantity(service.resources.memory)} of memory; cpu ${vcpu(size.cpu)} becomes ${vcpu(bigger.cpu)}` })
-    size = bigger
-  }
-  const memory = size.memory.find((m) => m >= memoryMi) ?? size.memory[size.memory.length - 1]!
-  if (memory !== memoryMi) {
-    warnings.push({ code: 'ECS_MEMORY_STEP', setting: 'resources.memory', message: `Fargate with ${vcpu(size.cpu)} vCPUs allows ${size.memory[0]}–${size.memory[size.memory.length - 1]} MiB in fixed steps; ${quantity(service.resources.memory)} becomes ${memory} MiB` })
-  }
-  return { cpu: size.cpu, memory }
-}
 
 /** http: a container health check (curl inside the image), with the whole startup timeout as grace. tcp: none. */
 function healthCheck(service: ServiceConfig, warnings: PlanWarning[], hasTargetGroup: boolean) {
@@ -80,14 +55,14 @@ function healthCheck(service: ServiceConfig, warnings: PlanWarning[], hasTargetG
   }
 }
 
-function cpuArchitecture(image: DigestRef, warnings: PlanWarning[]): string {
-  if (!image.platform || image.platform === 'linux/amd64') return 'X86_64'
-  if (image.platform === 'linux/arm64') return 'ARM64'
-  warnings.push({ code: 'ECS_PLATFORM', setting: 'image', message: `Fargate runs linux/amd64 or linux/arm64 images; this ${image.platform} image will not start` })
-  return 'X86_64'
-}
+/** `mode` absent counts as the config's default, express. */
+const isExpress = (settings: ProviderSettings<'aws-ecs'>) => (settings.mode ?? 'express') === 'express'
 
 export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
+  return isExpress(settings) ? planExpress(service, image, settings, ctx) : planFargate(service, image, settings, ctx)
+}
+
+function planFargate(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
   const warnings: PlanWarning[] = []
   const { scaling } = service
   const targetGroup = settings.targetGroupArn
@@ -284,9 +259,10 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
 const awsEcs: Provider<'aws-ecs'> = {
   id: 'aws-ecs',
   plan: async (service, image, settings, ctx) => planAwsEcs(service, image, settings, ctx),
-  deploy: deployEcs,
-  status: statusEcs,
-  remove: removeEcs,
+  // deploy follows the plan it is given (its steps say which mode); status and remove follow the settings.
+  deploy: (plan, settings, ctx) => (isExpressPlan(plan) ? deployExpress(plan, settings, ctx) : deployEcs(plan, settings, ctx)),
+  status: (name, settings, ctx) => (isExpress(settings) ? statusExpress(name, settings, ctx) : statusEcs(name, settings, ctx)),
+  remove: (name, settings, ctx) => (isExpress(settings) ? removeExpress(name, settings, ctx) : removeEcs(name, settings, ctx)),
   registryAuth: registryAuthEcs,
 }
 export default awsEcs

@@ -48,12 +48,13 @@ export function deployTarget(loaded: LoadedConfig, environment: string, services
 export async function planDeploy(loaded: LoadedConfig, request: DeployPlanRequest): Promise<Plan[]> {
   const target = deployTarget(loaded, request.environment, request.services)
   const { settings, names } = target
+  // The provider and its settings first: a typo there must not cost a build and a push.
+  const provider = await loadProvider(settings.provider)
+  const checked = await checkSettings(provider, settings, request.environment)
   const images = assignImages(names, target.services, request.images, request.platform)
   const missing = names.filter((n) => !images.has(n))
   if (missing.length && request.resolveImages) for (const [name, ref] of await request.resolveImages(missing)) images.set(name, ref)
   requireImages(names, images)
-  const provider = await loadProvider(settings.provider)
-  const checked = await checkSettings(provider, settings, request.environment)
   const plans: Plan[] = []
   for (const name of names) {
     const service = target.services[name]!

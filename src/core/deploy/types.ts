@@ -17,9 +17,14 @@ export interface ProviderSettingsById {
   knative: { provider: 'knative'; context?: string; namespace: string }
   /** `location` (default: the managed environment's, read at deploy time) and `public` (external ingress) are optional. */
   'azure-container-apps': { provider: 'azure-container-apps'; subscription: string; resourceGroup: string; environment: string; location?: string; public?: boolean }
-  /** Optional keys: Fargate networking, an ALB target group (request-based scaling), the task execution role. */
+  /**
+   * `mode` (the config's default is express; absent here means express too): ECS Express Mode or
+   * Fargate. Optional keys: networking, an ALB target group (fargate: request-based scaling), the task
+   * execution role, the Express infrastructure role.
+   */
   'aws-ecs': {
     provider: 'aws-ecs'
+    mode?: 'express' | 'fargate'
     region: string
     cluster: string
     subnets?: string[]
@@ -27,6 +32,7 @@ export interface ProviderSettingsById {
     assignPublicIp?: boolean
     targetGroupArn?: string
     executionRoleArn?: string
+    infrastructureRoleArn?: string
   }
 }
 export type ProviderSettings<Id extends ProviderId = ProviderId> = ProviderSettingsById[Id]

@@ -62,8 +62,8 @@ export async function sessionServices(admin: string, timeoutMs = 5000): Promise<
   }
 }
 
-export async function invoke(request_: InvokeRequest): Promise<InvokeResult | ScheduleRunEvent> {
-  let req = request_
+export async function invoke(input: InvokeRequest): Promise<InvokeResult | ScheduleRunEvent> {
+  let req = input // its data becomes the encoded CloudEvent body below
   const services = await sessionServices(req.admin)
   const target = services.find((s) => s.service === req.service)
   if (!target) {

@@ -1,8 +1,11 @@
+import { FakeExpress } from './aws-express-state.js'
+
 /**
  * What the AWS fake remembers and how ECS, Application Auto Scaling and ECR answer: task definition
  * families and revisions, services with deployments that roll out over DescribeServices polls
  * (COMPLETED after `completeAfter` polls, or FAILED with stopped tasks, or never), scalable targets
- * and policies, and ECR tokens. Answers are the response members the SDK reads (awsJson1_1).
+ * and policies, and ECR tokens. Answers are the response members the SDK reads (awsJson1_1). ECS
+ * Express Mode operations are answered by ./aws-express-state.ts on top of these services.
  */
 export const ACCOUNT = '123456789012'
 
@@ -44,7 +47,7 @@ interface Deployment {
   createdAt: number
 }
 
-interface Service {
+export interface Service {
   serviceName: string
   serviceArn: string
   clusterArn: string
@@ -72,6 +75,7 @@ export class FakeAwsState {
   readonly scalableTargets = new Map<string, Json>()
   readonly policies = new Map<string, Json>()
   readonly ecrPassword = `ecr-password-${Math.random().toString(36).slice(2)}`
+  readonly express: FakeExpress = new FakeExpress(this)
 
   constructor(
     readonly region: string,
@@ -193,6 +197,7 @@ export class FakeAwsState {
         return { tasks: this.stoppedTasks.filter((t) => (b.tasks as string[]).includes(t.taskArn)), failures: [] }
       }
       default:
+        if (operation.endsWith('ExpressGatewayService')) return this.express.handle(operation, b)
         throw new AwsFault('UnknownOperationException', 400, `the fake does not implement ${operation}`)
     }
   }
@@ -257,7 +262,8 @@ export class FakeAwsState {
     }
   }
 
-  private startDeployment(svc: Service, taskDefinition: string): void {
+  /** Express uses it too: a new PRIMARY deployment of `taskDefinition`. */
+  startDeployment(svc: Service, taskDefinition: string): void {
     for (const d of svc.deployments) d.status = 'ACTIVE'
     svc.deployments.unshift({
       id: `ecs-svc/${++seq}`,
@@ -309,7 +315,7 @@ export class FakeAwsState {
     return this.view(svc)
   }
 
-  private view(svc: Service): Json {
+  view(svc: Service): Json {
     const { deployments, ...rest } = svc
     return { ...structuredClone(rest), deployments: deployments.map(({ polls: _p, ...d }) => ({ ...d, updatedAt: now() })) }
   }

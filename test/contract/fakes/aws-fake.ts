@@ -6,8 +6,9 @@
  *   validated against the operation's input shape from the installed SDK (./aws-shapes.ts); errors are
  *   `{__type, message}` with the status AWS uses;
  * - the Query protocol (form POST, XML answers) for EC2 DescribeSubnets, ELBv2 DescribeTargetGroups /
- *   DescribeLoadBalancers / DescribeListeners (parameters checked against a hand list from the API
- *   references: sls-run has no SDK client for them) and STS AssumeRoleWithWebIdentity (unsigned).
+ *   DescribeLoadBalancers / DescribeListeners, STS GetCallerIdentity (parameters checked against a hand
+ *   list from the API references: sls-run has no SDK client for them) and STS AssumeRoleWithWebIdentity
+ *   (unsigned). ECS Express Mode operations are ECS JSON operations like the others.
  *
  * Every signed request is verified (./aws-sigv4.ts): known access key, the expected region and signing
  * service in the scope, the signature itself, and the session token of temporary credentials.
@@ -67,8 +68,11 @@ const QUERY: Record<string, { api: 'ec2' | 'elbv2' | 'sts'; version: string; par
   DescribeLoadBalancers: { api: 'elbv2', version: '2015-12-01', params: ['LoadBalancerArns.member.*', 'Names.member.*', 'Marker', 'PageSize'], required: [] },
   DescribeListeners: { api: 'elbv2', version: '2015-12-01', params: ['LoadBalancerArn', 'ListenerArns.member.*', 'Marker', 'PageSize'], required: [] },
   AssumeRoleWithWebIdentity: { api: 'sts', version: '2011-06-15', params: ['RoleArn', 'RoleSessionName', 'WebIdentityToken', 'ProviderId', 'PolicyArns.member.*', 'Policy', 'DurationSeconds'], required: ['RoleArn', 'RoleSessionName', 'WebIdentityToken'] },
+  GetCallerIdentity: { api: 'sts', version: '2011-06-15', params: [], required: [] },
 }
-const SIGNING: Record<string, string> = { ec2: 'ec2', elbv2: 'elasticloadbalancing' }
+const SIGNING: Record<string, string> = { ec2: 'ec2', elbv2: 'elasticloadbalancing', sts: 'sts' }
+/** The one unsigned action (it is how unsigned callers get credentials). */
+const UNSIGNED = new Set(['AssumeRoleWithWebIdentity'])
 
 const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
 
@@ -164,7 +168,7 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
     const spec = QUERY[action]
     if (!spec) return xmlError(res, 400, 'InvalidAction', `The action ${action} is not valid for this web service.`)
     let signed: { accessKeyId?: string; region?: string; signingService?: string; sessionToken?: string } = {}
-    if (spec.api !== 'sts') {
+    if (!UNSIGNED.has(action)) {
       const verdict = checkSigned(req, raw, SIGNING[spec.api]!, region)
       if (!verdict.ok) return xmlError(res, verdict.status, verdict.type === 'InvalidSignatureException' ? 'SignatureDoesNotMatch' : 'AuthFailure', verdict.message)
       signed = { accessKeyId: verdict.signed.accessKeyId, region: verdict.signed.region, signingService: verdict.signed.service, sessionToken: verdict.signed.sessionToken }
@@ -202,6 +206,10 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
         const tg = [...fake.targetGroups.values()].find((t) => t.loadBalancerArn === params.get('LoadBalancerArn'))
         const members = (tg?.protocols ?? []).map((p, i) => `<member><ListenerArn>l-${i}</ListenerArn><Protocol>${p}</Protocol><Port>${p === 'HTTPS' ? 443 : 80}</Port></member>`)
         return sendXml(res, 200, `<DescribeListenersResponse><DescribeListenersResult><Listeners>${members.join('')}</Listeners></DescribeListenersResult></DescribeListenersResponse>`)
+      }
+      case 'GetCallerIdentity': {
+        const user = `arn:aws:iam::${ACCOUNT}:user/${signed.accessKeyId === 'AKIDFAKEENV0000000001' ? 'ci' : 'other'}`
+        return sendXml(res, 200, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${user}</Arn><UserId>AIDAFAKE</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
       }
       case 'AssumeRoleWithWebIdentity': {
         if (params.get('WebIdentityToken') !== fake.webIdentityToken) return xmlError(res, 400, 'InvalidIdentityToken', 'Couldn\'t verify the web identity token')

@@ -40,6 +40,10 @@ const ENUMS: Record<string, string> = {
   'PredefinedMetricSpecification.PredefinedMetricType': 'MetricType',
   'DeregisterScalableTargetRequest.ServiceNamespace': 'ServiceNamespace',
   'DeregisterScalableTargetRequest.ScalableDimension': 'ScalableDimension',
+  'CreateExpressGatewayServiceRequest.cpuArchitecture': 'ExpressCpuArchitecture',
+  'UpdateExpressGatewayServiceRequest.cpuArchitecture': 'ExpressCpuArchitecture',
+  'ExpressGatewayScalingTarget.autoScalingMetric': 'ExpressGatewayServiceScalingMetric',
+  'DescribeExpressGatewayServiceRequest.include': 'ExpressGatewayServiceInclude',
 }
 
 type SchemaRef = unknown

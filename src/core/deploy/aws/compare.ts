@@ -66,3 +66,31 @@ export function revisionOf(taskDefinitionArn: string | undefined): string | null
   if (!taskDefinitionArn) return null
   return taskDefinitionArn.slice(taskDefinitionArn.lastIndexOf('/') + 1)
 }
+
+const sortedStrings = (x: unknown) => (Array.isArray(x) ? [...x].map(String).sort() : [])
+const byName = (x: unknown) => (Array.isArray(x) ? [...(x as Array<{ name?: string; value?: string }>)].map((e) => `${e.name}=${e.value}`).sort() : [])
+
+/**
+ * Express: the planned UpdateExpressGatewayService body against the newest active configuration
+ * (DescribeExpressGatewayService). ECS echoes a configuration with its defaults filled in (a log
+ * configuration, the default VPC's network), so only what the plan sets is compared, and the container
+ * field by field: a command or an env var the plan dropped counts as a change.
+ */
+export function sameExpressConfiguration(update: Record<string, unknown>, active: Record<string, unknown> | undefined): boolean {
+  if (!active) return false
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+  for (const key of ['executionRoleArn', 'healthCheckPath', 'cpu', 'memory'] as const) if (str(update[key]) !== str(active[key])) return false
+  if ((update.cpuArchitecture ?? 'X86_64') !== (active.cpuArchitecture ?? 'X86_64')) return false
+  const planned = (update.primaryContainer ?? {}) as Record<string, unknown>
+  const actual = (active.primaryContainer ?? {}) as Record<string, unknown>
+  if (str(planned.image) !== str(actual.image) || str(planned.containerPort) !== str(actual.containerPort)) return false
+  if (JSON.stringify(planned.command ?? []) !== JSON.stringify(actual.command ?? [])) return false
+  if (JSON.stringify(byName(planned.environment)) !== JSON.stringify(byName(actual.environment))) return false
+  const net = update.networkConfiguration as Record<string, unknown> | undefined
+  if (net) {
+    const have = (active.networkConfiguration ?? {}) as Record<string, unknown>
+    if (net.subnets && JSON.stringify(sortedStrings(net.subnets)) !== JSON.stringify(sortedStrings(have.subnets))) return false
+    if (net.securityGroups && JSON.stringify(sortedStrings(net.securityGroups)) !== JSON.stringify(sortedStrings(have.securityGroups))) return false
+  }
+  return update.scalingTarget === undefined || covers(update.scalingTarget, active.scalingTarget)
+}

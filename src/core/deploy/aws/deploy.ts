@@ -7,9 +7,7 @@
  * UpdateService, the Application Auto Scaling requests (idempotent upserts: always sent), and a
  * bounded wait for the rollout.
  *
- * Not ECS Express Mode, although the installed @aws-sdk/client-ecs (3.1164) has its commands
- * (CreateExpressGatewayService…): the plan that `--dry-run` prints is the contract, and it describes
- * the Fargate task definition + service + Application Auto Scaling path, which deploy must follow.
+ * This is the `mode: fargate` path; `mode: express` plans (ECS Express Mode) are applied by ./express.ts.
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import { ExitCode, SlsError } from '../../../errors.js'

@@ -3,10 +3,12 @@
  * DescribeClusters: sls-run has no STS client and the cluster must exist anyway), the default-VPC
  * subnets (EC2 DescribeSubnets) and the load balancer of the target group (ELBv2 DescribeTargetGroups,
  * DescribeLoadBalancers, DescribeListeners). Only the lookups the plan contains are made.
+ * Express plans (fillExpressLookups) need only the account, from STS GetCallerIdentity: Express creates
+ * the `default` cluster itself, so the cluster may not exist yet.
  */
 import { ExitCode, SlsError } from '../../../errors.js'
-import { EC2, ELBV2, queryCall, xmlValues } from './query.js'
-import { EXECUTION_ROLE_LOOKUP, LOAD_BALANCER_LABEL_LOOKUP, SUBNETS_LOOKUP } from './placeholders.js'
+import { EC2, ELBV2, queryCall, STS, xmlValues } from './query.js'
+import { ACCOUNT_MARKER, EXECUTION_ROLE_LOOKUP, LOAD_BALANCER_LABEL_LOOKUP, SUBNETS_LOOKUP } from './placeholders.js'
 import type { AwsSession } from './session.js'
 
 export interface LoadBalancer {
@@ -90,4 +92,28 @@ export async function fillLookups(session: AwsSession, bodies: unknown[], settin
   const left = JSON.stringify(filled).match(/<deploy-time lookup: [^"]*/)
   if (left) throw new Error(`aws-ecs: unfilled plan value ${left[0]}`)
   return { bodies: filled, loadBalancer }
+}
+
+/** The account of the credentials (STS GetCallerIdentity, which needs no permission). */
+export async function accountOfCaller(session: AwsSession): Promise<string> {
+  const account = xmlValues(await queryCall(session, STS, 'GetCallerIdentity', {}), 'Account')[0]
+  if (!account) throw new SlsError('DEPLOY_API', 'AWS STS: GetCallerIdentity returned no account', { exitCode: ExitCode.failure })
+  return account
+}
+
+/** Express: every `<deploy-time lookup: arn:…<account>…>` becomes the ARN in the caller's account and the region's partition. */
+export async function fillExpressLookups(session: AwsSession, bodies: unknown[]): Promise<{ bodies: unknown[]; account: string | null }> {
+  const json = JSON.stringify(bodies)
+  const account = json.includes(ACCOUNT_MARKER) ? await accountOfCaller(session) : null
+  const pattern = /^<deploy-time lookup: arn:aws:([^<>]*)<account from sts:GetCallerIdentity>([^<>]*)>$/
+  const replace = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(replace)
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]))
+    const m = typeof value === 'string' && account ? pattern.exec(value) : null
+    return m ? `arn:${partition(session.region)}:${m[1]}${account}${m[2]}` : value
+  }
+  const filled = bodies.map(replace)
+  const left = JSON.stringify(filled).match(/<deploy-time lookup: [^"]*/)
+  if (left) throw new Error(`aws-ecs: unfilled plan value ${left[0]}`)
+  return { bodies: filled, account }
 }

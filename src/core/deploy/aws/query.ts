@@ -1,10 +1,11 @@
 /**
  * The AWS Query protocol (form-encoded POST, XML answers) for the two deploy-time lookups whose SDK
  * clients sls-run does not depend on: EC2 DescribeSubnets (default subnets) and Elastic Load Balancing
- * v2 DescribeTargetGroups / DescribeLoadBalancers (the load balancer of a target group). Signed with
+ * v2 DescribeTargetGroups / DescribeLoadBalancers (the load balancer of a target group), and STS
+ * GetCallerIdentity (the account, for ECS Express Mode). Signed with
  * SigV4 (@smithy/signature-v4, which the SDK clients use) and the session's credentials; sent with
- * callApi. AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 / AWS_ENDPOINT_URL
- * override the endpoints.
+ * callApi. AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 / AWS_ENDPOINT_URL_STS /
+ * AWS_ENDPOINT_URL override the endpoints.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
 import { callApi } from '../api.js'
@@ -42,6 +43,8 @@ export interface QueryApi {
 
 export const EC2: QueryApi = { serviceId: 'EC2', signingName: 'ec2', version: '2016-11-15' }
 export const ELBV2: QueryApi = { serviceId: 'Elastic Load Balancing v2', signingName: 'elasticloadbalancing', version: '2015-12-01' }
+/** STS GetCallerIdentity (the account for Express's ARNs); the regional endpoint, like the SDK's default. */
+export const STS: QueryApi = { serviceId: 'STS', signingName: 'sts', version: '2011-06-15' }
 
 /** One Query call; the XML answer as text. AWS errors (`<Code>`, `<Message>`) map like SDK errors. */
 export async function queryCall(session: AwsSession, api: QueryApi, action: string, params: Record<string, string>): Promise<string> {
