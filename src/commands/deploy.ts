@@ -43,6 +43,7 @@ export default class Deploy extends BaseCommand {
     const ctx = deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`))
     const target = deployTarget(loaded, flags.env, argv as string[])
     const dryRun = flags['dry-run']
+    if (!dryRun && !flags.yes && this.terminal.interactive && !this.jsonEnabled()) await confirmDeploy(target.names, flags.env, target.settings.provider)
     const resolveImages = engineImages(loaded.config, { env: process.env, readOnly: dryRun, emit: ctx.emit!, platformCredentials: await registryTokens(target, ctx) })
     const plans = await planDeploy(loaded, { environment: flags.env, services: target.names, images: flags.image ?? [], platform: flags.platform, resolveImages })
     for (const plan of plans) for (const w of plan.warnings) this.logger.warn(`${plan.service}: ${w.message} [${w.code}]`)
@@ -51,7 +52,6 @@ export default class Deploy extends BaseCommand {
       this.print(renderPlans(plans, flags.format as 'yaml' | 'json'))
       return plans
     }
-    if (!flags.yes && this.terminal.interactive && !this.jsonEnabled()) await confirmDeploy(plans)
     const results = await applyPlans(plans, target.settings, ctx)
     for (const result of results) this.print(formatDeployResult(result, this.paint))
     return results

@@ -1,6 +1,5 @@
 /** How deploy results, status and confirmations look on a terminal. */
 import type { DeployResult, StatusResult } from '../core/deploy/apply.js'
-import type { Plan } from '../core/deploy/types.js'
 import { ExitCode, SlsError } from '../errors.js'
 import { terminalAsker } from './prompt.js'
 import { table } from './table.js'
@@ -21,17 +20,15 @@ export function formatStatus(results: StatusResult[], paint: Paint): string {
 async function confirm(question: string): Promise<void> {
   const asker = terminalAsker()
   try {
-    const answer = await asker.text(`${question} [y/N]`, 'n')
-    if (!/^y(es)?$/i.test(answer)) throw new SlsError('ABORTED', 'not confirmed; nothing was sent', { exitCode: ExitCode.usage, hints: ['Pass --yes to skip the question.'] })
+    if (!(await asker.confirm(question))) throw new SlsError('ABORTED', 'not confirmed; nothing was built, pushed, deployed or removed', { exitCode: ExitCode.usage, hints: ['Pass --yes to skip the question.'] })
   } finally {
     asker.close()
   }
 }
 
-export function confirmDeploy(plans: Plan[]): Promise<void> {
-  const first = plans[0]!
-  const where = Object.entries(first.target).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ')
-  return confirm(`Deploy ${plans.map((p) => p.service).join(', ')} to ${first.environment} (${first.provider}${where ? `: ${where}` : ''})?`)
+/** Asked before anything happens (no build, no push, no deploy yet). */
+export function confirmDeploy(services: string[], env: string, provider: string): Promise<void> {
+  return confirm(`Deploy ${services.join(', ')} to ${env} (${provider})?`)
 }
 
 export function confirmRemove(services: string[], env: string): Promise<void> {

@@ -9,6 +9,8 @@ import { ExitCode, SlsError } from '../errors.js'
 export interface Asker {
   text(question: string, fallback: string, check?: (answer: string) => string | undefined): Promise<string>
   choose(question: string, choices: Array<{ value: string; label: string }>, fallback: string): Promise<string>
+  /** `question [y/N]: `; only y or yes (any case) is a yes. */
+  confirm(question: string): Promise<boolean>
   close(): void
 }
 
@@ -49,6 +51,11 @@ export function terminalAsker(input: NodeJS.ReadableStream = process.stdin, outp
       const pick = (a: string) => choices.find((c, i) => c.value === a || String(i + 1) === a)
       const answer = await ask('choose a number or a name', fallback, (a) => (pick(a) ? undefined : `pick 1-${choices.length} or one of ${choices.map((c) => c.value).join(', ')}`))
       return pick(answer)!.value
+    },
+    async confirm(question) {
+      rl.setPrompt(`${question} [y/N]: `)
+      rl.prompt()
+      return /^y(es)?$/i.test((await next()).trim())
     },
     close: () => rl.close(),
   }

@@ -86,6 +86,14 @@ describe('azure-container-apps deploy', () => {
     expect(events.map((e) => e.message)).toContain('ready: revision api--r1')
   })
 
+  it('a command removed from the config is sent (ARM replaces the container), though every planned value is deployed', async () => {
+    await provider.deploy(plan('ab', { command: ['node', 'server.js'] }), SETTINGS, ctx())
+    const without = await provider.deploy(plan('ab'), SETTINGS, ctx())
+    expect(without.unchanged).toBe(false)
+    expect(fake.arm.puts).toHaveLength(2)
+    expect((fake.arm.puts[1] as { properties: { template: { containers: Array<Record<string, unknown>> } } }).properties.template.containers[0]).not.toHaveProperty('command')
+  })
+
   it('same digest again: unchanged, no second PUT and no second revision; a new digest makes a new revision', async () => {
     const first = await provider.deploy(plan('ab'), SETTINGS, ctx())
     const again = await provider.deploy(plan('ab'), SETTINGS, ctx())

@@ -182,6 +182,23 @@ describe('cloud-run failures', () => {
     expect(run.calls('UpdateService')).toBe(1)
   })
 
+  it('after a failed rollout, status shows the image of the revision still serving (read from the revision)', async () => {
+    const first = await cloudRun.deploy(await planFor(digest('a')), SETTINGS, ctx())
+    run.scenario.rollout = 'container-failed'
+    await failure(cloudRun.deploy(await planFor(digest('b')), SETTINGS, ctx()))
+    const status = await cloudRun.status!('api', SETTINGS, ctx())
+    expect(status).toMatchObject({ ready: false, revision: first.revision, image: `${REPO}@${digest('a')}` })
+    expect(run.calls('GetRevision')).toBe(1)
+  })
+
+  it('a command removed from the config is sent (the container is replaced whole), though every planned value is deployed', async () => {
+    await cloudRun.deploy(await planFor(digest('a'), SETTINGS, { command: ['node', 'server.js'] }), SETTINGS, ctx())
+    const without = await cloudRun.deploy(await planFor(digest('a')), SETTINGS, ctx())
+    expect(without.unchanged).toBe(false)
+    expect(run.calls('UpdateService')).toBe(2)
+    expect((run.services.get(NAME)!.spec.template as { containers: Array<Record<string, unknown>> }).containers[0]).not.toHaveProperty('command')
+  })
+
   it('the operation never finishes → DEPLOY_TIMEOUT', async () => {
     run.scenario.rollout = 'never-done'
     const err = await failure(cloudRun.deploy(await planFor(digest('a')), SETTINGS, ctx({ timeoutMs: 200, pollIntervalMs: 20 })))

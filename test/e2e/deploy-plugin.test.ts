@@ -3,11 +3,12 @@
  * plugins file of a temporary SLS_RUN_DATA_DIR): the sls-run:providers hook registers it, its settings
  * schema is applied, and deploy / status / remove go through it like a built-in adapter.
  */
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { envelope, runCli } from '../helpers/cli.js'
+import { BIN, envelope, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const PLUGIN = fileURLToPath(new URL('../fixtures/plugin-provider', import.meta.url))
@@ -69,5 +70,27 @@ describe('provider plugins', () => {
     const without = await runCli(['deploy', '--env', 'edge', '--image', IMAGE], { cwd })
     expect(without.code).toBe(2)
     expect(without.stderr).toContain('no provider "example"')
+  }, 60_000)
+
+  it('on a terminal it asks first: no sends nothing (ABORTED, exit 2), yes deploys', async () => {
+    const { cwd, env, state } = setup('{ stateDir: STATE }')
+    // util-linux `script` gives the command a pseudo-terminal; the answer is typed ahead on it.
+    const onTty = (answer: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn('script', ['-qec', `exec '${process.execPath}' '${BIN}' deploy --env edge --image '${IMAGE}'`, '/dev/null'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+        let out = ''
+        child.stdout.on('data', (chunk) => (out += chunk))
+        child.stdin.write(`${answer}\n`)
+        child.on('close', (code) => resolve({ code, out }))
+      })
+    const no = await onTty('n')
+    expect(no.out).toContain('Deploy api to edge (example)? [y/N]')
+    expect(no.out).toContain('ABORTED')
+    expect(no.code).toBe(2)
+    expect(existsSync(path.join(state, 'api.json'))).toBe(false)
+    const yes = await onTty('y')
+    expect(yes.code, yes.out).toBe(0)
+    expect(yes.out).toMatch(/api: .*deployed.* api-00001 http:\/\/api\.local\.example\.test/)
+    expect(existsSync(path.join(state, 'api.json'))).toBe(true)
   }, 60_000)
 })

@@ -83,3 +83,15 @@ describe('cron', () => {
     expect(() => nextRun('0 0 0 1 1 * 2030', 'Etc/UTC', at('2026-01-01T00:00:00Z'))).toThrow()
   })
 })
+
+describe('schedules in sls-run.yaml', () => {
+  it('the config accepts exactly what the scheduler runs: a 7th field (a year) is refused at load, not at the first tick', async () => {
+    const { configSchema } = await import('../../src/core/config/schema.js')
+    const parse = (cron: string) => configSchema.safeParse({ name: 't', services: { api: { schedules: [{ name: 'j', cron }] } } })
+    expect(parse('0 0 12 * * *').success).toBe(true)
+    expect(parse('@daily').success).toBe(true)
+    const seven = parse('0 0 12 * * * 2027')
+    expect(seven.success).toBe(false)
+    expect(JSON.stringify(seven.error?.issues)).toContain('5 or 6 parts')
+  })
+})

@@ -108,6 +108,15 @@ describe('resolveCredentials', () => {
     expect(await resolveCredentials(REG, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci', SLS_RUN_REGISTRY_PASSWORD: 'pw' }, platform)).toMatchObject({ username: 'ci' })
     expect(asked).toEqual([REG, 'other.example'])
   })
+  it("a provider that cannot get its token falls back to the Docker config; its error stands only when that has nothing", async () => {
+    const { env, file } = setup({ auths: { [REG]: { auth: b64(`cfg:${SECRET}`) } } })
+    const broken = async (): Promise<Credentials | undefined> => {
+      throw new SlsError('DEPLOY_CREDENTIALS', 'no Google Cloud credentials')
+    }
+    expect(await resolveCredentials(REG, env, broken)).toMatchObject({ username: 'cfg', source: `docker config auths (${file})` })
+    await expect(resolveCredentials('other.example', env, broken)).rejects.toMatchObject({ code: 'DEPLOY_CREDENTIALS' })
+  })
+
   it('credHelpers beats auths (and does not fall back to them)', async () => {
     const { env } = setup({ credHelpers: { [REG]: 'slsruntest' }, auths: { [REG]: { auth: b64('cfg:other') } } }, { [REG]: { Username: 'helper-user', Secret: SECRET } })
     expect(await resolveCredentials(`${REG}/x:1`, env)).toEqual({ username: 'helper-user', password: SECRET, source: 'credential helper docker-credential-slsruntest' })

@@ -3,6 +3,7 @@
  * "must …" form that diagnostics prefix with the key path) and, where the input is a near miss, a hint.
  */
 import { Cron } from 'croner'
+import { CRON_OPTIONS } from '../events/cron.js'
 import * as z from 'zod'
 import { DURATION_PATTERN, SIZE_PATTERN, durationHint, formatDuration, formatSize, parseDuration, parseSize, sizeHint } from './units.js'
 
@@ -127,7 +128,7 @@ export const timeZone = () =>
 export const cronExpression = () =>
   nonEmpty('a cron expression such as "*/5 * * * *"').superRefine((expr, ctx) => {
     try {
-      new Cron(expr, { paused: true })
+      new Cron(expr, CRON_OPTIONS) // as the scheduler reads it (a 7th field, a year, is refused)
     } catch (error) {
       ctx.addIssue({ code: 'custom', input: expr, message: `must be a cron expression such as "*/5 * * * *": ${(error as Error).message} (got ${got(expr)})` })
     }

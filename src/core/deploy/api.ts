@@ -84,7 +84,12 @@ export function platformMessage(res: ApiResponse): string {
   return res.text.slice(0, 500) || `HTTP ${res.status}`
 }
 
-const QUOTA = /quota|RESOURCE_EXHAUSTED|LimitExceeded|\bThrottling|TooManyRequests|Exceeded\b/i
+/**
+ * Quota and rate-limit refusals that do not come as 429: Kubernetes' `exceeded quota` (403), Google's
+ * RESOURCE_EXHAUSTED, AWS-style LimitExceeded / Throttling. Narrow on purpose: "requires a quota project"
+ * (a 403 about ADC) and DEADLINE_EXCEEDED (a 5xx) are not quota problems. ARM's codes: azure/arm.ts.
+ */
+const QUOTA = /RESOURCE_EXHAUSTED|exceeded quota|quota exceeded|QuotaExceeded|LimitExceeded|\bThrottling|TooManyRequests/i
 
 /** An SlsError for a failed answer to `what` ("create or update the service"). */
 export function apiError(platform: string, what: string, res: ApiResponse, hints: string[] = []): SlsError {
@@ -93,7 +98,7 @@ export function apiError(platform: string, what: string, res: ApiResponse, hints
   const code =
     res.status === 401
       ? 'DEPLOY_AUTH'
-      : res.status === 429 || QUOTA.test(said)
+      : res.status === 429 || (res.status < 500 && QUOTA.test(said))
         ? 'DEPLOY_QUOTA'
         : res.status === 403
           ? 'DEPLOY_PERMISSION_DENIED'

@@ -56,3 +56,15 @@ export function unsupportedTimeouts(service: ServiceConfig, warnings: PlanWarnin
 export function labels(project: string, environment: string): Record<string, string> {
   return { 'app.kubernetes.io/managed-by': 'sls-run', 'app.kubernetes.io/part-of': project, 'sls-run.dev/environment': environment }
 }
+
+/**
+ * True when a deployed container has a value for a key the plan leaves out because it is unset (a
+ * `command:` removed from sls-run.yaml). Platforms that replace the container whole on update (Cloud
+ * Run, ACA) must then get the update, although every planned value is already deployed.
+ */
+export function dropsOptional(planned: unknown, deployed: unknown, keys: readonly string[] = ['command', 'args']): boolean {
+  const [p, d] = [planned as Record<string, unknown> | undefined, deployed as Record<string, unknown> | undefined]
+  return keys.some((k) => !(p && k in p) && d !== undefined && d !== null && isSet(d[k]))
+}
+
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)

@@ -20,7 +20,16 @@ export interface AdminServer {
 export async function startAdmin(host: string, port: number, routes: Record<string, Handler>): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!
-    const key = req.method === 'GET' || req.method === 'HEAD' ? path : `${req.method} ${path}`
+    const safe = req.method === 'GET' || req.method === 'HEAD'
+    // A web page open in the browser may POST to 127.0.0.1 (a "simple" cross-origin request needs no
+    // preflight): refuse state-changing requests that a browser marks as coming from another origin.
+    // Tools (sls-run invoke, curl) send no Origin.
+    const origin = req.headers.origin
+    if (!safe && ((origin !== undefined && origin !== `http://${req.headers.host}`) || req.headers['sec-fetch-site'] === 'cross-site')) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
+      return void res.end('cross-origin requests to the admin server are refused\n')
+    }
+    const key = safe ? path : `${req.method} ${path}`
     const handler = routes[key] ?? prefixRoute(routes, key)
     if (!handler) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })

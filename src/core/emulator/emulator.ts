@@ -173,7 +173,8 @@ export class Emulator {
   /** A reloaded sls-run.yaml: the next revisions (rollout) use it. */
   updateConfig(config: Config): void {
     this.config = config
-    void this.events?.update(config)
+    // A reload must never take the session down: a scheduler that cannot start is logged, not thrown.
+    this.events?.update(config).catch((error: Error) => this.emit({ type: 'log', service: 'sls-run', instanceId: 'events', stream: 'stderr', line: `schedules not reloaded: ${error.message}`, at: this.clock.now() }))
   }
 
   /**

@@ -15,7 +15,7 @@ import type http from 'node:http'
 import type { Handler } from '../emulator/admin.js'
 import type { Clock } from '../emulator/clock.js'
 import { backoffMs } from './backoff.js'
-import { CloudEventError, parseIncoming, toBinary, type Event } from './cloudevents.js'
+import type { Event } from './cloudevents.js'
 import { appendDeadLetter } from './dead-letter.js'
 import { retryable } from './types.js'
 import type { EventDeliveryEvent, OutgoingRequest, RetryPolicy, Send, SendResult } from './types.js'
@@ -58,7 +58,16 @@ export class EventBus {
   /** Pending retry waits: wake(false) ends the wait early (stop). */
   private readonly waits = new Set<{ handle: unknown; wake: (elapsed: boolean) => void }>()
 
-  constructor(private readonly deps: EventBusDeps) {}
+  private subscriptions: Subscription[]
+
+  constructor(private readonly deps: EventBusDeps) {
+    this.subscriptions = deps.subscriptions
+  }
+
+  /** A reloaded config: new events follow these subscriptions; deliveries under way finish as they started. */
+  setSubscriptions(subscriptions: Subscription[]): void {
+    this.subscriptions = subscriptions
+  }
 
   /** The admin route `POST /events`: 202 with the subscribers, 400/415 with the reason, 413 above 10 MiB. */
   handler(): Handler {
@@ -72,6 +81,8 @@ export class EventBus {
         if (error instanceof BodyTooLarge) return reply(res, 413, { error: error.message }, { connection: 'close' })
         return reply(res, 400, { error: `could not read the request body: ${(error as Error).message}` })
       }
+      // The cloudevents SDK (and ajv under it) loads with the first event, not with every `sls-run dev`.
+      const { CloudEventError, parseIncoming } = await import('./cloudevents.js')
       let event: Event
       try {
         event = parseIncoming(req.headers, body)
@@ -88,7 +99,7 @@ export class EventBus {
   /** Starts a delivery to each matching subscription; they run in the background. */
   publish(event: Event): Published {
     if (this.stopping) throw new Error('the event bus is stopped')
-    const targets = this.deps.subscriptions.filter((s) => s.type === event.type && (s.source === undefined || s.source === event.source))
+    const targets = this.subscriptions.filter((s) => s.type === event.type && (s.source === undefined || s.source === event.source))
     const done = Promise.all(targets.map((target) => this.track(target, event)))
     return { subscribers: [...new Set(targets.map((t) => t.service))], done }
   }
@@ -100,7 +111,7 @@ export class EventBus {
    */
   deliverTo(service: string, path: string, event: Event, retry?: RetryPolicy): Promise<EventDeliveryEvent> {
     if (this.stopping) return Promise.reject(new Error('the event bus is stopped'))
-    const policy = retry ?? this.deps.subscriptions.find((s) => s.service === service && s.path === path && s.type === event.type)?.retry ?? DEFAULT_EVENT_RETRY
+    const policy = retry ?? this.subscriptions.find((s) => s.service === service && s.path === path && s.type === event.type)?.retry ?? DEFAULT_EVENT_RETRY
     return this.track({ service, path, retry: policy }, event)
   }
 
@@ -124,6 +135,7 @@ export class EventBus {
   private async deliver(target: Target, event: Event): Promise<EventDeliveryEvent> {
     let request: OutgoingRequest
     try {
+      const { toBinary } = await import('./cloudevents.js')
       const { headers, body } = toBinary(event)
       request = { method: 'POST', path: target.path, headers, ...(body === undefined ? {} : { body }) }
     } catch (error) {

@@ -15,11 +15,14 @@ import { Cron } from 'croner'
 
 const cache = new Map<string, Cron>()
 
+/** The croner options every expression is read with, at config load (fields.ts) and at run time. */
+export const CRON_OPTIONS = { paused: true, mode: '5-or-6-parts' } as const
+
 function compile(cron: string, timezone: string): Cron {
   const key = `${timezone}\u0000${cron}`
   let compiled = cache.get(key)
   if (!compiled) {
-    compiled = new Cron(cron, { timezone, paused: true, mode: '5-or-6-parts' })
+    compiled = new Cron(cron, { ...CRON_OPTIONS, timezone })
     cache.set(key, compiled)
   }
   return compiled

@@ -5,7 +5,7 @@
  */
 import { mkdir, open } from 'node:fs/promises'
 import path from 'node:path'
-import { toStructured, type Event } from './cloudevents.js'
+import type { Event } from './cloudevents.js'
 
 export interface DeadLetter {
   /** When it was dead-lettered (ISO 8601). */
@@ -28,6 +28,7 @@ export type DeadLetterLine = Omit<DeadLetter, 'event'> & { event: Record<string,
  */
 export async function appendDeadLetter(file: string, record: DeadLetter): Promise<void> {
   const { event, ...rest } = record
+  const { toStructured } = await import('./cloudevents.js')
   const line: DeadLetterLine = { ...rest, event: toStructured(event) }
   const bytes = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8')
   await mkdir(path.dirname(file), { recursive: true })

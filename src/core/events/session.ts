@@ -26,9 +26,7 @@ export interface EventsOptions {
 
 export class EventsSession {
   private scheduler: Scheduler
-  private bus: EventBus
-  /** Buses replaced by a config reload still finish their deliveries; stop() waits for them. */
-  private readonly retired: EventBus[] = []
+  private readonly bus: EventBus
   private started = false
 
   constructor(
@@ -36,7 +34,8 @@ export class EventsSession {
     private readonly options: EventsOptions,
   ) {
     this.scheduler = this.makeScheduler(config)
-    this.bus = this.makeBus(config)
+    const { send, clock, onEvent, deadLetterFile } = options
+    this.bus = new EventBus({ subscriptions: subscriptionsOf(config, options.services), send, clock, onEvent, deadLetterFile })
   }
 
   get deadLetterFile(): string {
@@ -52,13 +51,19 @@ export class EventsSession {
     if (this.options.schedules) this.scheduler.start()
   }
 
-  /** A reloaded sls-run.yaml: jobs and subscriptions follow it. */
+  /**
+   * A reloaded sls-run.yaml. Subscriptions: new events follow the new ones, deliveries under way finish.
+   * Schedules: untouched when the jobs did not change (a save of an unrelated key keeps their timers,
+   * runs and last outcomes); otherwise the old scheduler stops (a run under way is aborted, as when a
+   * Cloud Scheduler job is updated) and the new jobs start ticking.
+   */
   async update(config: Config): Promise<void> {
+    const before = JSON.stringify(jobsOf(this.config, this.options.services))
     this.config = config
+    this.bus.setSubscriptions(subscriptionsOf(config, this.options.services))
+    if (JSON.stringify(jobsOf(config, this.options.services)) === before) return
     const old = this.scheduler
     this.scheduler = this.makeScheduler(config)
-    this.retired.push(this.bus)
-    this.bus = this.makeBus(config)
     await old.stop()
     if (this.started && this.options.schedules) this.scheduler.start()
   }
@@ -81,7 +86,7 @@ export class EventsSession {
 
   async stop(): Promise<void> {
     await this.scheduler.stop()
-    await Promise.all([this.bus, ...this.retired].map((b) => b.stop()))
+    await this.bus.stop()
   }
 
   private async fire(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -101,11 +106,6 @@ export class EventsSession {
   private makeScheduler(config: Config): Scheduler {
     const { send, clock, onEvent } = this.options
     return new Scheduler({ jobs: jobsOf(config, this.options.services), send, clock, onEvent })
-  }
-
-  private makeBus(config: Config): EventBus {
-    const { send, clock, onEvent, deadLetterFile } = this.options
-    return new EventBus({ subscriptions: subscriptionsOf(config, this.options.services), send, clock, onEvent, deadLetterFile })
   }
 }
 

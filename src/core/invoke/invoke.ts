@@ -78,7 +78,7 @@ export async function invoke(input: InvokeRequest): Promise<InvokeResult | Sched
     const { toBinary, isJsonType } = await import('../events/cloudevents.js')
     const given = Object.entries(headers).find(([h]) => h.toLowerCase() === 'content-type')?.[1]
     const contentType = given ?? (req.data ? (looksJson(req.data) ? 'application/json' : 'application/octet-stream') : undefined)
-    const data = req.data === undefined ? undefined : isJsonType(contentType) ? JSON.parse(req.data.toString('utf8')) : req.data
+    const data = req.data === undefined ? undefined : isJsonType(contentType) ? parseJsonData(req.data) : req.data
     const ce = new CloudEvent({ id: req.event.id ?? randomUUID(), type: req.event.type, source: req.event.source, time: new Date().toISOString(), ...(contentType ? { datacontenttype: contentType } : {}), ...(data === undefined ? {} : { data }) }, false)
     event = { id: ce.id, type: ce.type, source: ce.source }
     const binary = toBinary(ce)
@@ -90,9 +90,9 @@ export async function invoke(input: InvokeRequest): Promise<InvokeResult | Sched
   const url = new URL(path ?? '/', target.url).toString()
   const started = performance.now()
   const res = await request(url, { method: method as 'GET', headers, body: req.data, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }).catch((error: Error & { code?: string }) => {
-    throw new SlsError('INVOKE_FAILED', `${method} ${url} got no answer (${error.code ?? error.message})`, { exitCode: ExitCode.failure, hints: ['Is the dev session still running? Its log says why the gateway did not answer.'] })
+    throw noAnswer(`${method} ${url}`, error)
   })
-  const body = Buffer.from(await res.body.arrayBuffer())
+  const body = Buffer.from(await res.body.arrayBuffer().catch((error: Error & { code?: string }): Promise<ArrayBuffer> => Promise.reject(noAnswer(`${method} ${url}`, error))))
   const durationMs = Math.round((performance.now() - started) * 100) / 100
   const flat = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]))
   const utf8 = body.toString('utf8')
@@ -120,10 +120,33 @@ async function fireSchedule(req: InvokeRequest, target: SessionService): Promise
       hints: [target.schedules?.length ? `Its schedules: ${target.schedules.map((s) => s.name).join(', ')}.` : `Add one under services.${req.service}.schedules in sls-run.yaml.`],
     })
   }
-  const res = await request(`${req.admin}/api/schedules/${encodeURIComponent(req.service)}/${encodeURIComponent(req.schedule!)}/run`, { method: 'POST', headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs })
-  const json = (await res.body.json()) as ScheduleRunEvent | { error: string }
+  const what = `firing schedule ${req.schedule}`
+  const res = await request(`${req.admin}/api/schedules/${encodeURIComponent(req.service)}/${encodeURIComponent(req.schedule!)}/run`, { method: 'POST', headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }).catch((error: Error & { code?: string }) => {
+    throw noAnswer(what, error)
+  })
+  const text = await res.body.text().catch((error: Error & { code?: string }): Promise<string> => Promise.reject(noAnswer(what, error)))
+  let json: ScheduleRunEvent | { error: string }
+  try {
+    json = JSON.parse(text) as ScheduleRunEvent | { error: string }
+  } catch {
+    json = { error: text.trim() || `HTTP ${res.statusCode}` }
+  }
   if (res.statusCode !== 200 || 'error' in json) throw new SlsError('INVOKE_FAILED', `the session could not fire ${req.schedule}: ${'error' in json ? json.error : `HTTP ${res.statusCode}`}`, { exitCode: ExitCode.failure })
   return json
+}
+
+const noAnswer = (what: string, error: Error & { code?: string }) =>
+  new SlsError('INVOKE_FAILED', `${what}: no answer (${error.code ?? error.message})`, {
+    exitCode: ExitCode.failure,
+    hints: ['Is the dev session still running? Its log says why. A long cold start or retries may need a larger --timeout.'],
+  })
+
+function parseJsonData(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString('utf8'))
+  } catch (error) {
+    throw new SlsError('USAGE', `--data is not JSON, but the content type says it is (${(error as Error).message})`, { exitCode: ExitCode.usage, hints: ['Fix the JSON, or send it with another -H content-type.'] })
+  }
 }
 
 const looksJson = (data: Buffer) => {

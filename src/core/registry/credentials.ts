@@ -178,8 +178,17 @@ export async function resolveCredentials(registry: string, env: NodeJS.ProcessEn
   if (env.SLS_RUN_REGISTRY_USERNAME && env.SLS_RUN_REGISTRY_PASSWORD) {
     return { username: env.SLS_RUN_REGISTRY_USERNAME, password: env.SLS_RUN_REGISTRY_PASSWORD, source: 'env SLS_RUN_REGISTRY_USERNAME' }
   }
-  const fromPlatform = platform ? await platform(key) : undefined
+  // A provider that cannot get its token (no ADC file, another account's ECR) is not the last word: the
+  // Docker config may still have credentials (a credential helper). Its error stands only when it has none.
+  let platformError: unknown
+  const fromPlatform = platform ? await platform(key).catch((error: unknown) => ((platformError = error), undefined)) : undefined
   if (fromPlatform) return fromPlatform
+  const fromConfig = await dockerConfigCredentials(key, env)
+  if (!fromConfig && platformError) throw platformError
+  return fromConfig
+}
+
+async function dockerConfigCredentials(key: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   const { file, exists, config } = await readDockerConfig(env)
   if (!exists) return undefined
   const helper = lookup(config.credHelpers, key)

@@ -61,9 +61,9 @@ export interface FakeRun {
 }
 
 const SERVICE = 'google.cloud.run.v2.Service'
-const RULES = httpRules('google.cloud.run.v2.Services', [
+const RULES = [...httpRules('google.cloud.run.v2.Revisions').filter((r) => r.rpc === 'GetRevision'), ...httpRules('google.cloud.run.v2.Services', [
   { rpc: 'GetOperation', method: 'GET', template: '/v2/{name=projects/*/locations/*/operations/*}', requestType: 'google.longrunning.GetOperationRequest', responseType: 'google.longrunning.Operation' },
-])
+])]
 const STATUS_CODE: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED' }
 
 /** Proto3 JSON output: default values (false, 0, "", [], {}) are not written. */
@@ -136,6 +136,9 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
     return op
   }
 
+  /** Each revision's container images, by full revision name (GetRevision). */
+  const revisionImages = new Map<string, string[]>()
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' })
@@ -167,6 +170,11 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
     const notFound = () => error(404, `Resource '${name.split('/').pop()}' of kind 'SERVICE' in region '${name.split('/')[3]}' in project '${name.split('/')[1]}' does not exist.`)
 
     switch (match.rule.rpc) {
+      case 'GetRevision': {
+        const images = revisionImages.get(name)
+        if (!images) return error(404, `Revision '${name.split('/').pop()}' does not exist.`)
+        return send(200, { name, service: name.split('/revisions/')[0], containers: images.map((image) => ({ image })) })
+      }
       case 'GetService':
         return stored ? send(200, render(name, stored)) : notFound()
       case 'UpdateService': {
@@ -182,6 +190,8 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
         if (!stored || JSON.stringify(stored.spec.template) !== JSON.stringify(spec.template)) {
           svc.revisions += 1
           svc.latestCreated = `${short}-${String(svc.revisions).padStart(5, '0')}-${randomBytes(2).toString('hex').slice(0, 3)}`
+          const containers = (spec.template as { containers?: Array<{ image?: string }> } | undefined)?.containers ?? []
+          revisionImages.set(`${name}/revisions/${svc.latestCreated}`, containers.map((c) => c.image ?? ''))
         }
         svc.spec = spec
         svc.generation += 1

@@ -10,8 +10,8 @@
  * 4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI: ECS tasks, CodeBuild);
  * 5. EC2 instance metadata, unless AWS_EC2_METADATA_DISABLED=true.
  *
- * The credential packages load lazily. They come with @aws-sdk/client-ecs (through
- * @aws-sdk/credential-provider-node), so nothing extra is installed.
+ * The credential packages load lazily; they are direct dependencies in package.json (the same versions
+ * @aws-sdk/client-ecs uses through @aws-sdk/credential-provider-node).
  */
 import { existsSync } from 'node:fs'
 import os from 'node:os'

@@ -1,6 +1,7 @@
 /**
- * Fill the `<deploy-time lookup: …>` values of an ECS plan: the account (from the cluster's ARN, ECS
- * DescribeClusters: sls-run has no STS client and the cluster must exist anyway), the default-VPC
+ * Fill the `<deploy-time lookup: …>` values of an ECS plan: the account (the caller's, which the plan
+ * names after sts:GetCallerIdentity; Fargate reads it from the cluster's ARN, ECS DescribeClusters,
+ * because the cluster must exist anyway and a missing one is then a clean DEPLOY_NOT_FOUND), the default-VPC
  * subnets (EC2 DescribeSubnets) and the load balancer of the target group (ELBv2 DescribeTargetGroups,
  * DescribeLoadBalancers, DescribeListeners). Only the lookups the plan contains are made.
  * Express plans (fillExpressLookups) need only the account, from STS GetCallerIdentity: Express creates

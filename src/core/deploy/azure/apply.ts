@@ -9,6 +9,7 @@ import type { Deployment, DeployContext, Plan, PlannedRequest, ProviderSettings,
 import { arm, armError, expectArm, operationOf, operationState } from './arm.js'
 import { armBase, armUrl, azureSession, PLATFORM, type AzureSession } from './auth.js'
 import { ACA_API_VERSION, appId } from './ids.js'
+import { dropsOptional } from '../common.js'
 
 type Settings = ProviderSettings<'azure-container-apps'>
 
@@ -68,6 +69,7 @@ function sameSpec(body: AppResource, app: AppResource): boolean {
   const d = app.properties ?? {}
   return (
     covers(p.template, d.template) &&
+    !(p.template?.containers ?? []).some((c: unknown, i: number) => dropsOptional(c, d.template?.containers?.[i])) &&
     covers(p.configuration, d.configuration) &&
     covers(body.tags, app.tags) &&
     (p.managedEnvironmentId ?? '').toLowerCase() === (d.managedEnvironmentId ?? '').toLowerCase()

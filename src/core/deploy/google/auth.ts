@@ -79,6 +79,11 @@ function readCredentialsFile(file: string, from: string): Record<string, unknown
 function tokenError(source: string, err: unknown): SlsError {
   const e = err as { response?: { status?: number; data?: unknown }; code?: string; message?: string }
   const said = e.message ?? String(err)
+  const status = e.response?.status ?? 0
+  if (status === 429 || status >= 500) {
+    const code = status === 429 ? 'DEPLOY_QUOTA' : 'DEPLOY_API'
+    return new SlsError(code, `${PLATFORM} token endpoint answered HTTP ${status} for ${source}: ${said}`, { exitCode: ExitCode.failure, cause: err, hints: ['A rate limit or an outage of the token service: retry later.'] })
+  }
   if (e.response) {
     return new SlsError('DEPLOY_AUTH', `${PLATFORM} refused to issue an access token for ${source}: ${said}`, {
       exitCode: ExitCode.failure,

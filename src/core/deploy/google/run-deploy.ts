@@ -7,6 +7,7 @@ import { apiError } from '../api.js'
 import type { Deployment, DeployContext, Plan, PlannedRequest, ProviderSettings, ServiceStatus } from '../types.js'
 import { googleTokenSource } from './auth.js'
 import { conditionReason, mergeBindings, PLATFORM, RUN_ORIGIN, RunApi, shortName, type IamPolicy, type Operation, type RunService } from './run-api.js'
+import { dropsOptional } from '../common.js'
 
 const isDefault = (v: unknown): boolean =>
   v === undefined || v === null || v === false || v === 0 || v === '' || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.values(v as object).every(isDefault))
@@ -39,6 +40,13 @@ export function covers(have: unknown, want: unknown): boolean {
 }
 
 type RequestStep = PlannedRequest & { kind: 'request' }
+
+type WithContainers = { template?: { containers?: unknown[] } }
+/** A command or args still deployed that the plan no longer sets (covers() only checks planned values). */
+const droppedFromContainers = (body: unknown, current: unknown) => {
+  const [planned, deployed] = [(body as WithContainers).template?.containers ?? [], (current as WithContainers).template?.containers ?? []]
+  return planned.some((c, i) => dropsOptional(c, deployed[i]))
+}
 
 function requestSteps(plan: Plan): { patch: RequestStep; iam: RequestStep | undefined } {
   const requests = plan.steps.filter((s): s is RequestStep => s.kind === 'request')
@@ -79,7 +87,7 @@ export async function deployCloudRun(plan: Plan, _settings: ProviderSettings<'cl
   const current = await api.getService(serviceUrl)
   let svc: RunService | null = current
   let unchanged = false
-  if (current && covers(current, patch.body)) {
+  if (current && covers(current, patch.body) && !droppedFromContainers(patch.body, current)) {
     unchanged = true
     emit('unchanged: the service already runs this image with these settings')
     if (ctx.wait && current.terminalCondition?.state !== 'CONDITION_SUCCEEDED') svc = await api.settle(plan.service, { name: '', done: true }, serviceUrl)
@@ -112,11 +120,17 @@ export async function cloudRunStatus(service: string, settings: ProviderSettings
   const svc = await api.getService(serviceUrlOf(settings, service))
   if (!svc) return null
   const ready = svc.terminalCondition?.state === 'CONDITION_SUCCEEDED'
+  // The template is the latest *created* revision; after a failed rollout the serving one is older.
+  let image = svc.template?.containers?.[0]?.image ?? null
+  if (svc.latestReadyRevision && svc.latestCreatedRevision && svc.latestReadyRevision !== svc.latestCreatedRevision) {
+    const res = await api.call('GET', `${RUN_ORIGIN}v2/${svc.latestReadyRevision}`)
+    if (res.status === 200) image = (res.json as { containers?: Array<{ image?: string }> }).containers?.[0]?.image ?? image
+  }
   return {
     service,
     url: svc.uri ?? null,
     revision: shortName(svc.latestReadyRevision),
-    image: svc.template?.containers?.[0]?.image ?? null,
+    image,
     ready,
     reason: ready ? null : conditionReason(svc.terminalCondition),
   }

@@ -66,11 +66,19 @@ const fail = (what: string, hints: string[] = HINTS) => missingCredentials('Kube
 
 async function readYamlFile(file: string): Promise<Record<string, unknown>> {
   const { parse } = await import('yaml')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw fail(`kubeconfig ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
   let doc: unknown
   try {
-    doc = parse(await readFile(file, 'utf8'))
+    doc = parse(text)
   } catch (err) {
-    throw fail(`kubeconfig ${file} cannot be read: ${(err as Error).message}`)
+    // The parser's message quotes the offending line, which may be a token or a key: say only where.
+    const at = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]
+    throw fail(`kubeconfig ${file} is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}`)
   }
   if (doc === null || doc === undefined) return {}
   if (typeof doc !== 'object' || Array.isArray(doc)) throw fail(`kubeconfig ${file} is not a kubeconfig (expected a mapping)`)
