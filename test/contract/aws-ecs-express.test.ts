@@ -3,41 +3,25 @@
  * local AWS fake: SigV4 verified, every body validated against the SDK's published input shapes, the
  * Express service backed by an ECS service whose deployment rolls out over DescribeServices polls.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import awsEcs, { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
-import type { DeployContext, DeployEvent, Plan, ProviderSettings } from '../../src/core/deploy/types.js'
-import { useTempDir } from '../helpers/temp.js'
+import type { Plan, ProviderSettings } from '../../src/core/deploy/types.js'
 import { ACCOUNT } from './fakes/aws-ecs-state.js'
-import { startAwsFake, type AwsFake } from './fakes/aws-fake.js'
 import { inputSchema, SDK, validate } from './fakes/aws-shapes.js'
 import { failure } from './fakes/server.js'
+import { faultCases, KEY, useAwsFake, type FaultCase } from './fakes/aws-harness.js'
 
 const IMAGE_A = parseDigestRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api@sha256:${'a1'.repeat(32)}`)
 const IMAGE_B = parseDigestRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api@sha256:${'b2'.repeat(32)}`)
 const PLAN_CTX = { project: 'shop', environment: 'prod', service: 'api' }
 /** No mode: express is the default. */
 const SETTINGS: ProviderSettings<'aws-ecs'> = { provider: 'aws-ecs', region: 'eu-west-1', cluster: 'shop' }
-const KEY = { AWS_ACCESS_KEY_ID: 'AKIDFAKEENV0000000001', AWS_SECRET_ACCESS_KEY: 'env-secret' }
 const SERVICE_ARN = `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/shop/api`
 
-const tempDir = useTempDir('sls-run-aws-express-')
-let fake: AwsFake
-let events: DeployEvent[]
-
-beforeEach(async () => {
-  fake = await startAwsFake({ scenario: { completeAfter: 2 } })
-  events = []
-})
-afterEach(async () => {
-  await fake.close()
-})
-
-function ctx(extraEnv: Record<string, string | undefined> = KEY, over: Partial<DeployContext> = {}): DeployContext {
-  const env: NodeJS.ProcessEnv = { HOME: tempDir(), AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: fake.url, AWS_MAX_ATTEMPTS: '1', ...extraEnv }
-  return { env, wait: true, timeoutMs: 5_000, pollIntervalMs: 5, emit: (e) => events.push(e), ...over }
-}
+const aws = useAwsFake('sls-run-aws-express-', { scenario: { completeAfter: 2 } })
+const ctx = aws.ctx
 
 const svc = (raw: Record<string, unknown> = {}) => serviceSchema.parse({ startupProbe: { type: 'http', path: '/healthz' }, ...raw })
 const plan = (image = IMAGE_A, settings = SETTINGS, raw: Record<string, unknown> = {}) => planAwsEcs(svc(raw), image, settings, PLAN_CTX)
@@ -54,33 +38,33 @@ describe('aws-ecs express deploy', () => {
     const p = plan()
     const out = await awsEcs.deploy(p, SETTINGS, ctx())
     expect(out).toEqual({ service: 'api', url: URL_A, revision: 'shop-api:1', unchanged: false, ready: true })
-    const ops = fake.requests.map((r) => r.operation)
+    const ops = aws.fake.requests.map((r) => r.operation)
     expect(ops.slice(0, 3)).toEqual(['GetCallerIdentity', 'DescribeExpressGatewayService', 'CreateExpressGatewayService'])
     expect(ops).not.toContain('UpdateExpressGatewayService')
     expect(ops).not.toContain('RegisterTaskDefinition')
     // Polls: IN_PROGRESS twice, COMPLETED on the third DescribeServices.
-    expect(fake.calls('DescribeServices')).toHaveLength(3)
-    expect(fake.calls('DescribeExpressGatewayService')).toHaveLength(1 + 3)
-    for (const action of ['DescribeExpressGatewayService', 'CreateExpressGatewayService']) expect(fake.calls(action)[0]!.body, action).toEqual(filled(p, action))
-    const create = fake.calls('CreateExpressGatewayService')[0]!.body
+    expect(aws.fake.calls('DescribeServices')).toHaveLength(3)
+    expect(aws.fake.calls('DescribeExpressGatewayService')).toHaveLength(1 + 3)
+    for (const action of ['DescribeExpressGatewayService', 'CreateExpressGatewayService']) expect(aws.fake.calls(action)[0]!.body, action).toEqual(filled(p, action))
+    const create = aws.fake.calls('CreateExpressGatewayService')[0]!.body
     expect(create).toMatchObject({
       infrastructureRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsInfrastructureRoleForExpressServices`,
       executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
       healthCheckPath: '/healthz',
       scalingTarget: { minTaskCount: 1, maxTaskCount: 10, autoScalingMetric: 'REQUEST_COUNT_PER_TARGET', autoScalingTargetValue: 4800 },
     })
-    const signing = new Set(fake.requests.map((r) => `${r.accessKeyId} ${r.region} ${r.signingService}`))
+    const signing = new Set(aws.fake.requests.map((r) => `${r.accessKeyId} ${r.region} ${r.signingService}`))
     expect([...signing].sort()).toEqual(['AKIDFAKEENV0000000001 eu-west-1 ecs', 'AKIDFAKEENV0000000001 eu-west-1 sts'])
-    expect(fake.state.services.get('shop/api')).toMatchObject({ status: 'ACTIVE', launchType: 'FARGATE' })
-    expect(events.map((e) => e.message)).toContain('creating Express service api')
+    expect(aws.fake.state.services.get('shop/api')).toMatchObject({ status: 'ACTIVE', launchType: 'FARGATE' })
+    expect(aws.events.map((e) => e.message)).toContain('creating Express service api')
   })
 
   it('same digest and settings again: unchanged, no Update, no second task definition', async () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
     const again = await awsEcs.deploy(plan(), SETTINGS, ctx())
     expect(again).toEqual({ service: 'api', url: URL_A, revision: 'shop-api:1', unchanged: true, ready: true })
-    expect(fake.calls('UpdateExpressGatewayService')).toHaveLength(0)
-    expect(fake.state.families.get('shop-api')).toHaveLength(1)
+    expect(aws.fake.calls('UpdateExpressGatewayService')).toHaveLength(0)
+    expect(aws.fake.state.families.get('shop-api')).toHaveLength(1)
   })
 
   it('new digest: UpdateExpressGatewayService with the plan body, waits for the new revision', async () => {
@@ -88,9 +72,9 @@ describe('aws-ecs express deploy', () => {
     const p = plan(IMAGE_B)
     const out = await awsEcs.deploy(p, SETTINGS, ctx())
     expect(out).toMatchObject({ url: URL_A, revision: 'shop-api:2', unchanged: false, ready: true })
-    expect(fake.calls('UpdateExpressGatewayService')).toHaveLength(1)
-    expect(fake.calls('UpdateExpressGatewayService')[0]!.body).toEqual(filled(p, 'UpdateExpressGatewayService'))
-    expect(fake.state.services.get('shop/api')!.taskDefinition).toMatch(/task-definition\/shop-api:2$/)
+    expect(aws.fake.calls('UpdateExpressGatewayService')).toHaveLength(1)
+    expect(aws.fake.calls('UpdateExpressGatewayService')[0]!.body).toEqual(filled(p, 'UpdateExpressGatewayService'))
+    expect(aws.fake.state.services.get('shop/api')!.taskDefinition).toMatch(/task-definition\/shop-api:2$/)
     expect(await awsEcs.status!('api', SETTINGS, ctx())).toMatchObject({ revision: 'shop-api:2', image: IMAGE_B.ref, ready: true })
   })
 
@@ -98,33 +82,33 @@ describe('aws-ecs express deploy', () => {
     await awsEcs.deploy(plan(IMAGE_A, SETTINGS, { command: ['node', 'server.js'] }), SETTINGS, ctx())
     expect(await awsEcs.deploy(plan(IMAGE_A, SETTINGS, { command: ['node', 'server.js'], env: { MODE: 'fast' } }), SETTINGS, ctx())).toMatchObject({ unchanged: false, revision: 'shop-api:2' })
     expect(await awsEcs.deploy(plan(IMAGE_A, SETTINGS, { command: ['node', 'server.js'], env: { MODE: 'fast' }, scaling: { minInstances: 2 } }), SETTINGS, ctx())).toMatchObject({ unchanged: false })
-    expect(fake.state.services.get('shop/api')!.desiredCount).toBe(2)
+    expect(aws.fake.state.services.get('shop/api')!.desiredCount).toBe(2)
     expect(await awsEcs.deploy(plan(IMAGE_A, SETTINGS, { env: { MODE: 'fast' }, scaling: { minInstances: 2 } }), SETTINGS, ctx())).toMatchObject({ unchanged: false })
-    expect(fake.calls('UpdateExpressGatewayService')).toHaveLength(3)
+    expect(aws.fake.calls('UpdateExpressGatewayService')).toHaveLength(3)
   })
 
   it('explicit roles, subnets and security groups: sent as given, no defaults looked up for them', async () => {
     const settings = { ...SETTINGS, subnets: ['subnet-x'], securityGroups: ['sg-1'], executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec`, infrastructureRoleArn: `arn:aws:iam::${ACCOUNT}:role/infra` }
     const p = plan(IMAGE_A, settings)
     await awsEcs.deploy(p, settings, ctx())
-    expect(fake.calls('CreateExpressGatewayService')[0]!.body).toMatchObject({
+    expect(aws.fake.calls('CreateExpressGatewayService')[0]!.body).toMatchObject({
       infrastructureRoleArn: settings.infrastructureRoleArn,
       executionRoleArn: settings.executionRoleArn,
       networkConfiguration: { subnets: ['subnet-x'], securityGroups: ['sg-1'] },
     })
-    expect(fake.calls('DescribeSubnets')).toHaveLength(0)
+    expect(aws.fake.calls('DescribeSubnets')).toHaveLength(0)
     expect((await awsEcs.deploy(p, settings, ctx())).unchanged).toBe(true)
   })
 
   it('--no-wait returns once ECS accepted the service, with the URL it answered', async () => {
     const out = await awsEcs.deploy(plan(), SETTINGS, ctx(KEY, { wait: false }))
     expect(out).toEqual({ service: 'api', url: URL_A, revision: 'shop-api:1', unchanged: false, ready: false })
-    expect(fake.calls('DescribeServices')).toHaveLength(0)
+    expect(aws.fake.calls('DescribeServices')).toHaveLength(0)
   })
 })
 
 describe('aws-ecs express failures', () => {
-  const cases = [
+  const cases: FaultCase[] = [
     { operation: 'CreateExpressGatewayService', type: 'AccessDeniedException', status: 400, message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:CreateExpressGatewayService', code: 'DEPLOY_PERMISSION_DENIED' },
     { operation: 'CreateExpressGatewayService', type: 'AccessDeniedException', status: 400, message: 'not authorized to perform: iam:PassRole on resource ecsInfrastructureRoleForExpressServices', code: 'DEPLOY_PERMISSION_DENIED' },
     { operation: 'DescribeExpressGatewayService', type: 'ThrottlingException', status: 400, message: 'Rate exceeded', code: 'DEPLOY_QUOTA' },
@@ -133,31 +117,21 @@ describe('aws-ecs express failures', () => {
     { operation: 'CreateExpressGatewayService', type: 'InvalidParameterException', status: 400, message: 'Invalid image', code: 'DEPLOY_API' },
     { operation: 'GetCallerIdentity', type: 'AccessDenied', status: 403, message: 'not authorized', code: 'DEPLOY_PERMISSION_DENIED' },
   ]
-  for (const c of cases) {
-    it(`${c.type} (${c.status}) on ${c.operation} → ${c.code}`, async () => {
-      fake.faults.push({ operation: c.operation, type: c.type, status: c.status, message: c.message })
-      const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx()))
-      expect(err.code).toBe(c.code)
-      expect(err.message).toContain(c.message)
-      expect(err.message).toContain(c.type)
-      expect(err.exitCode).toBe(1)
-      expect(fake.calls(c.operation)).toHaveLength(1)
-    })
-  }
+  faultCases(aws, cases, () => awsEcs.deploy(plan(), SETTINGS, ctx()))
 
   it('a conflict on Update → DEPLOY_CONFLICT; a DRAINING service → DEPLOY_CONFLICT before any change', async () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
-    fake.faults.push({ operation: 'UpdateExpressGatewayService', type: 'ConflictException', status: 409, message: 'An update is already in progress', times: 1 })
+    aws.fake.faults.push({ operation: 'UpdateExpressGatewayService', type: 'ConflictException', status: 409, message: 'An update is already in progress', times: 1 })
     expect((await failure(awsEcs.deploy(plan(IMAGE_B), SETTINGS, ctx()))).code).toBe('DEPLOY_CONFLICT')
-    fake.state.express.services.get(SERVICE_ARN)!.statusCode = 'DRAINING'
+    aws.fake.state.express.services.get(SERVICE_ARN)!.statusCode = 'DRAINING'
     const err = await failure(awsEcs.deploy(plan(IMAGE_B), SETTINGS, ctx()))
     expect(err.code).toBe('DEPLOY_CONFLICT')
     expect(err.message).toMatch(/DRAINING/)
-    expect(fake.calls('UpdateExpressGatewayService')).toHaveLength(1)
+    expect(aws.fake.calls('UpdateExpressGatewayService')).toHaveLength(1)
   })
 
   it('a deployment that fails → DEPLOY_ROLLOUT_FAILED with ECS reason and the stopped task', async () => {
-    fake.state.scenario.rollout = 'fail'
+    aws.fake.state.scenario.rollout = 'fail'
     const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx()))
     expect(err.code).toBe('DEPLOY_ROLLOUT_FAILED')
     expect(err.message).toContain('ECS deployment circuit breaker: tasks failed to start.')
@@ -168,7 +142,7 @@ describe('aws-ecs express failures', () => {
   })
 
   it('never ready → DEPLOY_TIMEOUT with the last state seen', async () => {
-    fake.state.scenario.rollout = 'never'
+    aws.fake.state.scenario.rollout = 'never'
     const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx(KEY, { timeoutMs: 150, pollIntervalMs: 20 })))
     expect(err.code).toBe('DEPLOY_TIMEOUT')
     expect(err.message).toMatch(/rollout IN_PROGRESS, 0\/1 tasks running/)
@@ -176,9 +150,9 @@ describe('aws-ecs express failures', () => {
 
   it('a wrong secret fails the signature check → DEPLOY_AUTH; no credentials → DEPLOY_CREDENTIALS, nothing sent', async () => {
     expect((await failure(awsEcs.deploy(plan(), SETTINGS, ctx({ ...KEY, AWS_SECRET_ACCESS_KEY: 'nope' })))).code).toBe('DEPLOY_AUTH')
-    const before = fake.requests.length
+    const before = aws.fake.requests.length
     expect((await failure(awsEcs.deploy(plan(), SETTINGS, ctx({})))).code).toBe('DEPLOY_CREDENTIALS')
-    expect(fake.requests).toHaveLength(before)
+    expect(aws.fake.requests).toHaveLength(before)
   })
 })
 
@@ -187,21 +161,21 @@ describe('aws-ecs express status and remove', () => {
     expect(await awsEcs.status!('api', SETTINGS, ctx())).toBeNull()
     await awsEcs.deploy(plan(), SETTINGS, ctx())
     expect(await awsEcs.status!('api', SETTINGS, ctx())).toEqual({ service: 'api', url: URL_A, revision: 'shop-api:1', image: IMAGE_A.ref, ready: true, reason: null })
-    expect(fake.calls('DescribeExpressGatewayService').at(-1)!.body).toEqual({ serviceArn: SERVICE_ARN })
+    expect(aws.fake.calls('DescribeExpressGatewayService').at(-1)!.body).toEqual({ serviceArn: SERVICE_ARN })
   })
 
   it('remove: DeleteExpressGatewayService with the ARN; then status null and remove false', async () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
     expect(await awsEcs.remove!('api', SETTINGS, ctx())).toBe(true)
-    expect(fake.calls('DeleteExpressGatewayService').map((r) => r.body)).toEqual([{ serviceArn: SERVICE_ARN }])
+    expect(aws.fake.calls('DeleteExpressGatewayService').map((r) => r.body)).toEqual([{ serviceArn: SERVICE_ARN }])
     expect(await awsEcs.status!('api', SETTINGS, ctx())).toBeNull()
     expect(await awsEcs.remove!('api', SETTINGS, ctx())).toBe(false)
-    expect(fake.calls('DeleteExpressGatewayService')).toHaveLength(1)
+    expect(aws.fake.calls('DeleteExpressGatewayService')).toHaveLength(1)
   })
 
   it('remove racing another delete: ServiceNotFoundException → false', async () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
-    fake.faults.push({ operation: 'DeleteExpressGatewayService', type: 'ServiceNotFoundException', status: 400, message: 'Service not found.' })
+    aws.fake.faults.push({ operation: 'DeleteExpressGatewayService', type: 'ServiceNotFoundException', status: 400, message: 'Service not found.' })
     expect(await awsEcs.remove!('api', SETTINGS, ctx())).toBe(false)
   })
 
@@ -209,7 +183,7 @@ describe('aws-ecs express status and remove', () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
     await awsEcs.remove!('api', SETTINGS, ctx())
     expect(await awsEcs.deploy(plan(), SETTINGS, ctx())).toMatchObject({ unchanged: false, ready: true })
-    expect(fake.calls('CreateExpressGatewayService')).toHaveLength(2)
+    expect(aws.fake.calls('CreateExpressGatewayService')).toHaveLength(2)
   })
 })
 
@@ -247,12 +221,12 @@ describe('the fake validates Express bodies against the SDK input shapes', () =>
   it('answers 400 to a signed Express request with an unknown member', async () => {
     const { SignatureV4 } = await import('@smithy/signature-v4')
     const { Sha256 } = await import('../../src/core/deploy/aws/query.js')
-    const url = new URL(fake.url)
+    const url = new URL(aws.fake.url)
     const body = JSON.stringify({ serviceArn: SERVICE_ARN, primaryContainer: { image: 'i', entryPoint: ['sh'] } })
     const signer = new SignatureV4({ service: 'ecs', region: 'eu-west-1', credentials: { accessKeyId: KEY.AWS_ACCESS_KEY_ID, secretAccessKey: KEY.AWS_SECRET_ACCESS_KEY }, sha256: Sha256 })
     const headers = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.UpdateExpressGatewayService' }
     const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body })
-    const res = await fetch(fake.url, { method: 'POST', headers: signed.headers as Record<string, string>, body })
+    const res = await fetch(aws.fake.url, { method: 'POST', headers: signed.headers as Record<string, string>, body })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({
       __type: 'InvalidParameterException',

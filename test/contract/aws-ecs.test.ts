@@ -4,17 +4,15 @@
  */
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import awsEcs, { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
-import type { DeployContext, DeployEvent, Plan, ProviderSettings } from '../../src/core/deploy/types.js'
-import { SlsError } from '../../src/errors.js'
-import { useTempDir } from '../helpers/temp.js'
+import type { Plan, ProviderSettings } from '../../src/core/deploy/types.js'
 import { ACCOUNT } from './fakes/aws-ecs-state.js'
-import { startAwsFake, type AwsFake } from './fakes/aws-fake.js'
 import { inputSchema, SDK, validate } from './fakes/aws-shapes.js'
 import { failure } from './fakes/server.js'
+import { faultCases, KEY, useAwsFake, type FaultCase } from './fakes/aws-harness.js'
 
 const IMAGE_A = parseDigestRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api@sha256:${'a1'.repeat(32)}`)
 const IMAGE_B = parseDigestRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api@sha256:${'b2'.repeat(32)}`)
@@ -22,25 +20,9 @@ const PLAN_CTX = { project: 'shop', environment: 'prod', service: 'api' }
 const SETTINGS: ProviderSettings<'aws-ecs'> = { provider: 'aws-ecs', mode: 'fargate', region: 'eu-west-1', cluster: 'shop' }
 const TG = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/api/0123456789abcdef`
 const LB = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:loadbalancer/app/shop-web/50dc6c495c0c9188`
-const KEY = { AWS_ACCESS_KEY_ID: 'AKIDFAKEENV0000000001', AWS_SECRET_ACCESS_KEY: 'env-secret' }
 
-const tempDir = useTempDir('sls-run-aws-')
-let fake: AwsFake
-let events: DeployEvent[]
-
-beforeEach(async () => {
-  fake = await startAwsFake({ scenario: { completeAfter: 2 } })
-  events = []
-})
-afterEach(async () => {
-  await fake.close()
-})
-
-/** No profile files (empty HOME), no instance metadata, endpoints at the fake, one attempt per call. */
-function ctx(extraEnv: Record<string, string | undefined> = KEY, over: Partial<DeployContext> = {}): DeployContext {
-  const env: NodeJS.ProcessEnv = { HOME: tempDir(), AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: fake.url, AWS_MAX_ATTEMPTS: '1', ...extraEnv }
-  return { env, wait: true, timeoutMs: 5_000, pollIntervalMs: 5, emit: (e) => events.push(e), ...over }
-}
+const aws = useAwsFake('sls-run-aws-', { scenario: { completeAfter: 2 } })
+const ctx = aws.ctx
 
 const svc = (raw: Record<string, unknown> = {}) => serviceSchema.parse(raw)
 const plan = (image = IMAGE_A, settings = SETTINGS, raw: Record<string, unknown> = {}) => planAwsEcs(svc(raw), image, settings, PLAN_CTX)
@@ -49,7 +31,7 @@ const bodyOf = (p: Plan, action: string) => (p.steps.find((s) => s.kind === 'req
 /** The plan's body with the lookups the fake answers filled in, as deploy must send it. */
 function filled(p: Plan, action: string, lb = 'app/shop-web/50dc6c495c0c9188'): unknown {
   const text = JSON.stringify(bodyOf(p, action))
-    .replace(/"<deploy-time lookup: default VPC subnets[^"]*"/g, fake.subnets.map((s) => JSON.stringify(s)).join(','))
+    .replace(/"<deploy-time lookup: default VPC subnets[^"]*"/g, aws.fake.subnets.map((s) => JSON.stringify(s)).join(','))
     .replace(/<deploy-time lookup: arn:aws:iam::<account from sts:GetCallerIdentity>:role\/ecsTaskExecutionRole>/g, `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`)
     .replace(/<deploy-time lookup: app\/<load balancer name>\/<load balancer id>>/g, lb)
   return JSON.parse(text)
@@ -61,33 +43,33 @@ describe('aws-ecs deploy', () => {
     const p = plan()
     const out = await awsEcs.deploy(p, SETTINGS, ctx())
     expect(out).toEqual({ service: 'api', url: null, revision: 'shop-prod-api:1', unchanged: false, ready: true })
-    const ops = fake.requests.map((r) => r.operation)
+    const ops = aws.fake.requests.map((r) => r.operation)
     expect(ops.slice(0, 7)).toEqual(['DescribeClusters', 'DescribeSubnets', 'DescribeServices', 'DescribeTaskDefinition', 'RegisterTaskDefinition', 'CreateService', 'RegisterScalableTarget'])
     expect(ops).not.toContain('UpdateService')
     // Rollout: IN_PROGRESS for two polls, COMPLETED on the third.
-    expect(fake.calls('DescribeServices')).toHaveLength(1 + 3)
+    expect(aws.fake.calls('DescribeServices')).toHaveLength(1 + 3)
     for (const action of ['RegisterTaskDefinition', 'DescribeServices', 'CreateService', 'RegisterScalableTarget']) {
-      expect(fake.calls(action)[0]!.body, action).toEqual(filled(p, action))
+      expect(aws.fake.calls(action)[0]!.body, action).toEqual(filled(p, action))
     }
     // SigV4 from the env keys, scoped to the region and each API's signing name.
-    const signing = new Set(fake.requests.map((r) => `${r.accessKeyId} ${r.region} ${r.signingService}`))
+    const signing = new Set(aws.fake.requests.map((r) => `${r.accessKeyId} ${r.region} ${r.signingService}`))
     expect([...signing].sort()).toEqual([
       'AKIDFAKEENV0000000001 eu-west-1 application-autoscaling',
       'AKIDFAKEENV0000000001 eu-west-1 ec2',
       'AKIDFAKEENV0000000001 eu-west-1 ecs',
     ])
-    expect(fake.state.scalableTargets.get('ecs|service/shop/api|ecs:service:DesiredCount')).toMatchObject({ MinCapacity: 1, MaxCapacity: 10 })
-    expect(events.map((e) => e.message)).toContain('creating service api with shop-prod-api:1')
-    expect(events.every((e) => e.service === 'api' && e.type === 'progress')).toBe(true)
+    expect(aws.fake.state.scalableTargets.get('ecs|service/shop/api|ecs:service:DesiredCount')).toMatchObject({ MinCapacity: 1, MaxCapacity: 10 })
+    expect(aws.events.map((e) => e.message)).toContain('creating service api with shop-prod-api:1')
+    expect(aws.events.every((e) => e.service === 'api' && e.type === 'progress')).toBe(true)
   })
 
   it('same digest again: unchanged, no second revision, no UpdateService', async () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
     const again = await awsEcs.deploy(plan(), SETTINGS, ctx())
     expect(again).toMatchObject({ revision: 'shop-prod-api:1', unchanged: true, ready: true })
-    expect(fake.calls('RegisterTaskDefinition')).toHaveLength(1)
-    expect(fake.calls('UpdateService')).toHaveLength(0)
-    expect(fake.state.families.get('shop-prod-api')).toHaveLength(1)
+    expect(aws.fake.calls('RegisterTaskDefinition')).toHaveLength(1)
+    expect(aws.fake.calls('UpdateService')).toHaveLength(0)
+    expect(aws.fake.state.families.get('shop-prod-api')).toHaveLength(1)
   })
 
   it('new digest: a new revision and UpdateService with the plan body', async () => {
@@ -95,11 +77,11 @@ describe('aws-ecs deploy', () => {
     const p = plan(IMAGE_B)
     const out = await awsEcs.deploy(p, SETTINGS, ctx())
     expect(out).toMatchObject({ revision: 'shop-prod-api:2', unchanged: false, ready: true })
-    expect(fake.calls('RegisterTaskDefinition')).toHaveLength(2)
-    expect(fake.calls('RegisterTaskDefinition')[1]!.body).toEqual(filled(p, 'RegisterTaskDefinition'))
-    expect(fake.calls('UpdateService')).toHaveLength(1)
-    expect(fake.calls('UpdateService')[0]!.body).toEqual(filled(p, 'UpdateService'))
-    expect(fake.state.services.get('shop/api')!.taskDefinition).toMatch(/task-definition\/shop-prod-api:2$/)
+    expect(aws.fake.calls('RegisterTaskDefinition')).toHaveLength(2)
+    expect(aws.fake.calls('RegisterTaskDefinition')[1]!.body).toEqual(filled(p, 'RegisterTaskDefinition'))
+    expect(aws.fake.calls('UpdateService')).toHaveLength(1)
+    expect(aws.fake.calls('UpdateService')[0]!.body).toEqual(filled(p, 'UpdateService'))
+    expect(aws.fake.state.services.get('shop/api')!.taskDefinition).toMatch(/task-definition\/shop-prod-api:2$/)
   })
 
   it('same digest, other settings: an added env var or a dropped command (entryPoint) make a new revision', async () => {
@@ -108,7 +90,7 @@ describe('aws-ecs deploy', () => {
     expect(out).toMatchObject({ revision: 'shop-prod-api:2', unchanged: false })
     const withoutCommand = await awsEcs.deploy(plan(IMAGE_A, SETTINGS, { env: { MODE: 'fast' } }), SETTINGS, ctx())
     expect(withoutCommand).toMatchObject({ revision: 'shop-prod-api:3', unchanged: false })
-    expect((fake.calls('RegisterTaskDefinition')[2]!.body as { containerDefinitions: Array<Record<string, unknown>> }).containerDefinitions[0]).not.toHaveProperty('entryPoint')
+    expect((aws.fake.calls('RegisterTaskDefinition')[2]!.body as { containerDefinitions: Array<Record<string, unknown>> }).containerDefinitions[0]).not.toHaveProperty('entryPoint')
   })
 
   it('same task definition, other service settings (more tasks): UpdateService without a new revision', async () => {
@@ -116,37 +98,37 @@ describe('aws-ecs deploy', () => {
     const p = plan(IMAGE_A, SETTINGS, { scaling: { minInstances: 2 } })
     const out = await awsEcs.deploy(p, SETTINGS, ctx())
     expect(out).toMatchObject({ revision: 'shop-prod-api:1', unchanged: false, ready: true })
-    expect(fake.calls('RegisterTaskDefinition')).toHaveLength(1)
-    expect(fake.calls('UpdateService')[0]!.body).toEqual(filled(p, 'UpdateService'))
-    expect(fake.state.services.get('shop/api')!.desiredCount).toBe(2)
-    expect(fake.calls('RegisterScalableTarget').at(-1)!.body).toMatchObject({ MinCapacity: 2 })
+    expect(aws.fake.calls('RegisterTaskDefinition')).toHaveLength(1)
+    expect(aws.fake.calls('UpdateService')[0]!.body).toEqual(filled(p, 'UpdateService'))
+    expect(aws.fake.state.services.get('shop/api')!.desiredCount).toBe(2)
+    expect(aws.fake.calls('RegisterScalableTarget').at(-1)!.body).toMatchObject({ MinCapacity: 2 })
   })
 
   it('--no-wait returns once ECS accepted the service', async () => {
     const out = await awsEcs.deploy(plan(), SETTINGS, ctx(KEY, { wait: false }))
     expect(out).toMatchObject({ ready: false, revision: 'shop-prod-api:1' })
-    expect(fake.calls('DescribeServices')).toHaveLength(1)
+    expect(aws.fake.calls('DescribeServices')).toHaveLength(1)
   })
 
   it('target group: ResourceLabel and URL from the load balancer, request-count policy, explicit subnets', async () => {
-    fake.targetGroups.set(TG, { loadBalancerArn: LB, dnsName: 'shop-web-1234.eu-west-1.elb.amazonaws.com', protocols: ['HTTP', 'HTTPS'] })
+    aws.fake.targetGroups.set(TG, { loadBalancerArn: LB, dnsName: 'shop-web-1234.eu-west-1.elb.amazonaws.com', protocols: ['HTTP', 'HTTPS'] })
     const settings = { ...SETTINGS, targetGroupArn: TG, subnets: ['subnet-x'], securityGroups: ['sg-1'], executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec` }
     const p = plan(IMAGE_A, settings, { startupProbe: { type: 'http', path: '/healthz' } })
     const out = await awsEcs.deploy(p, settings, ctx())
     expect(out.url).toBe('https://shop-web-1234.eu-west-1.elb.amazonaws.com')
-    expect(fake.calls('DescribeSubnets')).toHaveLength(0)
-    expect(fake.calls('DescribeClusters')).toHaveLength(0)
-    const policy = fake.calls('PutScalingPolicy')[0]!.body as { TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { ResourceLabel: string } } }
+    expect(aws.fake.calls('DescribeSubnets')).toHaveLength(0)
+    expect(aws.fake.calls('DescribeClusters')).toHaveLength(0)
+    const policy = aws.fake.calls('PutScalingPolicy')[0]!.body as { TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { ResourceLabel: string } } }
     expect(policy).toEqual(filled(p, 'PutScalingPolicy'))
     expect(policy.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel).toBe('app/shop-web/50dc6c495c0c9188/targetgroup/api/0123456789abcdef')
-    expect(fake.calls('CreateService')[0]!.body).toEqual(filled(p, 'CreateService'))
+    expect(aws.fake.calls('CreateService')[0]!.body).toEqual(filled(p, 'CreateService'))
     const again = await awsEcs.deploy(p, settings, ctx())
     expect(again.unchanged).toBe(true)
   })
 })
 
 describe('aws-ecs failures', () => {
-  const cases = [
+  const cases: FaultCase[] = [
     { operation: 'RegisterTaskDefinition', type: 'AccessDeniedException', status: 400, message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:RegisterTaskDefinition', code: 'DEPLOY_PERMISSION_DENIED' },
     { operation: 'DescribeServices', type: 'AccessDeniedException', status: 403, message: 'not authorized to perform: ecs:DescribeServices', code: 'DEPLOY_PERMISSION_DENIED' },
     { operation: 'CreateService', type: 'ThrottlingException', status: 400, message: 'Rate exceeded', code: 'DEPLOY_QUOTA' },
@@ -155,18 +137,7 @@ describe('aws-ecs failures', () => {
     { operation: 'RegisterTaskDefinition', type: 'ClientException', status: 400, message: 'Invalid setting for container', code: 'DEPLOY_API' },
     { operation: 'DescribeServices', type: 'ClusterNotFoundException', status: 400, message: 'Cluster not found.', code: 'DEPLOY_NOT_FOUND' },
   ]
-  for (const c of cases) {
-    it(`${c.type} (${c.status}) on ${c.operation} → ${c.code}`, async () => {
-      fake.faults.push({ operation: c.operation, type: c.type, status: c.status, message: c.message })
-      const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx()))
-      expect(err.code).toBe(c.code)
-      expect(err.message).toContain(c.message)
-      expect(err.message).toContain(c.type)
-      expect(err.exitCode).toBe(1)
-      // One attempt (AWS_MAX_ATTEMPTS=1): no retries of the failing call.
-      expect(fake.calls(c.operation)).toHaveLength(1)
-    })
-  }
+  faultCases(aws, cases, () => awsEcs.deploy(plan(), SETTINGS, ctx()))
 
   it('an unknown access key → DEPLOY_AUTH; a wrong secret fails the signature check → DEPLOY_AUTH', async () => {
     const unknown = await failure(awsEcs.deploy(plan(), SETTINGS, ctx({ AWS_ACCESS_KEY_ID: 'AKIDNOTKNOWN', AWS_SECRET_ACCESS_KEY: 'x' })))
@@ -181,21 +152,21 @@ describe('aws-ecs failures', () => {
     const err = await failure(awsEcs.deploy(plan(IMAGE_A, { ...SETTINGS, cluster: 'nope' }), { ...SETTINGS, cluster: 'nope' }, ctx()))
     expect(err.code).toBe('DEPLOY_NOT_FOUND')
     expect(err.message).toMatch(/cluster nope not found/)
-    expect(fake.calls('RegisterTaskDefinition')).toHaveLength(0)
+    expect(aws.fake.calls('RegisterTaskDefinition')).toHaveLength(0)
   })
 
   it('rollout FAILED → DEPLOY_ROLLOUT_FAILED with the circuit breaker reason and the stopped task reason', async () => {
-    fake.state.scenario.rollout = 'fail'
+    aws.fake.state.scenario.rollout = 'fail'
     const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx()))
     expect(err.code).toBe('DEPLOY_ROLLOUT_FAILED')
     expect(err.message).toContain('ECS deployment circuit breaker: tasks failed to start.')
     expect(err.message).toContain('Essential container in task exited')
     expect(err.message).toContain('exit code 1')
-    expect(fake.calls('ListTasks')[0]!.body).toEqual({ cluster: 'shop', serviceName: 'api', desiredStatus: 'STOPPED' })
+    expect(aws.fake.calls('ListTasks')[0]!.body).toEqual({ cluster: 'shop', serviceName: 'api', desiredStatus: 'STOPPED' })
   })
 
   it('a rollout that never completes → DEPLOY_TIMEOUT with the last state seen', async () => {
-    fake.state.scenario.rollout = 'never'
+    aws.fake.state.scenario.rollout = 'never'
     const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx(KEY, { timeoutMs: 150, pollIntervalMs: 20 })))
     expect(err.code).toBe('DEPLOY_TIMEOUT')
     expect(err.message).toMatch(/rollout IN_PROGRESS, 0\/1 tasks running/)
@@ -205,7 +176,7 @@ describe('aws-ecs failures', () => {
     const err = await failure(awsEcs.deploy(plan(), SETTINGS, ctx({})))
     expect(err.code).toBe('DEPLOY_CREDENTIALS')
     expect(err.exitCode).toBe(3)
-    expect(fake.requests).toHaveLength(0)
+    expect(aws.fake.requests).toHaveLength(0)
   })
 
   it('an unknown profile → DEPLOY_CREDENTIALS naming it', async () => {
@@ -217,26 +188,26 @@ describe('aws-ecs failures', () => {
 
 describe('aws-ecs credentials', () => {
   it('a profile in the shared credentials file (AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE)', async () => {
-    const dir = tempDir()
+    const dir = aws.tempDir()
     const file = path.join(dir, 'credentials')
     writeFileSync(file, '[deploy]\naws_access_key_id = AKIDFAKEPROFILE00001\naws_secret_access_key = profile-secret\n')
-    fake.secrets.AKIDFAKEPROFILE00001 = 'profile-secret'
+    aws.fake.secrets.AKIDFAKEPROFILE00001 = 'profile-secret'
     await awsEcs.deploy(plan(), SETTINGS, ctx({ AWS_PROFILE: 'deploy', AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: path.join(dir, 'config') }))
-    expect(new Set(fake.requests.map((r) => r.accessKeyId))).toEqual(new Set(['AKIDFAKEPROFILE00001']))
+    expect(new Set(aws.fake.requests.map((r) => r.accessKeyId))).toEqual(new Set(['AKIDFAKEPROFILE00001']))
   })
 
   it('web identity (CI OIDC): STS AssumeRoleWithWebIdentity with the token file, then temporary keys + session token', async () => {
-    const tokenFile = path.join(tempDir(), 'token')
-    writeFileSync(tokenFile, fake.webIdentityToken)
+    const tokenFile = path.join(aws.tempDir(), 'token')
+    writeFileSync(tokenFile, aws.fake.webIdentityToken)
     await awsEcs.deploy(plan(), SETTINGS, ctx({ AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/deploy`, AWS_ROLE_SESSION_NAME: 'ci-run-7' }))
-    const sts = fake.calls('AssumeRoleWithWebIdentity')
+    const sts = aws.fake.calls('AssumeRoleWithWebIdentity')
     expect(sts).toHaveLength(1)
-    expect(sts[0]!.body).toMatchObject({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/deploy`, RoleSessionName: 'ci-run-7', WebIdentityToken: fake.webIdentityToken })
-    const signed = fake.requests.filter((r) => r.api !== 'sts')
+    expect(sts[0]!.body).toMatchObject({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/deploy`, RoleSessionName: 'ci-run-7', WebIdentityToken: aws.fake.webIdentityToken })
+    const signed = aws.fake.requests.filter((r) => r.api !== 'sts')
     expect(signed.length).toBeGreaterThan(3)
     for (const r of signed) {
       expect(r.accessKeyId).toMatch(/^ASIAFAKEWEB/)
-      expect(r.sessionToken).toBe(fake.sessionTokens[r.accessKeyId!])
+      expect(r.sessionToken).toBe(aws.fake.sessionTokens[r.accessKeyId!])
     }
   })
 })
@@ -256,10 +227,10 @@ describe('aws-ecs endpoints', () => {
     const env = {
       ...KEY,
       AWS_ENDPOINT_URL: await deadUrl(),
-      AWS_ENDPOINT_URL_ECS: fake.url,
-      AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: fake.url,
-      AWS_ENDPOINT_URL_EC2: fake.url,
-      AWS_ENDPOINT_URL_ECR: fake.url,
+      AWS_ENDPOINT_URL_ECS: aws.fake.url,
+      AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: aws.fake.url,
+      AWS_ENDPOINT_URL_EC2: aws.fake.url,
+      AWS_ENDPOINT_URL_ECR: aws.fake.url,
     }
     expect(await awsEcs.deploy(plan(), SETTINGS, ctx(env))).toMatchObject({ ready: true, revision: 'shop-prod-api:1' })
     expect(await awsEcs.registryAuth!(`${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`, SETTINGS, ctx(env))).toMatchObject({ username: 'AWS' })
@@ -283,7 +254,7 @@ describe('aws-ecs status and remove', () => {
   })
 
   it('status of a failed rollout: not ready, with the reason', async () => {
-    fake.state.scenario.rollout = 'fail'
+    aws.fake.state.scenario.rollout = 'fail'
     await failure(awsEcs.deploy(plan(), SETTINGS, ctx()))
     const status = await awsEcs.status!('api', SETTINGS, ctx())
     expect(status).toMatchObject({ ready: false, revision: 'shop-prod-api:1' })
@@ -294,10 +265,10 @@ describe('aws-ecs status and remove', () => {
   it('remove: scalable target deregistered, scaled to 0, deleted (force); then false', async () => {
     await awsEcs.deploy(plan(), SETTINGS, ctx())
     expect(await awsEcs.remove!('api', SETTINGS, ctx())).toBe(true)
-    expect(fake.calls('DeregisterScalableTarget')[0]!.body).toEqual({ ServiceNamespace: 'ecs', ResourceId: 'service/shop/api', ScalableDimension: 'ecs:service:DesiredCount' })
-    expect(fake.calls('UpdateService').at(-1)!.body).toEqual({ cluster: 'shop', service: 'api', desiredCount: 0 })
-    expect(fake.calls('DeleteService')[0]!.body).toEqual({ cluster: 'shop', service: 'api', force: true })
-    expect(fake.state.scalableTargets.size).toBe(0)
+    expect(aws.fake.calls('DeregisterScalableTarget')[0]!.body).toEqual({ ServiceNamespace: 'ecs', ResourceId: 'service/shop/api', ScalableDimension: 'ecs:service:DesiredCount' })
+    expect(aws.fake.calls('UpdateService').at(-1)!.body).toEqual({ cluster: 'shop', service: 'api', desiredCount: 0 })
+    expect(aws.fake.calls('DeleteService')[0]!.body).toEqual({ cluster: 'shop', service: 'api', force: true })
+    expect(aws.fake.state.scalableTargets.size).toBe(0)
     expect(await awsEcs.status!('api', SETTINGS, ctx())).toBeNull()
     expect(await awsEcs.remove!('api', SETTINGS, ctx())).toBe(false)
   })
@@ -306,19 +277,19 @@ describe('aws-ecs status and remove', () => {
 describe('aws-ecs registryAuth', () => {
   it('ECR: GetAuthorizationToken in the registry region → AWS + password', async () => {
     const creds = await awsEcs.registryAuth!(`${ACCOUNT}.dkr.ecr.us-east-2.amazonaws.com`, SETTINGS, ctx())
-    expect(creds).toEqual({ registry: `${ACCOUNT}.dkr.ecr.us-east-2.amazonaws.com`, username: 'AWS', password: fake.state.ecrPassword })
-    const call = fake.calls('GetAuthorizationToken')[0]!
+    expect(creds).toEqual({ registry: `${ACCOUNT}.dkr.ecr.us-east-2.amazonaws.com`, username: 'AWS', password: aws.fake.state.ecrPassword })
+    const call = aws.fake.calls('GetAuthorizationToken')[0]!
     expect(call).toMatchObject({ region: 'us-east-2', signingService: 'ecr', accessKeyId: KEY.AWS_ACCESS_KEY_ID, body: {} })
   })
 
   it('other registries: null, nothing sent', async () => {
     expect(await awsEcs.registryAuth!('ghcr.io', SETTINGS, ctx())).toBeNull()
     expect(await awsEcs.registryAuth!('public.ecr.aws', SETTINGS, ctx())).toBeNull()
-    expect(fake.requests).toHaveLength(0)
+    expect(aws.fake.requests).toHaveLength(0)
   })
 
   it('ECR access denied → DEPLOY_PERMISSION_DENIED', async () => {
-    fake.faults.push({ operation: 'GetAuthorizationToken', type: 'AccessDeniedException', status: 400, message: 'not authorized to perform: ecr:GetAuthorizationToken' })
+    aws.fake.faults.push({ operation: 'GetAuthorizationToken', type: 'AccessDeniedException', status: 400, message: 'not authorized to perform: ecr:GetAuthorizationToken' })
     const err = await failure(awsEcs.registryAuth!(`${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`, SETTINGS, ctx()))
     expect(err.code).toBe('DEPLOY_PERMISSION_DENIED')
     expect(err.message).toContain('ecr:GetAuthorizationToken')
@@ -355,12 +326,12 @@ describe('the fake validates against the SDK input shapes', () => {
   it('answers 400 to a signed request with an unknown member (the SDK would drop it, so send it raw)', async () => {
     const { SignatureV4 } = await import('@smithy/signature-v4')
     const { Sha256 } = await import('../../src/core/deploy/aws/query.js')
-    const url = new URL(fake.url)
+    const url = new URL(aws.fake.url)
     const body = JSON.stringify({ cluster: 'shop', services: ['api'], surprise: 1 })
     const signer = new SignatureV4({ service: 'ecs', region: 'eu-west-1', credentials: { accessKeyId: KEY.AWS_ACCESS_KEY_ID, secretAccessKey: KEY.AWS_SECRET_ACCESS_KEY }, sha256: Sha256 })
     const headers = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeServices' }
     const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body })
-    const res = await fetch(fake.url, { method: 'POST', headers: signed.headers as Record<string, string>, body })
+    const res = await fetch(aws.fake.url, { method: 'POST', headers: signed.headers as Record<string, string>, body })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ __type: 'InvalidParameterException', message: 'request does not match the DescribeServices input shape: $.surprise: unknown member of DescribeServicesRequest' })
   })
