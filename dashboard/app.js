@@ -153,7 +153,7 @@ function updateService(view) {
   fill(
     el.instances,
     ...rows.map((i) =>
-      h('tr', { class: `state-${i.state}` }, h('td', {}, i.id), h('td', {}, i.revision), h('td', {}, i.frozen ? `${i.state} (frozen)` : i.exit?.reason === 'oom-killed' ? `${i.state} (OOMKilled)` : i.state), h('td', { class: 'num' }, i.inFlight), h('td', { class: 'num' }, i.served), h('td', { class: 'num' }, ms(i.coldStartMs))),
+      h('tr', { class: `state-${i.state}` }, h('td', {}, i.id), h('td', {}, i.revision), h('td', {}, i.debugging && i.state === 'ready' ? 'debugging' : i.frozen ? `${i.state} (frozen)` : i.exit?.reason === 'oom-killed' ? `${i.state} (OOMKilled)` : i.state), h('td', { class: 'num' }, i.inFlight), h('td', { class: 'num' }, i.served), h('td', { class: 'num' }, ms(i.coldStartMs))),
     ),
   )
   fill(el.revisions, ...[...view.revisions].reverse().map((r) => h('tr', { class: `rev-${r.state}` }, h('td', {}, r.revision), h('td', {}, r.state), h('td', {}, time(r.at)), h('td', { class: 'wrap' }, r.reason ?? ''))))
@@ -231,6 +231,8 @@ function describeError(e) {
       return e.state === 'failed' ? { text: `revision ${e.revision} failed: ${e.reason}`, lines: e.lastLines } : null
     case 'rebuild':
       return e.state === 'failed' ? { text: `${e.service}: build failed: ${e.message}` } : null
+    case 'reload-paused':
+      return { text: `${e.code}: ${e.message}`, lines: [e.hint] }
     case 'config':
       return e.state === 'invalid' ? { text: `sls-run.yaml is invalid: ${e.message}`, lines: (e.diagnostics ?? []).map((d) => `${d.file}:${d.line}:${d.column} ${d.message}`) } : null
     default:
@@ -240,8 +242,12 @@ function describeError(e) {
 
 function describeChange(e) {
   switch (e.type) {
-    case 'change':
-      return `${e.service}: ${e.files.length} file${e.files.length === 1 ? '' : 's'} changed (${e.files.slice(0, 3).join(', ')}${e.files.length > 3 ? ', …' : ''})`
+    case 'reload': {
+      const files = e.fileCount ? `: ${e.files.join(', ')}${e.fileCount > e.files.length ? ', …' : ''}` : ''
+      return `${e.service}: reloaded → ${e.revision} in ${ms(e.savedToServingMs)}${e.buildMs === undefined ? '' : ` (build ${ms(e.buildMs)})`} — ${e.reason}${files}`
+    }
+    case 'reload-resumed':
+      return `${e.service}: reloads resumed`
     case 'rebuild':
       return e.state === 'started' ? `${e.service}: rebuilding` : e.state === 'done' ? `${e.service}: rebuilt in ${ms(e.durationMs)}${e.cached ? ' (cached)' : ''}` : null
     case 'config':

@@ -13,6 +13,7 @@ import { devEventRenderer } from '../ui/dev-events.js'
 import { startHotkeys } from '../ui/hotkeys.js'
 import { detectTerminal, painter } from '../ui/terminal.js'
 import { DevLoop, type DevLoopEvent } from '../core/devloop/devloop.js'
+import { OwnFiles } from '../core/devloop/own-files.js'
 import { dashboardRoutes, type Dashboard } from '../core/dashboard/routes.js'
 import { formatError, normalizeError } from '../ui/errors.js'
 
@@ -37,11 +38,14 @@ export default class Dev extends NdjsonCommand {
     }),
     watch: Flags.boolean({ description: 'Watch the sources and sls-run.yaml; a save rolls out a new revision (--no-watch: off).', default: true, allowNo: true }),
     schedules: Flags.boolean({ description: "Fire the services' schedules: at their times (--no-schedules: only by hand, with `sls-run invoke --schedule`).", default: true, allowNo: true }),
+    inspect: Flags.boolean({ description: "Debug a service: one instance with its language's debugger on --inspect-port (Node's inspector, debugpy, Delve), with no request timeout, idle scale-down or startup deadline while you step. --inspect=SERVICE when several run.", default: false }),
+    'inspect-service': Flags.string({ hidden: true }),
+    'inspect-port': Flags.integer({ description: 'Port on 127.0.0.1 debuggers attach to with --inspect (forwarded to the current instance).', default: 9229, min: 0, max: 65535 }),
     'dead-letter': Flags.string({ description: 'NDJSON file for CloudEvents that could not be delivered (default: .sls-run/dead-letters.ndjson beside sls-run.yaml).', helpValue: 'FILE' }),
   }
 
   async run(): Promise<void> {
-    const { flags, argv } = await this.parse(Dev)
+    const { flags, argv } = await this.parse(Dev, expandInspect(this.argv))
     const loaded = await loadConfig({ file: flags.config })
     const names = argv.length ? [...new Set(argv as string[])] : Object.keys(loaded.config.services)
     for (const name of names) if (!loaded.config.services[name]) throw unknownService(name, Object.keys(loaded.config.services))
@@ -60,6 +64,7 @@ export default class Dev extends NdjsonCommand {
     const socket = resolveEndpoint().options.socketPath
     if (runtimes.docker && socket) reapContainers(session.id, socket)
     let dashboard: Dashboard | undefined
+    const deadLetterFile = path.resolve(flags['dead-letter'] ?? path.join(loaded.dir, '.sls-run', 'dead-letters.ndjson'))
     const emulator = new Emulator({
       config: loaded.config,
       services: names,
@@ -67,8 +72,9 @@ export default class Dev extends NdjsonCommand {
       adminPort: flags['admin-port'],
       runtime: runtimes.runtimeFor,
       schedules: flags.schedules,
-      deadLetterFile: path.resolve(flags['dead-letter'] ?? path.join(loaded.dir, '.sls-run', 'dead-letters.ndjson')),
+      deadLetterFile,
       onEvent: render,
+      ...(flags.inspect || flags['inspect-service'] ? { inspect: { service: flags['inspect-service'] ?? '', port: flags['inspect-port'] } } : {}),
       adminRoutes: (e) => (dashboard = dashboardRoutes(e, runtimes.docker ? { docker: runtimes.docker } : {})).routes,
     })
     const crashed = (error: unknown) => {
@@ -86,7 +92,7 @@ export default class Dev extends NdjsonCommand {
       dashboard?.publish(event)
     }
     const loop = flags.watch
-      ? new DevLoop({ emulator, configFile: loaded.file, runtimeOf: kindOf, ...(runtimes.docker ? { docker: runtimes.docker, builder: runtimes.builder } : {}), onEvent: onLoopEvent })
+      ? new DevLoop({ emulator, configFile: loaded.file, runtimeOf: kindOf, ...(runtimes.docker ? { docker: runtimes.docker, builder: runtimes.builder } : {}), onEvent: onLoopEvent, own: OwnFiles.forSession([deadLetterFile]) })
       : undefined
     await loop?.start()
     const stopKeys = startHotkeys({ rebuild: () => loop?.rebuildAll(), dashboardUrl: `${admin}/`, note: (text) => this.note(text) }, this.terminal.interactive && !this.jsonEnabled())
@@ -100,6 +106,11 @@ export default class Dev extends NdjsonCommand {
     await emulator.stop()
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), type: 'stopped' })}\n`)
   }
+}
+
+/** `--inspect=api` (an optional value, which oclif flags do not have) → `--inspect --inspect-service api`. */
+function expandInspect(argv: string[]): string[] {
+  return argv.flatMap((arg) => (arg.startsWith('--inspect=') ? ['--inspect', '--inspect-service', arg.slice('--inspect='.length)] : [arg]))
 }
 
 /** Resolves on the first SIGINT/SIGTERM/SIGHUP; a second one calls `again`. */

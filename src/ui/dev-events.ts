@@ -1,6 +1,7 @@
 /** How `sls-run dev` looks: log lines prefixed `service#n |`, lifecycle and request lines, or NDJSON with --json. */
 import type { DevLoopEvent } from '../core/devloop/devloop.js'
 import type { EmulatorEvent } from '../core/emulator/emulator.js'
+import { ROLLOUT_END, ROLLOUT_START } from '../core/emulator/pool.js'
 import type { Paint, Style } from './terminal.js'
 
 const PREFIX_STYLES: Style[] = ['cyan', 'green', 'yellow', 'bold']
@@ -13,22 +14,45 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
     return paint(styles.get(service)!, id)
   }
   const ms = (n: number) => `${Math.round(n)} ms`
+  // A reload is one line (`reload`): the steps of its rollout (the new revision's instances starting,
+  // the old ones draining) are not printed one by one; --json has every event.
+  const rollout = new Set<string>()
+  const quiet = (event: EmulatorEvent): boolean => {
+    if (event.type === 'scale') return event.reason === ROLLOUT_START
+    if (event.type === 'cold-start') return rollout.delete(event.id)
+    if (event.type !== 'instance') return false
+    if (event.reason === ROLLOUT_START) rollout.add(event.id)
+    return event.reason === ROLLOUT_START || event.reason === ROLLOUT_END
+  }
   return (event: EmulatorEvent | DevLoopEvent) => {
+    if (quiet(event as EmulatorEvent)) return
     switch (event.type) {
       case 'change':
-        return write(`${paint('bold', event.service)} changed: ${event.files.length ? event.files.slice(0, 3).join(', ') + (event.files.length > 3 ? ` and ${event.files.length - 3} more` : '') : 'rebuild requested'}\n`)
+        return // the reload line says it; unchanged and paused saves are --json only
+      case 'reload': {
+        const files = event.fileCount ? `: ${event.files.join(', ')}${event.fileCount > event.files.length ? ` and ${event.fileCount - event.files.length} more` : ''}` : ''
+        const build = event.buildMs === undefined ? '' : `, build ${ms(event.buildMs)}`
+        return write(`${paint('bold', event.service)} ${paint('green', `reloaded → ${event.revision}`)} in ${ms(event.savedToServingMs)}${build} (${event.reason}${files})\n`)
+      }
+      case 'reload-paused':
+        return write(`${paint('yellow', `warning ${event.code}`)}: ${event.message}\n  ${event.hint}\n`)
+      case 'reload-resumed':
+        return write(`${paint('bold', event.service)} reloads resumed (${event.files.join(', ')} saved)\n`)
       case 'rebuild':
-        if (event.state === 'started') return write(`${paint('bold', event.service)} rebuilding the image\n`)
-        if (event.state === 'done') return write(`${paint('bold', event.service)} built ${event.image.slice(7, 19)} in ${ms(event.durationMs)}${event.cached ? ' (every step cached)' : ''}\n`)
+        if (event.state !== 'failed') return // the reload line carries the build time
         return write(`${paint('bold', event.service)} ${paint('red', 'build failed')}${event.code ? ` ${event.code}` : ''}: ${event.message}\n  the last good revision keeps serving; save again to retry\n`)
       case 'config':
         if (event.state === 'invalid') return write(`${paint('red', 'sls-run.yaml is invalid')}: ${event.message}\n${event.diagnostics.map((d) => `  ${d.code} ${d.path ?? ''} ${d.message}`).join('\n')}${event.diagnostics.length ? '\n' : ''}  everything keeps running with the last good config\n`)
         return write(`sls-run.yaml reloaded${event.changed.length ? `: new revisions for ${event.changed.join(', ')}` : ', nothing changed for the running services'}${event.restartNeeded.length ? `; restart sls-run dev for ${event.restartNeeded.join(', ')}` : ''}\n`)
       case 'revision':
-        if (event.state === 'starting') return write(`${paint('bold', event.service)} ${event.revision} starting\n`)
-        if (event.state === 'serving') return write(`${paint('bold', event.service)} ${paint('green', `${event.revision} serving`)}\n`)
+        if (event.state === 'starting' || event.state === 'serving') return // the reload line says it
         if (event.state === 'failed') return write([`${paint('bold', event.service)} ${paint('red', `${event.revision} failed`)}: ${event.reason}; the last good revision keeps serving`, ...event.lastLines.map((l) => `  ${paint('dim', '|')} ${l}`)].join('\n') + '\n')
-        return write(`${paint('bold', event.service)} ${event.revision} retired${event.reason ? ` (${event.reason})` : ''}\n`)
+        return // retired: the reload line said which revision serves now
+      case 'debugger': {
+        if (event.state === 'missing') return write(`${tag(event.service, event.id)} ${paint('yellow', 'no debugger')}: ${event.message}\n`)
+        const how = event.kind === 'node' ? 'Chrome: chrome://inspect; VS Code: "attach"' : event.kind === 'python' ? 'VS Code: "attach" (debugpy)' : 'dlv connect, or VS Code: "attach" (remote)'
+        return write(`${tag(event.service, event.id)} ${paint('green', 'debugger')} on ${event.url} (${how}); request timeout, idle scale-down and startup deadline are held while debugging\n`)
+      }
       case 'log':
         return write(`${tag(event.service, event.instanceId)} ${paint('dim', '|')} ${event.line}\n`)
       case 'listening':

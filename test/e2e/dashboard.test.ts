@@ -149,3 +149,28 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
     await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 5000 }).not.toBe('live')
   })
 })
+
+describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): an instance under --inspect', () => {
+  it('shows the debug instance as "debugging", and the reload line from the dev loop', async () => {
+    if (!haveChromium) throw new Error(`CI=true but ${reason}`)
+    const config = configSchema.parse({ name: 't', services: { probe: { dev: { command: [process.execPath, APP], cwd: '/' } } } })
+    let dashboard: Dashboard | undefined
+    const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, inspect: { service: 'probe', port: 0 }, onEvent: () => {}, adminRoutes: (e) => (dashboard = dashboardRoutes(e)).routes })
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const { admin } = await emulator.start()
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      const errors: string[] = []
+      page.on('pageerror', (error) => errors.push(error.message))
+      await page.goto(admin)
+      const row = page.locator('section.service tbody tr').filter({ hasText: /^probe#1/ })
+      await expect.poll(() => row.locator('td').nth(2).textContent(), { timeout: 15_000 }).toBe('debugging')
+      dashboard!.publish({ type: 'reload', service: 'probe', revision: 'probe-00002', reason: 'files changed', files: ['app.mjs'], fileCount: 1, savedToServingMs: 123 })
+      await expect.poll(() => page.locator('#devloop li').first().textContent(), { timeout: 5000 }).toContain('probe: reloaded → probe-00002 in 123 ms — files changed: app.mjs')
+      expect(errors).toEqual([])
+    } finally {
+      await browser.close()
+      await emulator.stop()
+    }
+  })
+})

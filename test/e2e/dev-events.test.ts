@@ -5,26 +5,18 @@
  * subscriber answering 500 is retried and then dead-lettered to the NDJSON file; `sls-run invoke` talks
  * to the live session.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../../src/runtime/free-port.js'
-import { BIN, envelope, runCli } from '../helpers/cli.js'
+import { envelope, runCli, useCliProcesses } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 import { waitFor } from '../helpers/wait.js'
 
 const SINK = fileURLToPath(new URL('../fixtures/apps/event-sink.mjs', import.meta.url))
 const tempDir = useTempDir('sls-run-events-e2e-')
-const children: ChildProcess[] = []
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null) continue
-    child.kill('SIGINT')
-    await new Promise((resolve) => child.once('exit', resolve))
-  }
-})
+const startCli = useCliProcesses()
 
 interface Received {
   method: string
@@ -61,8 +53,7 @@ async function startDev(extraArgs: string[] = []) {
     ].join('\n'),
   )
   const [port, adminPort] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--port', String(port), '--admin-port', String(adminPort), ...extraArgs], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
+  const child = startCli(['dev', '--json', '--port', String(port), '--admin-port', String(adminPort), ...extraArgs], { cwd: dir })
   let stdout = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   const events = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>)

@@ -3,7 +3,7 @@
  * sending requests (zero errors, nothing dropped); a broken save keeps the last good revision; an
  * invalid sls-run.yaml keeps serving and reports the diagnostics. Loops are bounded in count and time.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/core/config/index.js'
@@ -25,11 +25,12 @@ http.createServer((req, res) => { req.resume(); res.end(VERSION) }).listen(Numbe
 process.on('SIGTERM', () => process.exit(0))
 `
 
-async function session(yamlExtra = '') {
+async function session(yamlExtra = '', options: { source?: string; watch?: string } = {}) {
   const dir = tempDir()
-  writeFileSync(path.join(dir, 'server.mjs'), app('v0'))
+  writeFileSync(path.join(dir, 'server.mjs'), options.source ?? app('v0'))
   const yaml = path.join(dir, 'sls-run.yaml')
-  writeFileSync(yaml, `name: t\nservices:\n  web:\n    scaling: { concurrency: 10 }\n    dev: { command: [${JSON.stringify(process.execPath)}, server.mjs], watch: ["*.mjs"] }\n${yamlExtra}`)
+  const watch = options.watch ?? ', watch: ["*.mjs"]'
+  writeFileSync(yaml, `name: t\nservices:\n  web:\n    scaling: { concurrency: 10 }\n    dev: { command: [${JSON.stringify(process.execPath)}, server.mjs]${watch} }\n${yamlExtra}`)
   const { config } = await loadConfig({ file: yaml })
   const events: Array<EmulatorEvent | DevLoopEvent> = []
   const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: (e) => events.push(e) })
@@ -104,5 +105,45 @@ describe('dev loop (process runtime)', () => {
     writeFileSync(yaml, `name: t\nservices:\n  web:\n    env: { GREETING: hi }\n    dev: { command: [${JSON.stringify(process.execPath)}, server.mjs] }\n`)
     await waitFor(() => events.some((e) => e.type === 'revision' && e.state === 'serving' && e.revision === 'web-00002'), 10_000)
     expect(events).toContainEqual(expect.objectContaining({ type: 'config', state: 'reloaded', changed: ['web'] }))
+  })
+
+  it('a save of the same bytes (touch, an editor rewriting the buffer) rolls out nothing; an edit exactly one revision', async () => {
+    const { dir, url, events } = await session('', { watch: '' })
+    const file = path.join(dir, 'server.mjs')
+    expect(await (await fetch(url)).text()).toBe('v0')
+    const later = new Date(Date.now() + 5000)
+    utimesSync(file, later, later)
+    writeFileSync(file, readFileSync(file))
+    await waitFor(() => events.some((e) => e.type === 'change' && e.outcome === 'unchanged'), 10_000)
+    expect(events.filter((e) => e.type === 'reload' || (e.type === 'change' && e.outcome === 'reload'))).toEqual([])
+    writeFileSync(file, app('v1'))
+    await waitFor(() => events.some((e) => e.type === 'reload'), 10_000)
+    expect(await (await fetch(url)).text()).toBe('v1')
+    const reloads = events.filter((e) => e.type === 'reload') as Array<Extract<DevLoopEvent, { type: 'reload' }>>
+    expect(reloads).toHaveLength(1)
+    expect(reloads[0]).toMatchObject({ service: 'web', revision: 'web-00002', reason: 'files changed', files: ['server.mjs'], fileCount: 1 })
+    expect(reloads[0]!.savedToServingMs).toBeGreaterThan(0)
+    expect(events.filter((e) => e.type === 'revision' && e.state === 'starting')).toHaveLength(1)
+  })
+
+  it('the loop breaker: an app that keeps rewriting a file it ships trips it once, with DEV_RELOAD_LOOP and the dev.ignore line', async () => {
+    // Every instance rewrites gen.txt (not ignored by any rule) every 100 ms: each save is a reload.
+    const source = app('loop').replace("process.on('SIGTERM'", "let n = 0\nsetInterval(() => fs.writeFileSync('gen.txt', `${process.pid}-${n++}`), 100)\nprocess.on('SIGTERM'").replace("import http from 'node:http'", "import fs from 'node:fs'\nimport http from 'node:http'")
+    const { dir, url, events } = await session('', { source, watch: '' })
+    expect((await fetch(url)).status).toBe(200) // the first instance starts; from then on no request comes
+    await waitFor(() => events.some((e) => e.type === 'reload-paused'), 20_000)
+    // Held: the file keeps changing, and nothing rolls out.
+    const pausedAt = events.findIndex((e) => e.type === 'reload-paused')
+    await waitFor(() => events.slice(pausedAt).filter((e) => e.type === 'change' && e.outcome === 'paused').length >= 3, 10_000)
+    const paused = events.filter((e) => e.type === 'reload-paused') as Array<Extract<DevLoopEvent, { type: 'reload-paused' }>>
+    expect(paused).toHaveLength(1)
+    expect(paused[0]).toMatchObject({ code: 'DEV_RELOAD_LOOP', service: 'web', files: ['gen.txt'] })
+    expect(paused[0]!.hint).toContain('services.web.dev.ignore: ["gen.txt"]')
+    expect(events.filter((e) => e.type === 'change' && e.outcome === 'reload')).toHaveLength(5)
+    expect(events.slice(pausedAt).filter((e) => e.type === 'revision' && e.state === 'starting')).toEqual([])
+    // Another file saved: reloads resume.
+    writeFileSync(path.join(dir, 'server.mjs'), source.replace('"loop"', '"next"'))
+    await waitFor(() => events.some((e) => e.type === 'reload-resumed'), 10_000)
+    expect(events.find((e) => e.type === 'reload-resumed')).toMatchObject({ service: 'web', files: expect.arrayContaining(['server.mjs']) })
   })
 })

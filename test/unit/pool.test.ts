@@ -248,6 +248,41 @@ describe('pool: shutdown', () => {
     await expect(pool.acquire()).rejects.toMatchObject({ status: 503 })
   })
 
+  it('a shutdown during a hand-over waits for the instances already draining (nothing outlives it)', async () => {
+    const { pool, runtime } = setup({ concurrency: 1, maxInstances: 1 })
+    runtime.autoReady = true
+    const [held] = burst(pool, 1)
+    await settle()
+    void pool.handOver(() => Promise.reject(new Error('no newer revision in this test')))
+    await settle()
+    let finished = false
+    void pool.shutdown().then(() => (finished = true))
+    await settle()
+    expect(finished).toBe(false) // api#1 still has a request in flight
+    held!.lease!.release()
+    await settle()
+    expect(runtime.stops).toEqual(['api#1'])
+    expect(finished).toBe(true)
+  })
+
+  it('a shutdown while an instance is being spawned waits for the spawn and stops it at once', async () => {
+    const { pool, runtime } = setup()
+    let spawned!: () => void
+    const start = runtime.start.bind(runtime)
+    runtime.start = (spec) => new Promise((resolve) => (spawned = () => resolve(start(spec))))
+    burst(pool, 1)
+    await settle()
+    let finished = false
+    void pool.shutdown().then(() => (finished = true))
+    await settle()
+    expect(finished).toBe(false)
+    spawned()
+    await settle()
+    expect(runtime.stops).toEqual(['api#1'])
+    expect(runtime.get('api#1').stoppedWith).toBe(0) // never ready: no grace
+    expect(finished).toBe(true)
+  })
+
   it('does not wait longer than the grace period for in-flight requests', async () => {
     const { pool, runtime, clock } = setup({ graceMs: 10_000 })
     runtime.autoReady = true

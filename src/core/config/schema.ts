@@ -53,8 +53,8 @@ const dev = mapping({
   command: command().optional().describe('What the process runtime runs (string: through a shell)'),
   cwd: nonEmpty('a folder path').optional().describe('Working folder for the process runtime (default: build.context)'),
   port: intRange(1, 65535).optional().describe("Port of this service's gateway (default: --port, then the next free)"),
-  watch: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Globs whose changes start a new revision'),
-  ignore: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Globs the watcher ignores'),
+  watch: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Narrows what the dev loop watches to these globs (.dockerignore syntax, relative to the watched folder)'),
+  ignore: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Globs whose changes never reload (added to .gitignore, .dockerignore and the default list)'),
   coldStart: coldStart.prefault({}),
 }).describe('Local emulator settings (`sls-run dev`)')
 

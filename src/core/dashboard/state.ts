@@ -132,7 +132,7 @@ export class DashboardState {
         pendingRevision: s.pendingRevision ?? null,
         queued: s.queued,
         inFlight: live.reduce((n, i) => n + i.inFlight, 0),
-        instances: s.instances.map((i) => ({ id: i.id, revision: i.revision, state: i.state, inFlight: i.inFlight, served: i.served, startedAt: i.startedAt, coldStartMs: i.coldStartMs ?? null, frozen: Boolean(i.frozen), exit: i.exit ?? null })),
+        instances: s.instances.map((i) => ({ id: i.id, revision: i.revision, state: i.state, inFlight: i.inFlight, served: i.served, startedAt: i.startedAt, coldStartMs: i.coldStartMs ?? null, frozen: Boolean(i.frozen), debugging: Boolean(i.debugging), exit: i.exit ?? null })),
         settings: settings
           ? { concurrency: settings.scaling.concurrency, minInstances: settings.scaling.minInstances, maxInstances: settings.scaling.maxInstances, cpu: settings.resources.cpu, memoryBytes: settings.resources.memory, cpuThrottling: settings.cpuThrottling }
           : null,
@@ -229,7 +229,7 @@ export class DashboardState {
 }
 
 function isError(e: Stamped['event']): boolean {
-  return e.type === 'start-failed' || e.type === 'crash' || ((e.type === 'revision' || e.type === 'rebuild') && e.state === 'failed') || (e.type === 'config' && e.state === 'invalid')
+  return e.type === 'start-failed' || e.type === 'crash' || e.type === 'reload-paused' || ((e.type === 'revision' || e.type === 'rebuild') && e.state === 'failed') || (e.type === 'config' && e.state === 'invalid')
 }
 
 function push<T>(list: T[], item: T, max: number): void {

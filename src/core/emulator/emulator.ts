@@ -20,6 +20,8 @@ import { simulatedDelay } from './cold-start-profiles.js'
 import { EventsSession } from '../events/session.js'
 import { gatewaySend } from '../events/send.js'
 import type { EventsLogEvent } from '../events/types.js'
+import { DebugSession, type DebuggerEvent, type InspectOptions } from './debugging.js'
+import { inspectServiceRequired } from './inspect.js'
 
 export const SHUTDOWN_GRACE_MS = 10_000
 
@@ -33,6 +35,7 @@ export type EmulatorEvent =
   | { type: 'runtime'; service: string; runtime: 'docker' | 'process'; reason: string }
   | { type: 'orphans-removed'; count: number; containers: string[] }
   | EventsLogEvent
+  | DebuggerEvent
   | { type: 'events'; schedules: number; subscriptions: number; schedulesEnabled: boolean; deadLetterFile: string }
 
 export interface EmulatorOptions {
@@ -54,6 +57,11 @@ export interface EmulatorOptions {
   schedules?: boolean
   /** Where undeliverable CloudEvents are appended (NDJSON). Default: .sls-run/dead-letters.ndjson in the cwd. */
   deadLetterFile?: string
+  /**
+   * `--inspect`: one instance of this service with its debugger open (inspect.ts), pinned (min = max = 1),
+   * with no request timeout, idle scale-down or startup deadline. service '' = the only service.
+   */
+  inspect?: InspectOptions
 }
 
 interface Running {
@@ -70,6 +78,7 @@ export class Emulator {
   private readonly subscribers = new Set<(event: EmulatorEvent) => void>()
   private admin?: AdminServer
   private events?: EventsSession
+  private debug?: DebugSession
   private config: Config
   private gatewayUrls: Record<string, string> = {}
   private readonly instanceNumbers = new Map<string, number>()
@@ -100,6 +109,7 @@ export class Emulator {
     for (const name of names) if (!config.services[name]) throw unknownService(name, Object.keys(config.services))
     const host = this.options.host ?? '127.0.0.1'
     try {
+      if (this.options.inspect) await this.startDebugging(this.options.inspect, names)
       let nextPort = this.options.port
       const started: Array<{ name: string; revision: string; pool: Pool; gateway: Gateway }> = []
       for (const name of names) {
@@ -114,7 +124,7 @@ export class Emulator {
           this.emit({ type: 'request', ...record })
         }
         const alsoOn = runtime.gatewayHosts ?? []
-        const gatewayOptions = { service: name, host, timeoutMs: service.timeout, connections: service.scaling.concurrency, clock: this.clock, onRequest, ...(alsoOn.length ? { alsoOn } : {}) }
+        const gatewayOptions = { service: name, host, timeoutMs: this.debug?.service === name ? Infinity : service.timeout, connections: service.scaling.concurrency, clock: this.clock, onRequest, ...(alsoOn.length ? { alsoOn } : {}) }
         let gateway: Gateway
         if (service.dev.port !== undefined) {
           gateway = new Gateway(router, { ...gatewayOptions, port: service.dev.port })
@@ -209,9 +219,20 @@ export class Emulator {
     await Promise.all(this.running.map((r) => r.router.shutdown()))
     await Promise.all(this.running.map((r) => r.gateway.close()))
     this.running.length = 0
+    await this.debug?.close()
+    this.debug = undefined
     const admin = this.admin
     this.admin = undefined
     await admin?.close()
+  }
+
+  private async startDebugging(inspect: InspectOptions, names: string[]): Promise<void> {
+    if (!inspect.service && names.length > 1) throw inspectServiceRequired(names)
+    const name = inspect.service || names[0]!
+    if (!names.includes(name)) throw unknownService(name, names)
+    const service = this.config.services[name]!
+    const kind = this.runtimeOf(name).kind
+    this.debug = await DebugSession.start({ ...inspect, service: name }, kind === 'process' ? service.dev.command : service.command, kind, (event) => this.emit(event))
   }
 
   private runtimeOf(service: string): Runtime {
@@ -225,16 +246,18 @@ export class Emulator {
     const clock = this.clock
     const runtime = this.runtimeOf(name)
     const delay = simulatedDelay(service.dev.coldStart)
+    const debug = this.debug?.service === name ? this.debug : undefined
     const pool: Pool = new Pool(
       {
         service: name,
         revision,
         concurrency: service.scaling.concurrency,
-        minInstances: service.scaling.minInstances,
-        maxInstances: service.scaling.maxInstances,
-        idleTimeoutMs: service.scaling.idleTimeout,
+        minInstances: debug ? 1 : service.scaling.minInstances,
+        maxInstances: debug ? 1 : service.scaling.maxInstances,
+        idleTimeoutMs: debug ? Infinity : service.scaling.idleTimeout,
         queueTimeoutMs: service.scaling.queueTimeout,
-        startupTimeoutMs: service.startupProbe.timeout,
+        startupTimeoutMs: debug ? Infinity : service.startupProbe.timeout,
+        ...(debug ? { debugging: true } : {}),
         graceMs: this.options.graceMs ?? SHUTDOWN_GRACE_MS,
         cpuThrottling: service.cpuThrottling,
         ...(delay ? { simulatedDelay: delay } : {}),
@@ -243,7 +266,10 @@ export class Emulator {
         runtime,
         clock,
         // Gateways all listen before any instance starts, so every URL is known here.
-        spec: (instanceId) => instanceSpec(runtime, config, name, instanceId, revision, this.gatewayUrls, image),
+        spec: (instanceId) => {
+          const spec = instanceSpec(runtime, config, name, instanceId, revision, this.gatewayUrls, image)
+          return debug ? debug.wrap(spec) : spec
+        },
         waitReady: (instance, deadline, signal) => waitReady(instance, service.startupProbe, deadline, signal),
         nextInstanceNumber: () => {
           const n = (this.instanceNumbers.get(name) ?? 0) + 1
@@ -252,14 +278,19 @@ export class Emulator {
         },
         onEvent: (event) => {
           if (event.type === 'cold-start') this.metrics.coldStart(name, event.coldStart)
+          if (event.type === 'cold-start' && debug) debug.ready(event.id, pool.address(event.id)!)
           if (event.type === 'crash') this.metrics.crash(name, event.exit.reason)
           if (event.type === 'instance' && (event.state === 'stopped' || event.state === 'failed')) {
             this.running.find((r) => r.name === name)?.gateway.forget(event.id)
+            debug?.forget(event.id)
           }
           this.running.find((r) => r.name === name)?.router.observe(pool, event)
           this.emit(event)
         },
-        onLog: (line) => this.emit({ type: 'log', service: name, ...line }),
+        onLog: (line) => {
+          debug?.observe(line)
+          this.emit({ type: 'log', service: name, ...line })
+        },
       },
     )
     return pool

@@ -112,7 +112,8 @@ export class Gateway {
       lease.thawMs = clock.now() - thawStarted
     }
     const remaining = this.options.timeoutMs - (clock.now() - started)
-    const timer = clock.setTimeout(() => abort.abort(timedOut(this.options.timeoutMs)), Math.max(0, remaining))
+    // No timer for Infinity (`--inspect`: a request may wait at a breakpoint for as long as it takes).
+    const timer = Number.isFinite(remaining) ? clock.setTimeout(() => abort.abort(timedOut(this.options.timeoutMs)), Math.max(0, remaining)) : undefined
     let status = 0
     const done = (error: Error | null) => {
       clock.clearTimeout(timer)
@@ -159,7 +160,14 @@ export class Gateway {
   private upstream(lease: Lease): HttpPool {
     let upstream = this.upstreams.get(lease.instanceId)
     if (!upstream) {
-      upstream = new HttpPool(`http://${lease.address.host}:${lease.address.port}`, { connections: this.options.connections, keepAliveTimeout: 30_000 })
+      upstream = new HttpPool(`http://${lease.address.host}:${lease.address.port}`, {
+        connections: this.options.connections,
+        keepAliveTimeout: 30_000,
+        // The gateway's own timer is the only request timeout (undici's 300 s defaults would answer 503 first
+        // for a longer `timeout:`, and cut a request held at a breakpoint under --inspect).
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      })
       this.upstreams.set(lease.instanceId, upstream)
     }
     return upstream

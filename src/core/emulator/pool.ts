@@ -39,6 +39,8 @@ export interface PoolSettings {
   simulatedDelay?: () => number
   /** Request-based billing: an instance with nothing in flight is frozen (when its runtime can). */
   cpuThrottling?: boolean
+  /** `--inspect`: its instances run under a debugger (shown as "debugging"; timeouts held by the caller's settings). */
+  debugging?: boolean
 }
 
 export type PoolEvent =
@@ -80,6 +82,8 @@ export interface InstanceStatus {
   container?: string
   /** cpuThrottling: frozen while nothing is in flight. */
   frozen?: boolean
+  /** `--inspect`: runs under a debugger. */
+  debugging?: boolean
   inFlight: number
   served: number
   startedAt: number
@@ -104,6 +108,10 @@ interface Slot {
   idleTimer?: unknown
   abort: AbortController
   drained?: () => void
+  /** Settles once the runtime has spawned it (or failed to). */
+  spawning?: Promise<RuntimeInstance | undefined>
+  /** Settles once a drain has stopped it: a second drain (shutdown during a hand-over) waits for the first. */
+  stopping?: Promise<void>
   frozen?: boolean
 }
 
@@ -114,6 +122,10 @@ interface Waiter {
   resolve(lease: Lease): void
   reject(error: PlatformResponse): void
 }
+
+/** Why a rollout starts the new revision's instances and stops the old one's (the renderer folds them into one line). */
+export const ROLLOUT_START = 'starting the new revision'
+export const ROLLOUT_END = 'replaced by a newer revision'
 
 const BACKOFF_BASE_MS = 200
 const BACKOFF_MAX_MS = 10_000
@@ -142,8 +154,13 @@ export class Pool {
   /** Starts the minInstances, or `prewarm` instances if more (once: they may idle out later). */
   start(prewarm = 0): void {
     this.warm = prewarm
-    this.scale(prewarm > this.settings.minInstances ? 'starting the new revision' : 'minInstances')
+    this.scale(prewarm > this.settings.minInstances ? ROLLOUT_START : 'minInstances')
     this.warm = 0
+  }
+
+  /** Where this pool's instance listens (once spawned). */
+  address(instanceId: string): { host: string; port: number } | undefined {
+    return this.slots.get(instanceId)?.handle?.address
   }
 
   /** Whether an instance of this pool has this id (ids are unique across a service's revisions). */
@@ -182,6 +199,7 @@ export class Pool {
       ...(s.handle?.pid === undefined ? {} : { pid: s.handle.pid }),
       ...(s.handle?.containerId === undefined ? {} : { container: s.handle.containerId }),
       ...(s.frozen ? { frozen: true } : {}),
+      ...(this.settings.debugging ? { debugging: true } : {}),
       inFlight: s.inFlight,
       served: s.served,
       startedAt: s.startedAt,
@@ -202,7 +220,7 @@ export class Pool {
    * instance stops. Nothing is dropped.
    */
   async handOver(reroute: () => Promise<Lease>): Promise<void> {
-    return this.close('replaced by a newer revision', reroute)
+    return this.close(ROLLOUT_END, reroute)
   }
 
   private async close(reason: string, reroute?: () => Promise<Lease>): Promise<void> {
@@ -296,25 +314,23 @@ export class Pool {
       return
     }
     this.deps.onEvent({ type: 'scale', service: this.settings.service, starting: count, reason })
-    for (let i = 0; i < count; i++) void this.startInstance()
+    for (let i = 0; i < count; i++) void this.startInstance(reason)
   }
 
-  private async startInstance(): Promise<void> {
+  private async startInstance(reason: string): Promise<void> {
     const { clock } = this.deps
     const n = this.deps.nextInstanceNumber?.() ?? ++this.counter
     const slot: Slot = { id: `${this.settings.service}#${n}`, n, state: 'starting', inFlight: 0, served: 0, startedAt: clock.now(), abort: new AbortController() }
     this.slots.set(slot.id, slot)
-    this.emitState(slot)
+    this.emitState(slot, reason)
     try {
-      const handle = await this.deps.runtime.start(this.deps.spec(slot.id), this.deps.onLog)
+      const spawning = this.deps.runtime.start(this.deps.spec(slot.id), this.deps.onLog)
+      slot.spawning = spawning.catch(() => undefined)
+      const handle = await spawning
       slot.handle = handle
       const spawnedAt = clock.now()
       void handle.exited.then((exit) => this.onExit(slot, exit))
-      if (slot.state !== 'starting') {
-        // Drained or shut down while it was being spawned: it has no business running.
-        await this.deps.runtime.stop(handle, 0)
-        return
-      }
+      if (slot.state !== 'starting') return // drained or shut down while it was being spawned: the drain stops it
       const { portOpenAt } = await this.deps.waitReady(handle, slot.startedAt + this.settings.startupTimeoutMs, slot.abort.signal)
       const probedAt = clock.now()
       const delayMs = this.settings.simulatedDelay?.() ?? 0
@@ -379,7 +395,7 @@ export class Pool {
   }
 
   private armIdle(slot: Slot): void {
-    if (slot.state !== 'ready' || slot.inFlight > 0 || this.closed) return
+    if (slot.state !== 'ready' || slot.inFlight > 0 || this.closed || !Number.isFinite(this.settings.idleTimeoutMs)) return
     this.deps.clock.clearTimeout(slot.idleTimer)
     slot.idleTimer = this.deps.clock.setTimeout(() => {
       if (slot.state === 'ready' && slot.inFlight === 0 && this.live().length > this.settings.minInstances) void this.drain(slot, 'idle')
@@ -387,8 +403,14 @@ export class Pool {
   }
 
   /** No new requests; in-flight ones finish (bounded by the grace); then SIGTERM → SIGKILL. */
-  private async drain(slot: Slot, reason: string): Promise<void> {
-    if (slot.state === 'stopped' || slot.state === 'failed' || slot.state === 'draining') return
+  private drain(slot: Slot, reason: string): Promise<void> {
+    if (slot.state === 'draining') return slot.stopping ?? Promise.resolve()
+    if (slot.state === 'stopped' || slot.state === 'failed') return Promise.resolve()
+    slot.stopping = this.stop(slot, reason)
+    return slot.stopping
+  }
+
+  private async stop(slot: Slot, reason: string): Promise<void> {
     slot.abort.abort()
     slot.state = 'draining'
     this.deps.clock.clearTimeout(slot.idleTimer)
@@ -399,7 +421,9 @@ export class Pool {
         this.deps.clock.setTimeout(resolve, this.settings.graceMs)
       })
     }
-    if (slot.handle) slot.exit = await this.deps.runtime.stop(slot.handle, this.settings.graceMs)
+    // Still being spawned: wait for it, so that nothing the runtime creates outlives a shutdown.
+    const handle = slot.handle ?? (await slot.spawning)
+    if (handle) slot.exit = await this.deps.runtime.stop(handle, slot.readyAt === undefined ? 0 : this.settings.graceMs) // never ready: nothing to finish
     this.retire(slot, 'stopped', reason)
   }
 
