@@ -140,7 +140,7 @@ function updateService(view) {
   fill(
     el.tiles,
     tile('instances', `${count('ready')} ready`, count('starting') ? `${count('starting')} starting` : st ? `min ${st.minInstances} · max ${st.maxInstances}` : ''),
-    tile('in flight', view.inFlight, st ? `concurrency ${st.concurrency}` : ''),
+    tile('in flight', view.inFlight, [st ? `concurrency ${st.concurrency}` : '', view.webSockets ? `${view.webSockets} WebSocket${view.webSockets === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ')),
     tile('queued', view.queued),
     tile('requests/s', num(t.rps), 'last 10 s'),
     tile('p50', ms(t.p50), 'last 60 s'),

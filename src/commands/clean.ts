@@ -1,32 +1,69 @@
 import os from 'node:os'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { isSlsError } from '../errors.js'
 import { connect, probeEngine } from '../runtime/docker/engine.js'
 import { LABEL } from '../runtime/docker/labels.js'
 import { listManaged, removeContainers, type ManagedContainer } from '../runtime/docker/sweep.js'
+import { sessionsDir } from '../runtime/process/records.js'
+import { listRecorded, removeGroups, type ManagedGroup } from '../runtime/process/sweep.js'
+
+type ContainerView = Pick<ManagedContainer, 'id' | 'name' | 'service' | 'session' | 'state'>
+type GroupView = Pick<ManagedGroup, 'pgid' | 'service' | 'instance' | 'session' | 'command'>
 
 interface CleanResult {
-  removed: Array<Pick<ManagedContainer, 'id' | 'name' | 'service' | 'session' | 'state'>>
-  kept: Array<Pick<ManagedContainer, 'id' | 'name' | 'service' | 'session' | 'state'>>
+  removed: ContainerView[]
+  kept: ContainerView[]
   images: string[]
+  /** Process groups (process runtime) recorded by sessions: killed (ended sessions) and kept (running ones). */
+  processes: { removed: GroupView[]; kept: GroupView[] }
 }
 
 export default class Clean extends BaseCommand {
-  static override summary = 'Remove containers that sls-run dev left behind (and, with --images, the offline stand-in images).'
+  static override summary = 'Remove containers and processes that sls-run dev left behind (and, with --images, the offline stand-in images).'
   static override description = [
     'Only containers labelled dev.sls-run.managed=true are touched. By default, the ones whose sls-run session has',
     'ended (its process is gone on this host); --all also removes those of running sessions on any host.',
+    'Process-runtime instances of ended sessions (recorded in $XDG_STATE_HOME/sls-run/sessions, default',
+    '~/.local/state) are killed with their process groups, each only while it is still the process sls-run',
+    'started (same pid and start time); those of running sessions are never touched, --all or not.',
+    'Without a Docker engine only the processes are cleaned (with a warning).',
     '`sls-run dev` already does the default sweep each time it starts.',
   ].join('\n')
   static override examples = ['<%= config.bin %> clean', '<%= config.bin %> clean --all --json']
   static override flags = {
-    all: Flags.boolean({ description: 'Also remove containers of sessions that are still running (they stop serving).' }),
+    all: Flags.boolean({ description: 'Also remove containers of sessions that are still running (they stop serving). Processes of running sessions are kept.' }),
     images: Flags.boolean({ description: 'Also remove images labelled dev.sls-run.standin=true (the offline test stand-ins).' }),
   }
 
   async run(): Promise<CleanResult> {
     const { flags } = await this.parse(Clean)
-    await probeEngine(process.env, 5000)
+    // No engine: the processes can still be cleaned; --images cannot do without one.
+    const noEngine = await probeEngine(process.env, 5000).then(
+      () => undefined,
+      (error: unknown) => {
+        if (flags.images || !isSlsError(error) || error.code !== 'DOCKER_UNAVAILABLE') throw error
+        return error
+      },
+    )
+    const recorded = await listRecorded(sessionsDir())
+    const removedGroups = await removeGroups(recorded.filter((s) => s.orphan))
+    const keptGroups = recorded.filter((s) => !s.orphan).flatMap((s) => s.groups)
+    const { removed, kept, images } = noEngine ? { removed: [], kept: [], images: [] } : await this.cleanDocker(flags)
+    if (noEngine) this.logger.warn(`${noEngine.message}; containers were not checked`)
+    const view = (c: ManagedContainer) => ({ id: c.id.slice(0, 12), name: c.name, service: c.service, session: c.session, state: c.state })
+    const groupView = (g: ManagedGroup) => ({ pgid: g.pgid, service: g.service, instance: g.instance, session: g.session, command: g.command })
+    const owner = (c: { host: string; pid: number }) => (c.host === os.hostname() ? `its session is running (pid ${c.pid})` : `it belongs to a session on ${c.host}`)
+    for (const c of removed) this.print(`removed ${c.name} (${c.service}, session ${c.session.slice(0, 8)}, ${c.state})`)
+    for (const c of kept) this.print(`kept ${c.name} (${c.service}): ${owner(c)}; --all removes it`)
+    for (const image of images) this.print(`removed image ${image}`)
+    for (const g of removedGroups) this.print(`removed process group ${g.pgid} of ${g.instance} (${g.command}, session ${g.session.slice(0, 8)})`)
+    for (const g of keptGroups) this.print(`kept process group ${g.pgid} of ${g.instance}: ${owner(g)}`)
+    if (!removed.length && !kept.length && !images.length && !removedGroups.length && !keptGroups.length) this.print('nothing to clean')
+    return { removed: removed.map(view), kept: kept.map(view), images, processes: { removed: removedGroups.map(groupView), kept: keptGroups.map(groupView) } }
+  }
+
+  private async cleanDocker(flags: { all: boolean; images: boolean }): Promise<{ removed: ManagedContainer[]; kept: ManagedContainer[]; images: string[] }> {
     const { docker } = await connect(process.env, 60_000)
     const managed = await listManaged(docker)
     const chosen = managed.filter((c) => flags.all || c.orphan)
@@ -45,11 +82,6 @@ export default class Clean extends BaseCommand {
         if (ok) images.push(...(image.RepoTags?.length ? image.RepoTags : [image.Id]))
       }
     }
-    const view = (c: ManagedContainer) => ({ id: c.id.slice(0, 12), name: c.name, service: c.service, session: c.session, state: c.state })
-    for (const c of removed) this.print(`removed ${c.name} (${c.service}, session ${c.session.slice(0, 8)}, ${c.state})`)
-    for (const c of kept) this.print(`kept ${c.name} (${c.service}): ${c.host === os.hostname() ? `its session is running (pid ${c.pid})` : `it belongs to a session on ${c.host}`}; --all removes it`)
-    for (const image of images) this.print(`removed image ${image}`)
-    if (!removed.length && !kept.length && !images.length) this.print('nothing to clean')
-    return { removed: removed.map(view), kept: kept.map(view), images }
+    return { removed, kept, images }
   }
 }

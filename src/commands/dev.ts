@@ -53,12 +53,15 @@ export default class Dev extends NdjsonCommand {
     const paint = this.jsonEnabled() ? this.paint : painter(detectTerminal(process.env, process.stderr).color)
     const render = devEventRenderer(paint, this.jsonEnabled(), (text) => (this.jsonEnabled() ? process.stdout : process.stderr).write(text))
     const session = newSession(loaded.file)
-    const runtimes = await chooseRuntimes(loaded.config, names, flags.runtime as RuntimeKind, session)
-    if (runtimes.removed.length) render({ type: 'orphans-removed', count: runtimes.removed.length, containers: runtimes.removed.map((c) => c.name) })
+    const unrecorded = (error: Error) => this.warn(`cannot record this session's process groups (${error.message}); should sls-run and its reaper both be killed, neither the next session nor \`sls-run clean\` will find them`)
+    const runtimes = await chooseRuntimes(loaded.config, names, flags.runtime as RuntimeKind, session, process.env, unrecorded)
+    const [containers, processes] = [runtimes.removed.map((c) => c.name), runtimes.removedGroups.map((g) => `process group ${g.pgid} of ${g.instance}`)]
+    if (containers.length || processes.length) render({ type: 'orphans-removed', count: containers.length + processes.length, containers, processes })
     for (const decision of runtimes.decisions) render({ type: 'runtime', ...decision })
     // Layers against orphans: orderly drain on a signal or an unexpected error, SIGKILL of every
     // process group on exit, and the reaper for when sls-run itself is killed (SIGKILL, OOM): it kills
-    // the groups and removes this session's containers. `sls-run dev` also sweeps ended sessions' containers at start.
+    // the groups and removes this session's containers. `sls-run dev` also sweeps, at start, ended
+    // sessions' containers and the process groups they recorded (for when the reaper was killed too).
     process.once('exit', stopAllSync)
     startReaper()
     const socket = resolveEndpoint().options.socketPath

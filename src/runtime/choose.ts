@@ -17,6 +17,8 @@ import { connect, probeEngine } from './docker/engine.js'
 import type { Session } from './docker/labels.js'
 import { sweepOrphans, type ManagedContainer } from './docker/sweep.js'
 import { ProcessRuntime } from './process/process-runtime.js'
+import { SessionRecorder, sessionsDir } from './process/records.js'
+import { sweepProcessOrphans, type ManagedGroup } from './process/sweep.js'
 import type { Runtime } from './types.js'
 
 export type RuntimeKind = 'auto' | 'docker' | 'process'
@@ -32,19 +34,23 @@ export interface ChosenRuntimes {
   decisions: RuntimeDecision[]
   /** Containers of ended sessions removed before this one started (layer 3). */
   removed: ManagedContainer[]
+  /** Process groups of ended sessions killed before this one started (layer 3, process/sweep.ts). */
+  removedGroups: ManagedGroup[]
   docker?: Dockerode
   /** The builder rebuilds use (the engine's default, or DOCKER_BUILDKIT). */
   builder?: Builder
 }
 
-export async function chooseRuntimes(config: Config, names: string[], flag: RuntimeKind, session: Session, env: NodeJS.ProcessEnv = process.env): Promise<ChosenRuntimes> {
+/** `onRecordError`: the session's process groups cannot be recorded (process/records.ts); called once. */
+export async function chooseRuntimes(config: Config, names: string[], flag: RuntimeKind, session: Session, env: NodeJS.ProcessEnv = process.env, onRecordError?: (error: Error) => void): Promise<ChosenRuntimes> {
   const wanted = names.map((name) => {
     const service = config.services[name]!
     const kind: RuntimeKind = flag !== 'auto' ? flag : service.dev.runtime
     const hasImage = Boolean(service.build || service.image)
     return { name, kind: kind === 'auto' && !service.dev.command && hasImage ? ('docker-only' as const) : kind, hasImage }
   })
-  const processes = new ProcessRuntime()
+  const records = sessionsDir(env)
+  const processes = new ProcessRuntime(new SessionRecorder(session, records, onRecordError))
   const decisions: RuntimeDecision[] = []
   const needsEngine = wanted.some((w) => w.kind === 'docker' || w.kind === 'docker-only')
   const mayUseEngine = needsEngine || wanted.some((w) => w.kind === 'auto' && w.hasImage)
@@ -64,7 +70,7 @@ export async function chooseRuntimes(config: Config, names: string[], flag: Runt
     const who = wanted.filter((w) => w.kind !== 'auto' && w.kind !== 'process').map((w) => w.name)
     throw new SlsError(engineError.code, `${engineError.message}; ${who.join(', ')} run${who.length === 1 ? 's' : ''} in containers`, { exitCode: engineError.exitCode, hints: engineError.hints, cause: engineError })
   }
-  const removed = docker ? await sweepOrphans(docker) : []
+  const [removed, removedGroups] = await Promise.all([docker ? sweepOrphans(docker) : [], sweepProcessOrphans(records)])
   const dockerRuntime = docker ? await DockerRuntime.create(docker, session) : undefined
   const chosen = new Map<string, Runtime>()
   for (const w of wanted) {
@@ -84,5 +90,5 @@ export async function chooseRuntimes(config: Config, names: string[], flag: Runt
       decisions.push({ service: w.name, runtime: 'docker', reason: `${image}${w.kind === 'auto' ? ' (an engine answers and the image is built)' : ''}` })
     }
   }
-  return { runtimeFor: (service) => chosen.get(service) ?? processes, decisions, removed, ...(docker ? { docker, builder } : {}) }
+  return { runtimeFor: (service) => chosen.get(service) ?? processes, decisions, removed, removedGroups, ...(docker ? { docker, builder } : {}) }
 }

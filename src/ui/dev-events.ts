@@ -7,7 +7,12 @@ import type { Paint, Style } from './terminal.js'
 const PREFIX_STYLES: Style[] = ['cyan', 'green', 'yellow', 'bold']
 
 export function devEventRenderer(paint: Paint, json: boolean, write: (text: string) => void) {
-  if (json) return (event: EmulatorEvent | DevLoopEvent) => write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`)
+  // NDJSON: `at` is always an ISO 8601 string, first; a log line's own time (epoch ms) becomes one too.
+  if (json)
+    return (event: EmulatorEvent | DevLoopEvent) => {
+      const { at: own, ...rest } = event as { at?: unknown }
+      write(`${JSON.stringify({ at: typeof own === 'number' ? new Date(own).toISOString() : new Date().toISOString(), ...rest })}\n`)
+    }
   const styles = new Map<string, Style>()
   const tag = (service: string, id: string) => {
     if (!styles.has(service)) styles.set(service, PREFIX_STYLES[styles.size % PREFIX_STYLES.length]!)
@@ -61,8 +66,10 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
         return write(`admin: ${event.url}/api/status, ${event.url}/metrics\n`)
       case 'runtime':
         return write(`${paint('bold', event.service)} runs as a ${event.runtime === 'docker' ? 'container' : 'process'}: ${event.reason}\n`)
-      case 'orphans-removed':
-        return write(`removed ${event.count} container${event.count === 1 ? '' : 's'} left by ended sls-run sessions (${event.containers.join(', ')})\n`)
+      case 'orphans-removed': {
+        const what = [[event.containers.length, 'container'], [event.processes.length, 'process group']].filter(([n]) => n).map(([n, noun]) => `${n} ${noun}${n === 1 ? '' : 's'}`)
+        return write(`removed ${what.join(' and ')} left by ended sls-run sessions (${[...event.containers, ...event.processes].join(', ')})\n`)
+      }
       case 'cold-start': {
         const c = event.coldStart
         const delay = c.delayMs ? `, simulated delay ${ms(c.delayMs)}` : ''
@@ -74,7 +81,7 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
         return write(`${paint('bold', event.service)} scaling up: starting ${event.starting} (${event.reason})\n`)
       case 'start-failed':
         return write(
-          [`${tag(event.service, event.id)} ${paint('red', 'failed to start')}: ${event.message}; next start in ${ms(event.backoffMs)}`, ...event.lastLines.map((l) => `  ${paint('dim', '|')} ${l}`)].join('\n') + '\n',
+          [`${tag(event.service, event.id)} ${paint('red', 'failed to start')} ${event.code}: ${event.message}; next start in ${ms(event.backoffMs)}`, ...event.lastLines.map((l) => `  ${paint('dim', '|')} ${l}`)].join('\n') + '\n',
         )
       case 'crash':
         return write(`${tag(event.service, event.id)} ${paint('red', event.exit.reason === 'oom-killed' ? 'OOMKilled' : 'crashed')} (code ${event.exit.code ?? '-'}, signal ${event.exit.signal ?? '-'}${event.exit.message ? `: ${event.exit.message}` : ''}); next start in ${ms(event.backoffMs)}\n`)

@@ -64,6 +64,9 @@ describe('what the dev loop watches (built CLI, output redirected into the servi
     const reloadsBefore = events().filter((e) => e.type === 'reload' || e.type === 'change' || e.type === 'revision')
     expect(reloadsBefore).toEqual([])
     expect(events().filter((e) => e.type === 'request')).toHaveLength(50)
+    // One type for `at` in every event, log lines included: an ISO 8601 string.
+    expect(events().filter((e) => e.type === 'log').length).toBeGreaterThanOrEqual(50)
+    expect(events().filter((e) => typeof e.at !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(e.at))).toEqual([])
 
     // A real edit: one reload, naming that file only.
     writeFileSync(path.join(dir, 'server.mjs'), app('v1'))

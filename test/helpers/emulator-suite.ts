@@ -95,14 +95,75 @@ export function emulatorSuite(target: () => SuiteTarget): void {
     expect(events).toContainEqual(expect.objectContaining({ type: 'crash', id: 'probe#1', exit: expect.objectContaining({ code: 70 }) }))
   })
 
-  it('a client that goes away frees its slot at once', async () => {
-    const { url } = await emulate({ scaling: { concurrency: 1, maxInstances: 1, queueTimeout: '2s' } })
+  it('the request right after a crash goes to a replacement, not to the dead instance', async () => {
+    const { url, events } = await emulate({})
+    expect((await fetch(url)).status).toBe(200)
+    expect((await fetch(`${url}/crash`)).status).toBe(503)
+    const next = await fetch(url, { signal: AbortSignal.timeout(10_000) }) // no wait for the exit event
+    expect(next.status).toBe(200)
+    expect(next.headers.get('x-sls-run-instance')).toBe('probe#2')
+    await until(() => events.some((e) => e.type === 'crash' && e.id === 'probe#1'))
+  })
+
+  it('clients that leave: recorded as 499, and concurrency 1 stays 1 for the app (the slot is held until it finishes)', async () => {
+    const { url, events, emulator } = await emulate({ scaling: { concurrency: 1, maxInstances: 1, queueTimeout: '10s' } })
     await fetch(url)
-    await fetch(`${url}/?ms=5000`, { signal: AbortSignal.timeout(200) }).catch(() => undefined)
-    const started = Date.now()
-    const after = await fetch(url)
+    for (let round = 0; round < 5; round++) {
+      await fetch(`${url}/?ms=400`, { signal: AbortSignal.timeout(100) }).catch(() => undefined)
+      const after = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+      expect(after.status).toBe(200)
+      expect((await json(after)).peak).toBe(1) // the app's own counter: never two at once
+    }
+    await until(() => events.filter((e) => e.type === 'request' && e.status === 499).length === 5)
+    expect(events.filter((e) => e.type === 'request' && e.status === 499)).toHaveLength(5)
+    await until(() => emulator.status().services[0]!.instances.every((i) => i.inFlight === 0))
+    expect(emulator.status().services[0]!.instances.map((i) => i.inFlight)).toEqual([0])
+  })
+
+  it('after 504s the app still never sees more than concurrency; the slot frees when it finishes', async () => {
+    const { url, emulator } = await emulate({ scaling: { concurrency: 1, maxInstances: 1, queueTimeout: '10s' }, timeout: '1s' })
+    await fetch(url)
+    for (let round = 0; round < 4; round++) {
+      expect((await fetch(`${url}/?ms=1300`)).status).toBe(504)
+      const after = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+      expect(after.status).toBe(200)
+      expect((await json(after)).peak).toBe(1)
+    }
+    expect(emulator.status().services[0]!.instances.filter((i) => i.state === 'ready').map((i) => i.inFlight)).toEqual([0])
+  })
+
+  it('a request that outlives timeout + grace: its slot is freed and the stuck instance replaced', async () => {
+    const { url, events } = await emulate({ scaling: { concurrency: 1, maxInstances: 1, queueTimeout: '10s' }, timeout: '3s' }, 300)
+    await fetch(url)
+    expect((await fetch(`${url}/?ms=15000`)).status).toBe(504)
+    const after = await fetch(url, { signal: AbortSignal.timeout(10_000) }) // queued until the stuck one is cut at 3.3 s, then a cold start
     expect(after.status).toBe(200)
-    expect(Date.now() - started).toBeLessThan(1500)
+    expect(after.headers.get('x-sls-run-instance')).toBe('probe#2')
+    expect(events).toContainEqual(expect.objectContaining({ type: 'crash', id: 'probe#1', exit: expect.objectContaining({ message: expect.stringMatching(/did not finish a request within timeout \+ 300 ms/) }) }))
+  })
+
+  it("10 MB uploads with curl's default headers (Expect: 100-continue) six times, then a GET: all 200, nothing left in flight", async () => {
+    const { url, emulator } = await emulate({ scaling: { concurrency: 2 }, timeout: '20s' })
+    const { execFile } = await import('node:child_process')
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(`${tmpdir()}/sls-run-curl-`)
+    try {
+      const file = `${dir}/10mb.bin`
+      writeFileSync(file, Buffer.alloc(10 * 1024 * 1024, 5))
+      for (let i = 0; i < 6; i++) {
+        const out = await new Promise<string>((resolve, reject) =>
+          execFile('curl', ['-sS', '-v', '--max-time', '20', '-w', '\n%{http_code}', '--data-binary', `@${file}`, `${url}/upload`], (error, stdout, stderr) => (error ? reject(error) : resolve(`${stderr}\n${stdout}`))),
+        )
+        expect(out).toMatch(/> Expect: 100-continue/i) // curl really asked
+        expect(out.trim().split('\n').at(-1)).toBe('200')
+        expect(out).toContain(`"bytes":${10 * 1024 * 1024}`)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect((await fetch(url, { signal: AbortSignal.timeout(10_000) })).status).toBe(200)
+    expect(emulator.status().services[0]!.instances.filter((i) => i.state === 'ready').map((i) => i.inFlight)).toEqual([0])
   })
 
   it('streams a 10 MB upload and a 10 MB download intact', async () => {

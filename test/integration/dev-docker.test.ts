@@ -47,6 +47,23 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
     }
     const containerOf = async (emulator: Emulator, id = 'probe#1') => docker.getContainer(emulator.status().services[0]!.instances.find((i) => i.id === id)!.container!).inspect()
 
+    it('--inspect in a container: the stable port forwards to the inspector on the container; no 504 while debugging', async () => {
+      const config = configSchema.parse({ name: 't', services: { probe: { image: PROBE_IMAGE, timeout: '1s' } } })
+      const events: EmulatorEvent[] = []
+      const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime, graceMs: 2000, inspect: { service: 'probe', port: 0 }, onEvent: (e) => events.push(e) })
+      running.push(emulator)
+      const { gateways } = await emulator.start()
+      await until(() => events.some((e) => e.type === 'debugger'), 30_000)
+      const announced = events.find((e) => e.type === 'debugger') as Extract<EmulatorEvent, { type: 'debugger' }>
+      expect(announced).toMatchObject({ id: 'probe#1', kind: 'node', state: 'listening' })
+      const url = new URL((announced as { url: string }).url)
+      const list = (await (await fetch(`http://${url.host}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>
+      expect(list.map((t) => t.webSocketDebuggerUrl)).toEqual([(announced as { url: string }).url])
+      const slow = await fetch(`${gateways.probe}/?ms=1500`) // past the 1 s timeout: held while debugging
+      expect(slow.status).toBe(200)
+      expect(emulator.status().services[0]!.instances).toEqual([expect.objectContaining({ id: 'probe#1', debugging: true })])
+    })
+
     it('labels every container with the session, and applies resources.cpu and resources.memory', async () => {
       const { url, emulator } = await emulate({ resources: { cpu: 0.5, memory: '256Mi' } })
       expect((await fetch(url)).status).toBe(200)

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import type { Diagnostic } from '../../src/core/config/diagnostic.js'
 import { loadConfig } from '../../src/core/config/load.js'
+import { SlsError } from '../../src/errors.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const tempDir = useTempDir()
@@ -86,6 +88,24 @@ describe('loading a valid sls-run.yaml', () => {
   it('warns (without failing) about an envFile that does not exist', async () => {
     const loaded = await loadConfig({ cwd: project('name: shop\nservices:\n  api:\n    envFile: .env.local\n'), env: {} })
     expect(loaded.warnings).toEqual([expect.objectContaining({ code: 'CONFIG_ENV_FILE_MISSING', severity: 'warning', line: 4, column: 14 })])
+  })
+
+  it('checks envFile and dev.cwd against the folder of sls-run.yaml (not the cwd); a forward delay range is fine', async () => {
+    const dir = project('name: shop\nservices:\n  api:\n    envFile: .env\n    dev: { cwd: app, coldStart: { delay: 800ms-2s } }\n', { '.env': 'export A="1"\n# comment\nB=2\n', 'app/src/x.ts': '' })
+    const loaded = await loadConfig({ cwd: path.join(dir, 'app', 'src'), env: {} })
+    expect(loaded.warnings).toEqual([])
+    expect(loaded.config.services.api!.dev.cwd).toBe(path.join(dir, 'app'))
+  })
+
+  it('reports every path problem at once: a folder as envFile and a missing dev.cwd are errors, a missing envFile stays a warning', async () => {
+    const dir = project('name: shop\nservices:\n  api:\n    envFile: secrets/\n    dev: { cwd: nope }\n  web:\n    envFile: .env.local\n', { 'secrets/x': '' })
+    const error = await loadConfig({ cwd: dir, env: {} }).then(() => undefined, (e: unknown) => e as SlsError)
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 })
+    expect((error!.details as { diagnostics: Diagnostic[] }).diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code} ${d.path}`)).toEqual([
+      '4:14 error ENV_FILE_INVALID services.api.envFile',
+      '5:17 error CONFIG_DEV_CWD_MISSING services.api.dev.cwd',
+      '7:14 warning CONFIG_ENV_FILE_MISSING services.web.envFile',
+    ])
   })
 
   it('strips a UTF-8 byte order mark', async () => {

@@ -18,8 +18,11 @@ interface Case {
   name: string
   content: string | Buffer
   env?: Record<string, string>
+  /** Files beside sls-run.yaml; a name ending in / is a folder. */
+  files?: Record<string, string>
   code: string
   at: string // line:column
+  path?: string
   message?: RegExp
   hint?: RegExp
 }
@@ -82,11 +85,26 @@ const cases: Case[] = [
   { name: 'boolean written as yes', content: ok('    cpuThrottling: yes\n'), code: 'CONFIG_INVALID', at: '5:20', message: /true or false \(got "yes"\)/ },
   { name: 'cold-start delay not a duration', content: ok('    dev: { coldStart: { delay: fast } }\n'), code: 'CONFIG_INVALID', at: '5:32', message: /range like 800ms-2s/ },
   { name: 'watch is not a list', content: ok('    dev: { watch: src }\n'), code: 'CONFIG_INVALID', at: '5:19', message: /list of globs/ },
+  // Configs that used to validate and then fail every request in `sls-run dev` (or delay it wrongly).
+  { name: 'NUL character in an env value', content: ok('    env: { A: "a\\0b" }\n'), code: 'CONFIG_INVALID', at: '5:15', path: 'services.api.env.A', message: /must not contain a NUL character/, hint: /Remove the \\0/ },
+  { name: 'NUL character in a build arg', content: ok('    build: { args: { V: "1\\x002" } }\n'), code: 'CONFIG_INVALID', at: '5:25', path: 'services.api.build.args.V', message: /NUL/ },
+  { name: 'envFile is a folder', content: ok('    envFile: config\n'), files: { 'config/': '' }, code: 'ENV_FILE_INVALID', at: '5:14', path: 'services.api.envFile', message: /config is a folder, not a file/ },
+  { name: 'envFile with a malformed line', content: ok('    envFile: .env\n'), files: { '.env': '# settings\nA=1\nnot a pair\n' }, code: 'ENV_FILE_INVALID', at: '5:14', path: 'services.api.envFile', message: /\.env:3: not a KEY=value line/, hint: /KEY=value/ },
+  { name: 'envFile with a NUL byte in a value', content: ok('    envFile: .env\n'), files: { '.env': 'A=x\u0000y\n' }, code: 'ENV_FILE_INVALID', at: '5:14', path: 'services.api.envFile', message: /value of A contains a NUL character/ },
+  { name: 'dev.cwd does not exist', content: ok('    build: { context: . }\n    dev: { cwd: app }\n'), code: 'CONFIG_DEV_CWD_MISSING', at: '6:17', path: 'services.api.dev.cwd', message: /app does not exist/ },
+  { name: 'dev.cwd is a file', content: ok('    dev:\n      cwd: server.js\n'), files: { 'server.js': '' }, code: 'CONFIG_DEV_CWD_NOT_A_FOLDER', at: '6:12', path: 'services.api.dev.cwd', message: /is a file, not a folder/ },
+  { name: 'override with a missing dev.cwd', content: `${ok()}environments:\n  prod:\n    provider: knative\n    services:\n      api: { dev: { cwd: gone } }\n`, code: 'CONFIG_DEV_CWD_MISSING', at: '9:26', path: 'environments.prod.services.api.dev.cwd' },
+  { name: 'reversed cold-start delay range', content: ok('    dev: { coldStart: { delay: 2s-1s } }\n'), code: 'CONFIG_INVALID', at: '5:32', path: 'services.api.dev.coldStart.delay', message: /from the shorter delay to the longer \(got 2s-1s: 2s is more than 1s\)/, hint: /"1s-2s"/ },
+  { name: 'reversed range across units', content: ok('    dev: { coldStart: { delay: 1m-900ms } }\n'), code: 'CONFIG_INVALID', at: '5:32', path: 'services.api.dev.coldStart.delay', message: /1m is more than 900ms/ },
 ]
 
-async function diagnosticsFor(content: string | Buffer, env: Record<string, string> = {}): Promise<Diagnostic[]> {
+async function diagnosticsFor(content: string | Buffer, env: Record<string, string> = {}, files: Record<string, string> = {}): Promise<Diagnostic[]> {
   const dir = tempDir()
   writeFileSync(path.join(dir, 'sls-run.yaml'), content)
+  for (const [name, text] of Object.entries(files)) {
+    if (name.endsWith('/')) mkdirSync(path.join(dir, name), { recursive: true })
+    else writeFileSync(path.join(dir, name), text)
+  }
   try {
     await loadConfig({ cwd: dir, env })
   } catch (error) {
@@ -102,11 +120,13 @@ async function diagnosticsFor(content: string | Buffer, env: Record<string, stri
 describe('malformed sls-run.yaml', () => {
   it('covers at least 30 cases', () => expect(cases.length).toBeGreaterThanOrEqual(30))
 
-  it.each(cases)('$name → $code at $at', async ({ content, env, code, at, message, hint }) => {
-    const diagnostics = await diagnosticsFor(content, env)
+  it.each(cases)('$name → $code at $at', async ({ content, env, files, code, at, path: keyPath, message, hint }) => {
+    const diagnostics = await diagnosticsFor(content, env, files)
     const found = diagnostics.find((d) => d.code === code && `${d.line}:${d.column}` === at)
     expect(found, `got ${diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`).join(' | ')}`).toBeDefined()
     expect(found!.file).toBe('sls-run.yaml')
+    expect(found!.severity).toBe('error')
+    if (keyPath) expect(found!.path).toBe(keyPath)
     if (message) expect(found!.message).toMatch(message)
     if (hint) expect(found!.hints.join(' ')).toMatch(hint)
   })

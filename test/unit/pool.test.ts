@@ -132,18 +132,19 @@ describe('pool: failures', () => {
     runtime.get('api#1').readyFail(new Error('not ready within 240000 ms'))
     await settle()
     expect(waiting!.error).toMatchObject({ status: 503, message: expect.stringMatching(/api#1 failed to start: not ready within/) })
-    expect(events).toContainEqual(expect.objectContaining({ type: 'start-failed', id: 'api#1', lastLines: ['last line of api#1'] }))
+    expect(events).toContainEqual(expect.objectContaining({ type: 'start-failed', id: 'api#1', code: 'STARTUP_PROBE_TIMEOUT', lastLines: ['last line of api#1'] }))
     expect(runtime.stops).toContain('api#1')
   })
 
   it('an instance that exits before it is ready is a failed start', async () => {
-    const { pool, runtime, states } = setup()
+    const { pool, runtime, states, events } = setup()
     const [waiting] = burst(pool, 1)
     await settle()
     runtime.get('api#1').exit({ code: 1, signal: null, reason: 'exited' })
     await settle()
     expect(waiting!.error).toMatchObject({ status: 503, message: expect.stringMatching(/exited with code 1 before it was ready/) })
     expect(states()['api#1']).toBe('failed')
+    expect(events).toContainEqual(expect.objectContaining({ type: 'start-failed', id: 'api#1', code: 'INSTANCE_EXITED_BEFORE_READY' }))
   })
 
   it('a crash of a ready instance replaces it (minInstances), after a back-off that grows and is capped', async () => {
@@ -173,7 +174,7 @@ describe('pool: failures', () => {
     const { pool, runtime, clock, states } = setup()
     runtime.autoReady = true
     const lease = await pool.acquire()
-    pool.reportUnreachable(lease.instanceId)
+    pool.reportBroken(lease.instanceId, 'refused a connection')
     lease.release()
     expect(states()['api#1']).toBe('failed')
     expect(runtime.stops).toContain('api#1')
@@ -182,10 +183,29 @@ describe('pool: failures', () => {
     expect((await next).instanceId).toBe('api#2')
   })
 
+  it('an instance that cut a request off gets no new request for 250 ms: its exit, if it is dying, lands first', async () => {
+    const { pool, runtime, clock } = setup({ maxInstances: 1 })
+    runtime.autoReady = true
+    ;(await pool.acquire()).release()
+    pool.suspect('api#1')
+    const held = burst(pool, 1)[0]!
+    await clock.advance(249)
+    expect(held.lease).toBeUndefined()
+    await clock.advance(1)
+    expect(held.lease?.instanceId).toBe('api#1') // it was fine after all
+    held.lease!.release()
+    pool.suspect('api#1')
+    const next = burst(pool, 1)[0]!
+    runtime.get('api#1').exit({ code: 70, signal: null, reason: 'exited' }) // it was dying: the replacement serves
+    await clock.advance(250)
+    expect(next.lease?.instanceId).toBe('api#2')
+  })
+
   it('a spawn failure is a failed start too', async () => {
-    const { pool, runtime } = setup()
+    const { pool, runtime, events } = setup()
     runtime.failSpawn = true
     await expect(pool.acquire()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/spawn failed/) })
+    expect(events).toContainEqual(expect.objectContaining({ type: 'start-failed', code: 'INSTANCE_SPAWN_FAILED' }))
   })
 })
 

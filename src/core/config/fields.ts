@@ -89,14 +89,20 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Variables the platform sets itself (Cloud Run's reserved names). */
 export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION']
 
-/** Environment variables: names are shell identifiers; values are strings (numbers and booleans are converted). */
+/** Environment variables: names are shell identifiers; values are strings (numbers and booleans are converted) without NUL. */
 export const envMap = () =>
   z
     .record(
       patterned(ENV_NAME, 'a variable name (letters, digits, _; not starting with a digit)').refine((name) => !RESERVED_ENV.includes(name), {
         error: (issue) => `${String(issue.input)} is reserved: the platform sets it for every instance`,
       }),
-      z.union([z.string(), z.number(), z.boolean()], { error: (issue) => `must be a string, number or boolean (got ${got(issue.input)})` }).transform(String),
+      z
+        .union([z.string(), z.number(), z.boolean()], { error: (issue) => `must be a string, number or boolean (got ${got(issue.input)})` })
+        .transform(String)
+        .refine((value) => !value.includes('\u0000'), {
+          error: () => 'must not contain a NUL character (\\0): no process environment can hold one',
+          params: { hint: 'Remove the \\0 (or \\x00) escape from the value.' },
+        }),
       { error: (issue) => `must be a mapping of NAME: value (got ${got(issue.input)})` },
     )
 

@@ -1,14 +1,14 @@
 /**
  * Loading sls-run.yaml: read → parse → interpolate → validate → apply environment overrides →
- * resolve paths. Every problem is collected and reported at once; the first failing stage stops
- * the pipeline (a syntax error makes schema messages meaningless).
+ * check what the paths point at (files.ts) → resolve paths. Every problem is collected and reported
+ * at once; the first failing stage stops the pipeline (a syntax error makes schema messages meaningless).
  */
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { Diagnostic } from './diagnostic.js'
 import { SourceText } from './diagnostic.js'
+import { asRecord, checkPaths } from './files.js'
 import { interpolate } from './interpolate.js'
 import { locate, type Segment } from './locate.js'
 import { configSchema, service as serviceSchema, type Config, type EnvironmentConfig, type ServiceConfig } from './schema.js'
@@ -73,11 +73,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   diagnostics.push(...base.diagnostics)
   const overrides = applyOverrides(raw.value, base.diagnostics, doc, source)
   diagnostics.push(...overrides.diagnostics)
+  const dir = path.dirname(file)
+  diagnostics.push(...checkPaths(raw.value, dir, doc, source))
   if (!base.data || diagnostics.some(isError)) throw invalid(display, diagnostics)
 
-  const dir = path.dirname(file)
   const config = resolvePaths(base.data, dir)
-  diagnostics.push(...missingFiles(config, doc, source))
   return {
     file,
     dir,
@@ -182,9 +182,6 @@ function applyOverrides(raw: Record<string, unknown>, baseDiagnostics: Diagnosti
   return result
 }
 
-const asRecord = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
-
 /** Mappings merge key by key; lists and scalars replace; `null` resets a key to its default. */
 export function deepMerge(base: unknown, override: unknown): unknown {
   if (override === undefined) return base
@@ -216,13 +213,4 @@ function resolveServicePaths(services: Record<string, ServiceConfig>, dir: strin
       ]
     }),
   )
-}
-
-function missingFiles(config: Config, doc: Document, source: SourceText): Diagnostic[] {
-  return Object.entries(config.services).flatMap(([name, svc]) => {
-    if (!svc.envFile || existsSync(svc.envFile)) return []
-    const at = ['services', name, 'envFile']
-    const { span } = locate(doc, at)
-    return [source.at(span.start, span.end, { code: 'CONFIG_ENV_FILE_MISSING', severity: 'warning', path: at.join('.'), message: `envFile ${svc.envFile} does not exist`, hints: ['Create it, or remove envFile; sls-run dev will fail without it.'] })]
-  })
 }

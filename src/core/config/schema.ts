@@ -9,6 +9,7 @@
 import * as z from 'zod'
 import { bool, command, cronExpression, dnsLabel, duration, envMap, headerMap, HTTP_METHODS, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text, timeZone } from './fields.js'
 import { PROVIDER_IDS, providerEnvironment } from './providers.js'
+import { parseDuration } from './units.js'
 
 export const SERVICE_NAME_MAX = 49
 export const RUNTIMES = ['auto', 'docker', 'process'] as const
@@ -43,8 +44,17 @@ const startupProbe = mapping({
   timeout: duration('1s', '240s').prefault('240s').describe('Time allowed for an instance to become ready'),
 }).describe('When a new instance counts as ready')
 
+/** A fixed delay (500ms) or a range from the shorter to the longer (800ms-2s). */
+const coldStartDelay = () =>
+  patterned(COLD_START_DELAY, 'a duration or a range like 800ms-2s').superRefine((delay, ctx) => {
+    const [from, to] = delay.split('-') as [string, string | undefined]
+    if (to !== undefined && parseDuration(from)! > parseDuration(to)!) {
+      ctx.addIssue({ code: 'custom', input: delay, message: `must be a range from the shorter delay to the longer (got ${delay}: ${from} is more than ${to})`, params: { hint: `Did you mean "${to}-${from}"?` } })
+    }
+  })
+
 const coldStart = mapping({
-  delay: patterned(COLD_START_DELAY, 'a duration or a range like 800ms-2s').optional().describe('Simulated extra cold-start delay: fixed (500ms) or a range (800ms-2s)'),
+  delay: coldStartDelay().optional().describe('Simulated extra cold-start delay: fixed (500ms) or a range (800ms-2s)'),
   profile: oneOf(COLD_START_PROFILES).optional().describe('Simulated cold-start delay from a published platform profile'),
 }).describe('Opt-in simulated cold-start delay (off by default)')
 

@@ -132,6 +132,7 @@ export class DashboardState {
         pendingRevision: s.pendingRevision ?? null,
         queued: s.queued,
         inFlight: live.reduce((n, i) => n + i.inFlight, 0),
+        webSockets: s.webSockets,
         instances: s.instances.map((i) => ({ id: i.id, revision: i.revision, state: i.state, inFlight: i.inFlight, served: i.served, startedAt: i.startedAt, coldStartMs: i.coldStartMs ?? null, frozen: Boolean(i.frozen), debugging: Boolean(i.debugging), exit: i.exit ?? null })),
         settings: settings
           ? { concurrency: settings.scaling.concurrency, minInstances: settings.scaling.minInstances, maxInstances: settings.scaling.maxInstances, cpu: settings.resources.cpu, memoryBytes: settings.resources.memory, cpuThrottling: settings.cpuThrottling }

@@ -3,7 +3,7 @@
  * status API, Prometheus metrics, the live event stream and the dashboard stay separate modules.
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import { ExitCode, SlsError } from '../../errors.js'
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>
@@ -19,6 +19,13 @@ export interface AdminServer {
  */
 export async function startAdmin(host: string, port: number, routes: Record<string, Handler>): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
+    // DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 reaches this port with
+    // `Host: evil.example`. Only names that mean this machine are served (as Vite's and webpack's dev
+    // servers do), on every route, GET included.
+    if (!localHost(req.headers.host, host)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
+      return void res.end(`the admin server answers only to localhost, loopback addresses and ${host} (Host: ${JSON.stringify(req.headers.host ?? '')} refused)\n`)
+    }
     const path = (req.url ?? '/').split('?')[0]!
     const safe = req.method === 'GET' || req.method === 'HEAD'
     // A web page open in the browser may POST to 127.0.0.1 (a "simple" cross-origin request needs no
@@ -54,6 +61,16 @@ export async function startAdmin(host: string, port: number, routes: Record<stri
         server.closeAllConnections()
       }),
   }
+}
+
+/** Whether a Host header names this machine: localhost (and *.localhost), a loopback address, or the bind address. */
+export function localHost(header: string | undefined, bindHost: string): boolean {
+  if (!header) return false
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '')
+  const lower = name.toLowerCase()
+  if (lower === 'localhost' || lower.endsWith('.localhost') || lower === bindHost.toLowerCase()) return true
+  if (net.isIPv4(lower)) return lower.startsWith('127.')
+  return net.isIPv6(lower) && (lower === '::1' || /^::ffff:127\./.test(lower))
 }
 
 function prefixRoute(routes: Record<string, Handler>, path: string): Handler | undefined {

@@ -33,7 +33,7 @@ export type EmulatorEvent =
   | { type: 'listening'; service: string; url: string; revision: string }
   | { type: 'admin'; url: string }
   | { type: 'runtime'; service: string; runtime: 'docker' | 'process'; reason: string }
-  | { type: 'orphans-removed'; count: number; containers: string[] }
+  | { type: 'orphans-removed'; count: number; containers: string[]; processes: string[] }
   | EventsLogEvent
   | DebuggerEvent
   | { type: 'events'; schedules: number; subscriptions: number; schedulesEnabled: boolean; deadLetterFile: string }
@@ -124,7 +124,7 @@ export class Emulator {
           this.emit({ type: 'request', ...record })
         }
         const alsoOn = runtime.gatewayHosts ?? []
-        const gatewayOptions = { service: name, host, timeoutMs: this.debug?.service === name ? Infinity : service.timeout, connections: service.scaling.concurrency, clock: this.clock, onRequest, ...(alsoOn.length ? { alsoOn } : {}) }
+        const gatewayOptions = { service: name, host, timeoutMs: this.debug?.service === name ? Infinity : service.timeout, stuckGraceMs: this.options.graceMs ?? SHUTDOWN_GRACE_MS, connections: service.scaling.concurrency, clock: this.clock, onRequest, ...(alsoOn.length ? { alsoOn } : {}) }
         let gateway: Gateway
         if (service.dev.port !== undefined) {
           gateway = new Gateway(router, { ...gatewayOptions, port: service.dev.port })
@@ -205,8 +205,9 @@ export class Emulator {
     return {
       services: this.running.map((r) => {
         const serving = r.router.serving.status()
-        const instances = r.router.pools.flatMap((p) => p.status().instances.map((i) => ({ ...i, revision: p.settings.revision })))
-        return { ...serving, instances, ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances, ...this.events?.describe(r.name) }
+        const sockets = r.gateway.webSockets
+        const instances = r.router.pools.flatMap((p) => p.status().instances.map((i) => ({ ...i, revision: p.settings.revision, ...(sockets[i.id] ? { webSockets: sockets[i.id] } : {}) })))
+        return { ...serving, instances, webSockets: Object.values(sockets).reduce((a, b) => a + b, 0), ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances, ...this.events?.describe(r.name) }
       }),
     }
   }

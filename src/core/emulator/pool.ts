@@ -15,6 +15,13 @@ import { PlatformResponse, noRoom, unavailable } from './errors.js'
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'failed'
 
+/**
+ * Why an instance did not start: the runtime's SlsError code (INSTANCE_SPAWN_FAILED, ENV_FILE_NOT_FOUND,
+ * ENV_FILE_INVALID, IMAGE_NOT_FOUND…), or the pool's own: it exited before it was ready, or the startup
+ * probe's deadline passed.
+ */
+export type StartFailure = string
+
 /** Phases of a cold start, in ms: decision → spawned → port open → ready (+ simulated delay). */
 export interface ColdStart {
   totalMs: number
@@ -46,7 +53,7 @@ export interface PoolSettings {
 export type PoolEvent =
   | { type: 'instance'; service: string; id: string; state: InstanceState; reason?: string }
   | { type: 'cold-start'; service: string; id: string; coldStart: ColdStart }
-  | { type: 'start-failed'; service: string; id: string; message: string; lastLines: string[]; backoffMs: number }
+  | { type: 'start-failed'; service: string; id: string; code: StartFailure; message: string; lastLines: string[]; backoffMs: number }
   | { type: 'crash'; service: string; id: string; exit: ExitInfo; backoffMs: number }
   | { type: 'scale'; service: string; starting: number; reason: string }
 
@@ -112,6 +119,8 @@ interface Slot {
   spawning?: Promise<RuntimeInstance | undefined>
   /** Settles once a drain has stopped it: a second drain (shutdown during a hand-over) waits for the first. */
   stopping?: Promise<void>
+  /** Gets no new request before this time (it cut a request off: it may be dying). */
+  suspectUntil?: number
   frozen?: boolean
 }
 
@@ -128,6 +137,8 @@ export const ROLLOUT_START = 'starting the new revision'
 export const ROLLOUT_END = 'replaced by a newer revision'
 
 const BACKOFF_BASE_MS = 200
+/** How long an instance that cut a request off gets no new one (its exit, if it is dying, comes well within). */
+const SUSPECT_MS = 250
 const BACKOFF_MAX_MS = 10_000
 /** An instance ready this long before it crashed resets the back-off: it was not a crash loop. */
 const STABLE_MS = 10_000
@@ -182,14 +193,29 @@ export class Pool {
     })
   }
 
-  /** The gateway could not connect to this instance: it is gone, whatever its exit event says later. */
-  reportUnreachable(instanceId: string): void {
+  /**
+   * The gateway found this instance broken (it refused a connection: gone, whatever its exit event says
+   * later; or a request outlived its timeout by the grace: stuck): it is replaced at once.
+   */
+  reportBroken(instanceId: string, message: string): void {
     const slot = this.slots.get(instanceId)
     if (slot?.state !== 'ready' || !slot.handle) return
     const backoffMs = this.fail(slot)
-    this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit: { code: null, signal: null, reason: 'exited', message: 'connection refused' }, backoffMs })
+    this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit: { code: null, signal: null, reason: 'exited', message }, backoffMs })
     void this.deps.runtime.stop(slot.handle, 0)
-    this.scale('replacing an unreachable instance')
+    this.scale(`replacing an instance that ${message}`)
+  }
+
+  /**
+   * A request on this instance was cut off before any answer (connection reset): the instance may be
+   * dying, its exit not yet seen. For SUSPECT_MS it gets no new request (they wait, or go to another
+   * instance), so the request after a crash meets the replacement, not the dying process.
+   */
+  suspect(instanceId: string): void {
+    const slot = this.slots.get(instanceId)
+    if (slot?.state !== 'ready') return
+    slot.suspectUntil = this.deps.clock.now() + SUSPECT_MS
+    this.deps.clock.setTimeout(() => this.dispatch(), SUSPECT_MS)
   }
 
   status(): { service: string; revision: string; queued: number; instances: InstanceStatus[] } {
@@ -236,8 +262,9 @@ export class Pool {
 
   private pick(): Slot | undefined {
     let best: Slot | undefined
+    const now = this.deps.clock.now()
     for (const slot of this.slots.values()) {
-      if (slot.state !== 'ready' || slot.inFlight >= this.settings.concurrency) continue
+      if (slot.state !== 'ready' || slot.inFlight >= this.settings.concurrency || (slot.suspectUntil ?? 0) > now) continue
       if (!best || slot.inFlight < best.inFlight) best = slot
     }
     return best
@@ -346,14 +373,15 @@ export class Pool {
       this.dispatch()
       this.freezeIfIdle(slot)
     } catch (error) {
-      if (slot.state === 'starting') this.failStart(slot, (error as Error).message)
+      const code = (error as { code?: string }).code ?? (slot.handle ? 'STARTUP_PROBE_TIMEOUT' : 'INSTANCE_SPAWN_FAILED')
+      if (slot.state === 'starting') this.failStart(slot, code, (error as Error).message)
     }
   }
 
-  private failStart(slot: Slot, message: string): void {
+  private failStart(slot: Slot, code: StartFailure, message: string): void {
     const backoffMs = this.fail(slot)
     slot.abort.abort()
-    this.deps.onEvent({ type: 'start-failed', service: this.settings.service, id: slot.id, message, lastLines: slot.handle?.lastLines(20) ?? [], backoffMs })
+    this.deps.onEvent({ type: 'start-failed', service: this.settings.service, id: slot.id, code, message, lastLines: slot.handle?.lastLines(20) ?? [], backoffMs })
     if (slot.handle) void this.deps.runtime.stop(slot.handle, 0)
     if (!this.live().length) {
       for (const waiter of this.queue.splice(0)) this.rejectWaiter(waiter, unavailable(`${slot.id} failed to start: ${message}`))
@@ -364,7 +392,7 @@ export class Pool {
   private onExit(slot: Slot, exit: ExitInfo): void {
     slot.exit = exit
     if (slot.state === 'starting') {
-      this.failStart(slot, exit.signal ? `ended by ${exit.signal} before it was ready` : `exited with code ${exit.code} before it was ready`)
+      this.failStart(slot, 'INSTANCE_EXITED_BEFORE_READY', exit.signal ? `ended by ${exit.signal} before it was ready` : `exited with code ${exit.code} before it was ready`)
     } else if (slot.state === 'ready') {
       const backoffMs = this.fail(slot)
       this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit, backoffMs })

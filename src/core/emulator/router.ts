@@ -11,7 +11,10 @@ import type { Lease, Pool, PoolEvent } from './pool.js'
 
 export interface LeaseSource {
   acquire(signal?: AbortSignal): Promise<Lease>
-  reportUnreachable(instanceId: string): void
+  /** The gateway found this instance broken: replace it (pool.ts). */
+  reportBroken(instanceId: string, message: string): void
+  /** A request on this instance was cut off before any answer: hold new ones back a moment (pool.ts). */
+  suspect(instanceId: string): void
 }
 
 export type RevisionEvent =
@@ -62,8 +65,12 @@ export class RevisionRouter implements LeaseSource {
     return this.current.acquire(signal)
   }
 
-  reportUnreachable(instanceId: string): void {
-    this.pools.find((p) => p.owns(instanceId))?.reportUnreachable(instanceId)
+  reportBroken(instanceId: string, message: string): void {
+    this.pools.find((p) => p.owns(instanceId))?.reportBroken(instanceId, message)
+  }
+
+  suspect(instanceId: string): void {
+    this.pools.find((p) => p.owns(instanceId))?.suspect(instanceId)
   }
 
   /** Starts `pool` (a new revision) warm; traffic moves when it is ready (see `observe`). A newer rollout replaces a pending one. */

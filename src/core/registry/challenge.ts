@@ -7,6 +7,7 @@
  */
 import { ExitCode, SlsError } from '../../errors.js'
 import { DOCKER_HUB_KEY, normalizeRegistry, registryHost, type Credentials } from './credentials.js'
+import { basicCredentials, redact, type Secret } from './redact.js'
 
 export interface Challenge {
   /** Lower case: 'basic', 'bearer'… */
@@ -80,12 +81,6 @@ export function registryBase(registry: string, insecure?: boolean): string {
   return (insecure ?? isLoopbackHost(host)) ? `http://${host}` : `https://${host}`
 }
 
-function scrub(text: string, secrets: Array<string | undefined>): string {
-  let out = text
-  for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join('***')
-  return out
-}
-
 /** Verifies that the registry accepts the credentials (or needs none). */
 export async function verifyCredentials(registry: string, creds: Credentials | undefined, options: VerifyOptions = {}): Promise<{ ok: true; scheme: 'basic' | 'bearer' | 'none' }> {
   const key = normalizeRegistry(registry)
@@ -93,7 +88,8 @@ export async function verifyCredentials(registry: string, creds: Credentials | u
   const base = registryBase(key, options.insecure)
   const timeoutMs = options.timeoutMs ?? 15_000
   const fetchFn = options.fetchImpl ?? fetch
-  const secrets = [creds?.password, creds?.identityToken]
+  /** The credentials, then the Bearer token once the token service gave one. */
+  const secrets: Secret[] = [creds]
   const source = creds?.source ?? 'none'
 
   const unavailable = (what: string, hint = `Check the address and that ${name} is reachable from here, then try again.`) =>
@@ -108,7 +104,7 @@ export async function verifyCredentials(registry: string, creds: Credentials | u
     }
   }
   const discard = (res: Response) => res.body?.cancel().catch(() => undefined)
-  /** The registry's own words (`errors[0].message`, `details`), short and scrubbed. */
+  /** The registry's own words (`errors[0].message`, `details`), short and redacted. */
   const reasonOf = async (res: Response): Promise<string> => {
     const text = await res.text().catch(() => '')
     let said: unknown
@@ -118,7 +114,7 @@ export async function verifyCredentials(registry: string, creds: Credentials | u
     } catch {
       said = undefined
     }
-    const clean = typeof said === 'string' ? scrub(said, secrets).replace(/\s+/g, ' ').trim().slice(0, 160) : ''
+    const clean = typeof said === 'string' ? redact(said, ...secrets).replace(/\s+/g, ' ').trim().slice(0, 160) : ''
     return `HTTP ${res.status}${clean ? `: ${clean}` : ''}`
   }
   const refused = async (res: Response | undefined, scheme: string, why?: string) => {
@@ -155,7 +151,7 @@ export async function verifyCredentials(registry: string, creds: Credentials | u
   const challenges = parseWwwAuthenticate(first.headers.get('www-authenticate') ?? '')
   await discard(first)
   const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm)
-  const basicAuth = creds?.password !== undefined ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`, 'utf8').toString('base64')}` : undefined
+  const basicAuth = creds?.password !== undefined ? `Basic ${basicCredentials(creds.username, creds.password)}` : undefined
 
   if (!bearer) {
     if (challenges.length > 0 && !challenges.some((c) => c.scheme === 'basic')) {
@@ -195,5 +191,6 @@ export async function verifyCredentials(registry: string, creds: Credentials | u
   const body = (await tokenRes.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown }
   const token = typeof body.token === 'string' && body.token ? body.token : typeof body.access_token === 'string' ? body.access_token : ''
   if (!token) throw unavailable('its token service answered without a token')
+  secrets.push(token)
   return settle(await send(`${base}/v2/`, { headers: { authorization: `Bearer ${token}` } }), 'bearer')
 }

@@ -3,11 +3,12 @@
  * rules (normalizeRegistry); lookup order is env (SLS_RUN_REGISTRY_USERNAME/PASSWORD), then config.json:
  * credHelpers[registry], auths[registry], credsStore. Credential helpers speak the
  * docker-credential-helpers protocol (get/store/erase, server URL or JSON on stdin). A secret never
- * reaches a message, hint, detail or log: helper output is reduced to its first stderr line, scrubbed.
+ * reaches a message, hint, detail or log: helper output is reduced to its first stderr line, redacted (redact.ts).
  */
 import { execa } from 'execa'
 import { ExitCode, SlsError } from '../../errors.js'
 import { readDockerConfig, writeDockerConfig, type DockerAuthEntry } from './docker-config.js'
+import { basicCredentials, redact, type Secret } from './redact.js'
 
 /** The key `docker login` writes for Docker Hub. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/'
@@ -85,16 +86,6 @@ function lookup<T>(record: Record<string, T> | undefined, key: string): { key: s
   return found === undefined ? undefined : { key: found, value: record[found] as T }
 }
 
-function scrub(text: string, secrets: Array<string | undefined>): string {
-  let out = text
-  for (const secret of secrets) {
-    if (!secret || secret.length < 3) continue
-    // Also the JSON-escaped spelling, as a helper echoing its stdin would print it.
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) out = out.split(form).join('***')
-  }
-  return out
-}
-
 function helperError(helper: string, action: string, reason: string, hints: string[]): SlsError {
   return new SlsError('REGISTRY_CREDENTIAL_HELPER', `credential helper docker-credential-${helper} failed to ${action} credentials: ${reason}`, {
     exitCode: ExitCode.environment,
@@ -104,7 +95,7 @@ function helperError(helper: string, action: string, reason: string, hints: stri
 }
 
 /** Runs `docker-credential-<helper> <action>`; undefined means "credentials not found". */
-async function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string, env: NodeJS.ProcessEnv, secrets: Array<string | undefined>): Promise<string | undefined> {
+async function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string, env: NodeJS.ProcessEnv, secrets: Secret[]): Promise<string | undefined> {
   if (!/^[A-Za-z0-9._-]+$/.test(helper)) throw helperError(helper.replace(/[^\w.-]/g, '?'), action, 'the helper name is not a plain name', ['Fix credHelpers / credsStore in the Docker config.json.'])
   const result = await execa(`docker-credential-${helper}`, [action], { input, env, reject: false, timeout: HELPER_TIMEOUT_MS, stripFinalNewline: true })
   if (!result.failed) return result.stdout
@@ -121,7 +112,7 @@ async function runHelper(helper: string, action: 'get' | 'store' | 'erase', inpu
   } catch {
     stdoutSecret = undefined
   }
-  const firstLine = scrub(result.stderr.split(/\r?\n/).find((line) => line.trim() !== '') ?? '', [...secrets, stdoutSecret]).trim().slice(0, 200)
+  const firstLine = redact(result.stderr.split(/\r?\n/).find((line) => line.trim() !== '') ?? '', ...secrets, stdoutSecret).trim().slice(0, 200)
   throw helperError(helper, action, `exit code ${result.exitCode ?? result.signal ?? '?'}${firstLine ? `: ${firstLine}` : ''}`, [`Run \`docker-credential-${helper} list\` to check the helper works, or log in again with \`sls-run login\`.`])
 }
 
@@ -215,7 +206,7 @@ export async function storeCredentials(registry: string, credentials: { username
   const helper = lookup(config.credHelpers, key)?.value
   const store = helper || config.credsStore
   if (store) {
-    await runHelper(store, 'store', JSON.stringify({ ServerURL: key, Username: username, Secret: password }), env, [password])
+    await runHelper(store, 'store', JSON.stringify({ ServerURL: key, Username: username, Secret: password }), env, [credentials])
     if (helper) return `credential helper docker-credential-${helper}`
     // As docker login does with a credsStore: the file only records that the registry has credentials.
     const auths = { ...(config.auths ?? {}) }
@@ -224,7 +215,7 @@ export async function storeCredentials(registry: string, credentials: { username
     return `credsStore docker-credential-${store}`
   }
   const auths = { ...(config.auths ?? {}) }
-  auths[key] = { auth: Buffer.from(`${username}:${password}`, 'utf8').toString('base64') }
+  auths[key] = { auth: basicCredentials(username, password) }
   return writeDockerConfig(file, { ...config, auths })
 }
 

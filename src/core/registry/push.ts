@@ -11,6 +11,7 @@ import { gitInfo } from '../image/git.js'
 import { selectServices, type BuildTarget } from '../image/targets.js'
 import { normalizeRegistry, resolveCredentials, type Credentials, type PlatformCredentials } from './credentials.js'
 import { PushReader, type LayerEvent } from './push-progress.js'
+import { redact } from './redact.js'
 
 export interface PushResult {
   service: string
@@ -81,7 +82,8 @@ async function pushTarget(docker: Dockerode, target: BuildTarget, options: PushO
       failure = (error as { json?: { message?: string }; message?: string }).json?.message ?? (error as Error).message
     }
     const outcome = reader.end()
-    const message = scrub(outcome.error ?? failure ?? (outcome.digest ? undefined : 'the engine ended the push without a digest'), credentials)
+    // Defence in depth: no secret in a message, whatever the engine or the registry echoed.
+    const message = redact(outcome.error ?? failure ?? (outcome.digest ? undefined : 'the engine ended the push without a digest'), credentials)
     if (!message) {
       const result: PushResult = { service: name, image, tag, digest: outcome.digest!, pushedLayers: outcome.pushed.length, existingLayers: outcome.existing.length, durationMs: Math.round(performance.now() - started), credentials: source, attempts: attempt }
       emit({ type: 'pushed', service: name, result })
@@ -129,12 +131,4 @@ function pushError(kind: Failure, service: string, ref: string, registry: string
     default:
       return new SlsError('PUSH_FAILED', `${service}: pushing ${ref} failed: ${message}`, { details: { service, registry } })
   }
-}
-
-/** Defence in depth: no secret in a message, whatever the engine or a helper echoed. */
-function scrub(message: string | undefined, credentials: Credentials | undefined): string | undefined {
-  if (!message || !credentials) return message
-  let out = message
-  for (const secret of [credentials.password, credentials.identityToken]) if (secret && secret.length >= 4) out = out.split(secret).join('***')
-  return out
 }

@@ -8,6 +8,7 @@ import { execa } from 'execa'
 import { SlsError } from '../../errors.js'
 import { freePort } from '../free-port.js'
 import { reap } from './reaper.js'
+import type { GroupInfo } from './records.js'
 import { forEachLine } from '../lines.js'
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../types.js'
 
@@ -15,8 +16,14 @@ const MAX_LINES = 200
 /** After the main process exits, how long its pipes may stay open (held by an escaped descendant). */
 const DRAIN_MS = 1000
 
-/** Process groups that may still have members; `stopAllSync` kills them. */
-const liveGroups = new Set<number>()
+/** Where a runtime records its groups for the next session and `sls-run clean` (records.ts SessionRecorder). */
+export interface GroupRecorder {
+  track(pgid: number, info: GroupInfo): void
+  forget(pgid: number): void
+}
+
+/** Process groups that may still have members, with their recorder; `stopAllSync` kills them. */
+const liveGroups = new Map<number, GroupRecorder | undefined>()
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -30,8 +37,17 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 /** Last resort for a `process.on('exit')` handler: SIGKILL every group still alive, synchronously. */
 export function stopAllSync(): void {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL')
-  liveGroups.clear()
+  for (const pgid of liveGroups.keys()) {
+    signalGroup(pgid, 'SIGKILL')
+    release(pgid)
+  }
+}
+
+/** The group is gone (or just got SIGKILL): off the session record, the reaper's list and `liveGroups`. */
+function release(pgid: number): void {
+  liveGroups.get(pgid)?.forget(pgid)
+  liveGroups.delete(pgid)
+  reap(pgid, false)
 }
 
 class ProcessInstance implements RuntimeInstance {
@@ -94,8 +110,7 @@ class ProcessInstance implements RuntimeInstance {
     let drained = await this.drainedWithin(grace)
     if (!drained && this.stopDeadline !== undefined) this.sigkillSent = true
     signalGroup(this.pid, 'SIGKILL')
-    liveGroups.delete(this.pid)
-    reap(this.pid, false)
+    release(this.pid)
     if (!drained) drained = await this.drainedWithin(DRAIN_MS)
     for (const stream of this.streams) stream.destroy()
     for (const flush of this.flushers) flush()
@@ -132,6 +147,9 @@ function isDirectory(dir: string): boolean {
 export class ProcessRuntime implements Runtime {
   readonly kind = 'process' as const
 
+  /** `recorder`: where the session records its groups (`sls-run dev`); without one, only the reaper knows them. */
+  constructor(private readonly recorder?: GroupRecorder) {}
+
   async start(spec: InstanceSpec, onLog: (line: LogLine) => void): Promise<RuntimeInstance> {
     const port = await freePort()
     const [file, ...args] = typeof spec.command === 'string' ? [spec.command] : (spec.command ?? [])
@@ -163,7 +181,8 @@ export class ProcessRuntime implements Runtime {
       throw spawnFailed(spec, reason)
     }
     void subprocess.catch(() => undefined)
-    liveGroups.add(pid)
+    liveGroups.set(pid, this.recorder)
+    this.recorder?.track(pid, { service: spec.service, instance: spec.instanceId, command: commandText(spec.command) })
     reap(pid, true)
     const instance = new ProcessInstance(spec.instanceId, { host: '127.0.0.1', port }, pid, [stdout, stderr], subprocess)
     for (const [stream, name] of [
