@@ -1,11 +1,14 @@
 // Benchmark of `sls-run build` (see bench/README.md): build-context creation (time and memory) against
 // GNU tar on the same tree, and cold vs cached vs source-only builds of the fixture app with both
-// builders, through the real CLI and engine. Prints tables and writes bench/results/build.json.
+// builders, through the real CLI and engine, on node:22-alpine or its offline stand-in (standin-base.mjs).
+// Prints tables and writes bench/results/build.json.
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Docker from 'dockerode'
+import { nodeBase } from './standin-base.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = path.join(ROOT, 'bin/run.js')
@@ -90,35 +93,40 @@ function build(cwd, builder, extra = []) {
 const buildRows = []
 let report
 const repo = `sls-run-bench/web-${process.pid}`
-for (const builder of ['classic', 'buildkit']) {
-  const samples = { cold: [], cached: [], source: [] }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-build-'))
-  try {
-    fs.cpSync(FIXTURE, dir, { recursive: true })
-    fs.writeFileSync(path.join(dir, 'sls-run.yaml'), `name: bench\nservices:\n  web:\n    build: { context: ., target: runtime }\n    image: ${repo}\n`)
-    git(dir, 'init', '-q', '-b', 'main')
-    git(dir, 'add', '-A')
-    git(dir, 'commit', '-qm', 'bench')
-    for (let i = 0; i < Math.min(runs, 3); i++) {
-      samples.cold.push(build(dir, builder, ['--no-cache']))
-      samples.cached.push(build(dir, builder))
-      fs.appendFileSync(path.join(dir, 'server.js'), `// change ${i}\n`)
-      git(dir, 'commit', '-qam', `change ${i}`)
-      samples.source.push(build(dir, builder))
+const base = await nodeBase(new Docker())
+try {
+  for (const builder of ['classic', 'buildkit']) {
+    const samples = { cold: [], cached: [], source: [] }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-build-'))
+    try {
+      fs.cpSync(FIXTURE, dir, { recursive: true })
+      fs.writeFileSync(path.join(dir, 'sls-run.yaml'), `name: bench\nservices:\n  web:\n    build: { context: ., target: runtime }\n    image: ${repo}\n`)
+      git(dir, 'init', '-q', '-b', 'main')
+      git(dir, 'add', '-A')
+      git(dir, 'commit', '-qm', 'bench')
+      for (let i = 0; i < Math.min(runs, 3); i++) {
+        samples.cold.push(build(dir, builder, ['--no-cache', ...base.buildArgs]))
+        samples.cached.push(build(dir, builder, base.buildArgs))
+        fs.appendFileSync(path.join(dir, 'server.js'), `// change ${i}\n`)
+        git(dir, 'commit', '-qam', `change ${i}`)
+        samples.source.push(build(dir, builder, base.buildArgs))
+      }
+      report ??= samples.cached[0]
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
     }
-    report ??= samples.cached[0]
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    const cold = median(samples.cold.map((s) => s.wall))
+    for (const [kind, list] of Object.entries(samples)) {
+      const wall = median(list.map((s) => s.wall))
+      buildRows.push({ builder, kind, wallMs: wall, buildMs: median(list.map((s) => s.durationMs)), allCached: list.every((s) => s.cached), vsCold: wall / cold })
+    }
   }
-  const cold = median(samples.cold.map((s) => s.wall))
-  for (const [kind, list] of Object.entries(samples)) {
-    const wall = median(list.map((s) => s.wall))
-    buildRows.push({ builder, kind, wallMs: wall, buildMs: median(list.map((s) => s.durationMs)), allCached: list.every((s) => s.cached), vsCold: wall / cold })
-  }
+} finally {
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${repo}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+  if (ids.length) spawnSync('docker', ['rmi', '-f', ...new Set(ids)])
+  await base.cleanup()
 }
-const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${repo}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
-if (ids.length) spawnSync('docker', ['rmi', '-f', ...new Set(ids)])
-console.log(`\nBuilds of test/fixtures/build/node-app (stand-in node:22-alpine; median of ${Math.min(runs, 3)}; wall = CLI process, build = result.durationMs)\n`)
+console.log(`\nBuilds of test/fixtures/build/node-app (FROM ${base.image}${base.standin ? ', an offline stand-in' : ''}; median of ${Math.min(runs, 3)}; wall = CLI process, build = result.durationMs)\n`)
 console.log(table(['builder', 'build', 'wall ms', 'build ms', 'every step cached', '× cold'], buildRows.map((r) => [r.builder, r.kind, r.wallMs.toFixed(0), r.buildMs.toFixed(0), r.allCached, `${r.vsCold.toFixed(2)}×`])))
 console.log(`\nSize report of the fixture (${report.builder}):`)
 console.log(`  ${(report.size / 1e6).toFixed(1)} MB total, base ${report.report.baseImage} ${(report.report.baseSize / 1e6).toFixed(1)} MB, added ${(report.report.added / 1e6).toFixed(2)} MB, ${report.layers} layers`)

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Emulator benchmark with the docker runtime (`sls-run dev`, DockerRuntime): cold start through docker,
 // thaw latency of a paused container, gateway overhead. See bench/README.md; needs `npm run build`
-// first, a local Docker engine on Linux (containers reached at their bridge IP) and the node:22-alpine
-// (stand-in) image.
+// first and a local Docker engine on Linux (containers reached at their bridge IP). Its base image is the
+// real node:22-alpine when the engine has it, else an offline stand-in built for the run (standin-base.mjs).
 //   node bench/docker.mjs [--only coldstart|thaw|gateway[,…]] [--quick] [--keep-extra-ca-certs] [--out FILE]
 // Only 127.0.0.1 and the Docker bridge; every load loop is bounded in count and time. Every container
 // (the bench's own and the emulators'), the bench image and every process started here are removed,
@@ -22,11 +22,12 @@ import { DockerRuntime } from '../dist/runtime/docker/docker-runtime.js'
 import { resolveEndpoint } from '../dist/runtime/docker/engine.js'
 import { newSession } from '../dist/runtime/docker/labels.js'
 import { startMinimalProxy } from './fixtures/min-proxy.mjs'
+import { nodeBase } from './standin-base.mjs'
 import { APP, AUTOCANNON, ROOT, SIDES, createCannon, createTargets, createTracker, eachScenario, f, gatewayRuns, get, judgeLatency, machineInfo, machineLine, mean, parseBenchArgs, r2, r3, runBenches, saturate, sequentialLatency, sleep, summary as summarize, table, tcpProbe, until, withoutTables, writeResults } from './lib.mjs'
 
 const BENCHES = ['coldstart', 'thaw', 'gateway']
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-run-bench-docker-'))
-const BASE_IMAGE = 'node:22-alpine'
+let base = { image: 'node:22-alpine', standin: false, cleanup: async () => {} } // nodeBase(), in main()
 const RUN = randomUUID().slice(0, 8)
 const IMAGE = `sls-run-bench-docker:${RUN}`
 const [BENCH_LABEL, RUN_LABEL, SESSION_LABEL] = ['dev.sls-run.bench', 'dev.sls-run.bench.run', 'dev.sls-run.session']
@@ -64,6 +65,7 @@ async function cleanup() {
       .then(() => (state.imageBuilt = false))
       .catch((error) => (error.statusCode === 404 ? (state.imageBuilt = false) : process.stderr.write(`could not remove ${IMAGE}: ${error.message}\n`)))
   }
+  await base.cleanup().catch((error) => process.stderr.write(`could not remove the stand-in ${base.image}: ${error.message}\n`))
   fs.rmSync(TMP, { recursive: true, force: true })
   state.cleaned = !state.imageBuilt
 }
@@ -79,7 +81,7 @@ process.once('exit', () => {
 })
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void cleanup().finally(() => process.exit(130)))
 
-// ---- the bench image: FROM the node:22-alpine stand-in, bench/fixtures/app.mjs bound to 0.0.0.0
+// ---- the bench image: FROM node:22-alpine (or its stand-in), bench/fixtures/app.mjs bound to 0.0.0.0
 /**
  * app.mjs listens on 127.0.0.1, which inside a container nobody outside can reach: the image gets a
  * copy (made here, the original is untouched) that listens on $LISTEN_HOST or 0.0.0.0, and exits on
@@ -93,12 +95,8 @@ function containerApp() {
 }
 
 async function buildImage(keepCa) {
-  await docker
-    .getImage(BASE_IMAGE)
-    .inspect()
-    .catch(() => Promise.reject(new Error(`${BASE_IMAGE} is not on this engine (npm test builds the offline stand-in; see test/helpers/standins.ts)`)))
   const pack = tar.pack()
-  const dockerfile = ['FROM node:22-alpine', 'WORKDIR /app', 'COPY app.mjs ./', ...(keepCa ? [] : ['ENV NODE_EXTRA_CA_CERTS=""']), 'CMD ["node", "app.mjs"]']
+  const dockerfile = [`FROM ${base.image}`, 'WORKDIR /app', 'COPY app.mjs ./', ...(keepCa ? [] : ['ENV NODE_EXTRA_CA_CERTS=""']), 'CMD ["node", "app.mjs"]']
   pack.entry({ name: 'Dockerfile' }, dockerfile.join('\n') + '\n')
   pack.entry({ name: 'app.mjs' }, containerApp())
   pack.finalize()
@@ -479,7 +477,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2))
   // As in emulator.mjs: NODE_EXTRA_CA_CERTS costs every Node start ~50 ms. Here it is removed from the
   // children's environment (autocannon, the clients) and, unless --keep-extra-ca-certs, from the bench
-  // image: the node:22-alpine stand-in sets it in its ENV (the real image does not).
+  // image: the node:22-alpine stand-in sets it in its ENV (the real image does not; emptying it changes nothing there).
   const caCerts = process.env.NODE_EXTRA_CA_CERTS
   if (!opts.keepCa) delete process.env.NODE_EXTRA_CA_CERTS
   if (!fs.existsSync(AUTOCANNON)) throw new Error('autocannon is missing: run npm install')
@@ -495,12 +493,14 @@ async function main() {
   out += `${machineLine(machine)}; Docker ${engine.version} (${engine.storageDriver}, cgroup ${engine.cgroupVersion ?? '?'}); load generator, emulator, dockerd and containers share these CPUs\n`
   const results0 = { engine, image: IMAGE }
   try {
-    process.stderr.write(`building ${IMAGE} FROM ${BASE_IMAGE}…\n`)
+    base = await nodeBase(docker)
+    results0.baseImage = { image: base.image, standin: base.standin }
+    process.stderr.write(`building ${IMAGE} FROM ${base.image}…\n`)
     results0.dockerfile = await buildImage(opts.keepCa)
     runtime = await DockerRuntime.create(docker, session, { address: 'auto' })
     results0.addressMode = runtime.gatewayHosts.length ? 'bridge' : 'published'
     if (results0.addressMode !== 'bridge') throw new Error('the docker runtime chose published ports: this bench needs a local engine on Linux (containers reached at their bridge IP)')
-    out += `image ${IMAGE} (FROM ${BASE_IMAGE}, bench/fixtures/app.mjs bound to 0.0.0.0; NODE_EXTRA_CA_CERTS ${opts.keepCa ? "kept as the stand-in sets it (--keep-extra-ca-certs)" : 'emptied: the stand-in sets it, the real image does not, and it costs each Node start ~50 ms'}); DockerRuntime in bridge mode\n`
+    out += `image ${IMAGE} (FROM ${base.image}${base.standin ? ', an offline stand-in: the host node, glibc' : ''}, bench/fixtures/app.mjs bound to 0.0.0.0; NODE_EXTRA_CA_CERTS ${opts.keepCa ? "kept as the stand-in sets it (--keep-extra-ca-certs)" : 'emptied: the stand-in sets it, the real image does not, and it costs each Node start ~50 ms'}); DockerRuntime in bridge mode\n`
     if (caCerts && !opts.keepCa) out += "NODE_EXTRA_CA_CERTS removed from the children's environment (--keep-extra-ca-certs keeps it)\n"
     process.stdout.write(out)
     const run = { coldstart: benchColdstart, thaw: benchThaw, gateway: benchGateway }

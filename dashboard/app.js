@@ -115,7 +115,7 @@ function service(name) {
     h(
       'div',
       { class: 'cols' },
-      h('div', {}, h('h3', {}, 'Instances'), table(['instance', 'revision', 'state', 'in flight', 'served', 'cold start'], el.instances)),
+      h('div', {}, h('h3', {}, 'Instances'), table(['instance', 'revision', 'state', 'in flight', 'served', 'cold start'], el.instances, 'grid names2')),
       h('div', {}, h('h3', {}, 'Revisions'), table(['revision', 'state', 'since', 'reason'], el.revisions)),
       h('div', {}, h('h3', {}, 'Cold starts'), table(['instance', 'total', 'spawn', 'boot', 'ready', 'delay'], el.coldStarts)),
     ),

@@ -26,6 +26,7 @@ export default class Build extends NdjsonCommand {
     'build-arg': Flags.string({ description: 'KEY=VALUE build argument (KEY alone: from the environment); repeatable; overrides build.args.', multiple: true, default: [] }),
     builder: Flags.string({ description: 'auto: BuildKit when the engine makes it the default (or DOCKER_BUILDKIT=1), else classic.', options: ['auto', 'buildkit', 'classic'], default: 'auto' }),
     strict: Flags.boolean({ description: 'An image over build.sizeBudget is an error (not tagged) instead of a warning.' }),
+    'allow-standin': Flags.boolean({ description: 'Build and tag an image FROM an offline test stand-in base (labelled dev.sls-run.standin=true); refused otherwise.' }),
     'ca-bundle': Flags.string({ description: 'PEM file of extra CA certificates for build steps (see README).', env: 'SLS_RUN_CA_BUNDLE', helpValue: 'FILE' }),
   }
 
@@ -42,6 +43,7 @@ export default class Build extends NdjsonCommand {
       builder: 'classic', // chosen once the engine answers, below
       strict: flags.strict,
       caBundle: flags['ca-bundle'],
+      refuseStandin: !flags['allow-standin'],
     }
     const plan = await planBuild(loaded.config, request) // config, Dockerfile and target problems first: exit 2 with or without an engine
     const emit: (e: BuildEvent) => void = this.jsonEnabled()

@@ -30,7 +30,11 @@ export default class Deploy extends BaseCommand {
     wait: Flags.boolean({ description: 'Wait until the new revision is ready (--no-wait: return once accepted).', default: true, allowNo: true }),
     image: Flags.string({ description: 'Image by digest: <repo>@sha256:…, or <service>=<repo>@sha256:… per service; repeatable.', multiple: true, helpValue: 'REF' }),
     platform: Flags.string({ description: 'Platform of --image when known (e.g. linux/amd64); Cloud Run warns about others.' }),
+    'allow-standin': Flags.boolean({ description: 'Deploy an image built FROM an offline test stand-in base (labelled dev.sls-run.standin=true); refused otherwise.' }),
     format: Flags.string({ description: 'How --dry-run prints the plan without --json.', options: ['yaml', 'json'], default: 'yaml' }),
+    'allow-local-image': Flags.boolean({
+      description: "Deploy an image from a registry only this machine can reach (localhost, 127.0.0.0/8…) with a warning, for clusters whose nodes mirror it (kind's localhost:5001).",
+    }),
   }
 
   async run(): Promise<Plan[] | DeployResult[]> {
@@ -44,8 +48,9 @@ export default class Deploy extends BaseCommand {
     const target = deployTarget(loaded, flags.env, argv as string[])
     const dryRun = flags['dry-run']
     if (!dryRun && !flags.yes && this.terminal.interactive && !this.jsonEnabled()) await confirmDeploy(target.names, flags.env, target.settings.provider)
-    const resolveImages = engineImages(loaded.config, { env: process.env, readOnly: dryRun, emit: ctx.emit!, platformCredentials: await registryTokens(target, ctx) })
-    const plans = await planDeploy(loaded, { environment: flags.env, services: target.names, images: flags.image ?? [], platform: flags.platform, resolveImages })
+    const resolveImages = engineImages(loaded.config, { env: process.env, readOnly: dryRun, allowStandin: flags['allow-standin'], emit: ctx.emit!, platformCredentials: await registryTokens(target, ctx) })
+    const allowLocalImages = dryRun || flags['allow-local-image']
+    const plans = await planDeploy(loaded, { environment: flags.env, services: target.names, images: flags.image ?? [], platform: flags.platform, resolveImages, allowLocalImages })
     for (const plan of plans) for (const w of plan.warnings) this.logger.warn(`${plan.service}: ${w.message} [${w.code}]`)
     if (dryRun) {
       const { renderPlans } = await import('../core/deploy/render.js')

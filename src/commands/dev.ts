@@ -14,6 +14,11 @@ import { startHotkeys } from '../ui/hotkeys.js'
 import { detectTerminal, painter } from '../ui/terminal.js'
 import { DevLoop, type DevLoopEvent } from '../core/devloop/devloop.js'
 import { OwnFiles } from '../core/devloop/own-files.js'
+import { buildFirstRevisions, checkDependencies } from '../core/devloop/process-build.js'
+import { buildStaleImages, standinNoticeEvent } from '../core/devloop/image-at-start.js'
+import { devImage } from '../core/image/targets.js'
+import type { Builder } from '../core/image/build.js'
+import type Dockerode from 'dockerode'
 import { dashboardRoutes, type Dashboard } from '../core/dashboard/routes.js'
 import { formatError, normalizeError } from '../ui/errors.js'
 
@@ -54,7 +59,8 @@ export default class Dev extends NdjsonCommand {
     const render = devEventRenderer(paint, this.jsonEnabled(), (text) => (this.jsonEnabled() ? process.stdout : process.stderr).write(text))
     const session = newSession(loaded.file)
     const unrecorded = (error: Error) => this.warn(`cannot record this session's process groups (${error.message}); should sls-run and its reaper both be killed, neither the next session nor \`sls-run clean\` will find them`)
-    const runtimes = await chooseRuntimes(loaded.config, names, flags.runtime as RuntimeKind, session, process.env, unrecorded)
+    const buildAtStart = async (docker: Dockerode, service: string, builder: Builder) => void (await buildStaleImages(docker, loaded.config, [service], loaded.file, builder, render))
+    const runtimes = await chooseRuntimes(loaded.config, names, flags.runtime as RuntimeKind, session, process.env, unrecorded, buildAtStart)
     const [containers, processes] = [runtimes.removed.map((c) => c.name), runtimes.removedGroups.map((g) => `process group ${g.pgid} of ${g.instance}`)]
     if (containers.length || processes.length) render({ type: 'orphans-removed', count: containers.length + processes.length, containers, processes })
     for (const decision of runtimes.decisions) render({ type: 'runtime', ...decision })
@@ -66,6 +72,13 @@ export default class Dev extends NdjsonCommand {
     startReaper()
     const socket = resolveEndpoint().options.socketPath
     if (runtimes.docker && socket) reapContainers(session.id, socket)
+    for (const decision of runtimes.decisions.filter((d) => d.runtime === 'docker')) {
+      const notice = await standinNoticeEvent(runtimes.docker!, decision.service, devImage(loaded.config, decision.service))
+      if (notice) render(notice)
+    }
+    const kindOf = (name: string) => runtimes.runtimeFor(name).kind
+    checkDependencies(loaded.config.services, names, kindOf)
+    await buildFirstRevisions(loaded.config.services, names, kindOf, (service, durationMs) => render({ type: 'rebuild', service, state: 'done', durationMs, cached: false, first: true }))
     let dashboard: Dashboard | undefined
     const deadLetterFile = path.resolve(flags['dead-letter'] ?? path.join(loaded.dir, '.sls-run', 'dead-letters.ndjson'))
     const emulator = new Emulator({
@@ -89,7 +102,6 @@ export default class Dev extends NdjsonCommand {
     process.once('uncaughtException', crashed)
     process.once('unhandledRejection', crashed)
     const { admin } = await emulator.start()
-    const kindOf = (name: string) => runtimes.runtimeFor(name).kind
     const onLoopEvent = (event: DevLoopEvent) => {
       render(event)
       dashboard?.publish(event)

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { checkName, scaffold, type ScaffoldResult } from '../core/scaffold/scaffold.js'
+import { installDependencies } from '../core/scaffold/install.js'
 import { listTemplates, resolveTemplate, type Template } from '../core/scaffold/templates.js'
 import { ExitCode, SlsError } from '../errors.js'
 import { terminalAsker } from '../ui/prompt.js'
@@ -23,9 +24,10 @@ export default class Init extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Ask nothing: take the defaults for what is not given.' }),
     force: Flags.boolean({ description: 'Write into a non-empty folder, overwriting files with the same names.' }),
     list: Flags.boolean({ description: 'List the templates and exit.' }),
+    install: Flags.boolean({ description: "Install the template's dependencies (e.g. npm ci) so that `sls-run dev` runs at once. Default: on an interactive terminal; --no-install never.", allowNo: true }),
   }
 
-  async run(): Promise<ScaffoldResult | Array<Pick<Template, 'id'> & { description: string }>> {
+  async run(): Promise<(ScaffoldResult & { installed: boolean }) | Array<Pick<Template, 'id'> & { description: string }>> {
     const { args, flags } = await this.parse(Init)
     if (flags.list) {
       const list = listTemplates().map((t) => ({ id: t.id, description: t.manifest.description }))
@@ -34,18 +36,23 @@ export default class Init extends BaseCommand {
     }
     const dir = path.resolve(args.dir)
     const choices = await this.choices(flags, path.basename(dir))
-    const result = await scaffold({ dir, template: resolveTemplate(choices.template), name: choices.name, port: choices.port, ci: choices.ci, force: flags.force })
+    const template = resolveTemplate(choices.template)
+    const result = await scaffold({ dir, template, name: choices.name, port: choices.port, ci: choices.ci, force: flags.force })
     const where = path.relative(process.cwd(), dir) || '.'
+    const install = template.manifest.install
+    const installed = install && (flags.install ?? (this.terminal.interactive && !this.jsonEnabled())) ? await installDependencies(dir, install) : undefined
     this.print(
       [
         `created ${where} from the ${result.template} template (${result.files.length} files${result.overwritten.length ? `, ${result.overwritten.length} overwritten` : ''})`,
+        ...(installed ? [`installed its dependencies (${installed.command}, ${(installed.durationMs / 1000).toFixed(1)} s)`] : []),
         'next:',
         ...(where === '.' ? [] : [`  cd ${where}`]),
+        ...(install && !installed ? [`  ${install}${' '.repeat(Math.max(1, 34 - install.length))}# install its dependencies (or: sls-run init --install)`] : []),
         '  sls-run dev                       # run it on the local serverless platform',
         '  sls-run deploy --env production   # after adding an environment to sls-run.yaml',
       ].join('\n'),
     )
-    return result
+    return { ...result, installed: Boolean(installed) }
   }
 
   /** Flags first; then, only on an interactive terminal and without --yes, questions; else defaults or exit 2. */

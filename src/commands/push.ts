@@ -30,6 +30,7 @@ export default class Push extends NdjsonCommand {
   static override flags = {
     config: configFlag,
     tag: Flags.string({ char: 't', description: 'Tag to push (default: the git short sha tag from `sls-run build`).' }),
+    'allow-standin': Flags.boolean({ description: 'Push an image built FROM an offline test stand-in base (labelled dev.sls-run.standin=true); refused otherwise.' }),
     env: Flags.string({ char: 'e', description: "Use this environment's deploy provider token for its own registry (ECR, Artifact Registry, ACR).", helpValue: 'NAME' }),
   }
 
@@ -40,7 +41,7 @@ export default class Push extends NdjsonCommand {
     const platformCredentials = flags.env ? await providerTokens(this.config, loaded, flags.env) : undefined
     await probeEngine(process.env, 5000)
     const { docker } = await connect(process.env, 0)
-    const push = (service: string, emit: (e: PushEvent) => void) => pushServices(docker, loaded.config, { services: [service], tag: flags.tag, platformCredentials }, emit).then((r) => r[0]!)
+    const push = (service: string, emit: (e: PushEvent) => void) => pushServices(docker, loaded.config, { services: [service], tag: flags.tag, platformCredentials, allowStandin: flags['allow-standin'] }, emit).then((r) => r[0]!)
     let results: PushResult[] = []
     if (this.terminal.interactive && !this.jsonEnabled()) results = await runPushTasks(names, push)
     else {

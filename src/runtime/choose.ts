@@ -42,7 +42,19 @@ export interface ChosenRuntimes {
 }
 
 /** `onRecordError`: the session's process groups cannot be recorded (process/records.ts); called once. */
-export async function chooseRuntimes(config: Config, names: string[], flag: RuntimeKind, session: Session, env: NodeJS.ProcessEnv = process.env, onRecordError?: (error: Error) => void): Promise<ChosenRuntimes> {
+/**
+ * `prepareImage`: called for each service that must run in a container, before its image is required
+ * (`sls-run dev` builds a missing or stale image there).
+ */
+export async function chooseRuntimes(
+  config: Config,
+  names: string[],
+  flag: RuntimeKind,
+  session: Session,
+  env: NodeJS.ProcessEnv = process.env,
+  onRecordError?: (error: Error) => void,
+  prepareImage?: (docker: Dockerode, service: string, builder: Builder) => Promise<void>,
+): Promise<ChosenRuntimes> {
   const wanted = names.map((name) => {
     const service = config.services[name]!
     const kind: RuntimeKind = flag !== 'auto' ? flag : service.dev.runtime
@@ -85,6 +97,7 @@ export async function chooseRuntimes(config: Config, names: string[], flag: Runt
       chosen.set(w.name, processes)
       decisions.push({ service: w.name, runtime: 'process', reason: `${image} is not built yet (run \`sls-run build ${w.name}\` to run it in a container); using dev.command` })
     } else {
+      await prepareImage?.(docker!, w.name, builder!)
       await dockerRuntime!.ensureImage(image, w.name)
       chosen.set(w.name, dockerRuntime!)
       decisions.push({ service: w.name, runtime: 'docker', reason: `${image}${w.kind === 'auto' ? ' (an engine answers and the image is built)' : ''}` })

@@ -1,9 +1,10 @@
 /**
  * How `sls-run build` looks. On an interactive terminal: a listr2 task per service whose title follows
  * the current step. Under CI or without a TTY: plain lines on stderr, every step and every output line
- * (what a CI log should keep). With --json: NDJSON events on stdout, the last line being the result.
- * The result summary (stdout) is the same for the first two.
+ * (what a CI log should keep) without the escape sequences (colours) steps print. With --json: NDJSON
+ * events on stdout, the last line being the result. The result summary (stdout) is the same for the first two.
  */
+import { stripVTControlCharacters } from 'node:util'
 import { formatBytes } from '../core/config/index.js'
 import type { BuildEvent, BuildResult, PlannedTarget } from '../core/image/build.js'
 import type { Paint } from './terminal.js'
@@ -23,8 +24,8 @@ export function plainBuildRenderer(paint: Paint, write: (text: string) => void, 
         if (event.step.internal && !verbose) return
         if (event.step.status === 'running') return write(`${paint('bold', event.service)} ▸ ${event.step.name}\n`)
         return write(`${paint('bold', event.service)}   ${stepStatus(event.step.status, paint)}${event.step.durationMs !== undefined ? paint('dim', ` in ${seconds(event.step.durationMs)}`) : ''}\n`)
-      case 'output':
-        return write(`${paint('bold', event.service)} ${paint('dim', '│')} ${event.line}\n`)
+      case 'output': // a RUN step's own colours and cursor moves: raw in --json events, not in a log
+        return write(`${paint('bold', event.service)} ${paint('dim', '│')} ${stripVTControlCharacters(event.line)}\n`)
       case 'warning':
         return write(`${paint('yellow', 'warning')} ${event.message}\n`)
       case 'built':

@@ -1,5 +1,6 @@
 /** How `sls-run dev` looks: log lines prefixed `service#n |`, lifecycle and request lines, or NDJSON with --json. */
 import type { DevLoopEvent } from '../core/devloop/devloop.js'
+import type { ImageAtStartEvent } from '../core/devloop/image-at-start.js'
 import type { EmulatorEvent } from '../core/emulator/emulator.js'
 import { ROLLOUT_END, ROLLOUT_START } from '../core/emulator/pool.js'
 import type { Paint, Style } from './terminal.js'
@@ -9,7 +10,7 @@ const PREFIX_STYLES: Style[] = ['cyan', 'green', 'yellow', 'bold']
 export function devEventRenderer(paint: Paint, json: boolean, write: (text: string) => void) {
   // NDJSON: `at` is always an ISO 8601 string, first; a log line's own time (epoch ms) becomes one too.
   if (json)
-    return (event: EmulatorEvent | DevLoopEvent) => {
+    return (event: EmulatorEvent | DevLoopEvent | ImageAtStartEvent) => {
       const { at: own, ...rest } = event as { at?: unknown }
       write(`${JSON.stringify({ at: typeof own === 'number' ? new Date(own).toISOString() : new Date().toISOString(), ...rest })}\n`)
     }
@@ -29,7 +30,7 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
     if (event.reason === ROLLOUT_START) rollout.add(event.id)
     return event.reason === ROLLOUT_START || event.reason === ROLLOUT_END
   }
-  return (event: EmulatorEvent | DevLoopEvent) => {
+  return (event: EmulatorEvent | DevLoopEvent | ImageAtStartEvent) => {
     if (quiet(event as EmulatorEvent)) return
     switch (event.type) {
       case 'change':
@@ -39,11 +40,18 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
         const build = event.buildMs === undefined ? '' : `, build ${ms(event.buildMs)}`
         return write(`${paint('bold', event.service)} ${paint('green', `reloaded → ${event.revision}`)} in ${ms(event.savedToServingMs)}${build} (${event.reason}${files})\n`)
       }
+      case 'image-build':
+        if (event.state === 'started') return write(`${paint('bold', event.service)} building ${event.image} (${event.reason})\n`)
+        if (event.state === 'step') return write(`${paint('bold', event.service)} ${paint('dim', '|')} ${event.step}${event.status === 'cached' ? paint('dim', ' (cached)') : event.status === 'failed' ? paint('red', ' (failed)') : ''}\n`)
+        return write(`${paint('bold', event.service)} built ${event.image} in ${ms(event.durationMs)}${event.cached ? ' (every step cached)' : ''}\n`)
+      case 'standin-image':
+        return write(`${paint('yellow', 'notice')}: ${event.message}\n`)
       case 'reload-paused':
         return write(`${paint('yellow', `warning ${event.code}`)}: ${event.message}\n  ${event.hint}\n`)
       case 'reload-resumed':
         return write(`${paint('bold', event.service)} reloads resumed (${event.files.join(', ')} saved)\n`)
       case 'rebuild':
+        if (event.state === 'done' && event.first) return write(`${paint('bold', event.service)} built by dev.build in ${ms(event.durationMs)}\n`)
         if (event.state !== 'failed') return // the reload line carries the build time
         return write(`${paint('bold', event.service)} ${paint('red', 'build failed')}${event.code ? ` ${event.code}` : ''}: ${event.message}\n  the last good revision keeps serving; save again to retry\n`)
       case 'config':
@@ -63,7 +71,7 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
       case 'listening':
         return write(`${paint('bold', event.service)} (${event.revision}) listening on ${event.url}\n`)
       case 'admin':
-        return write(`admin: ${event.url}/api/status, ${event.url}/metrics\n`)
+        return write(`dashboard: ${event.url}/ (status: ${event.url}/api/status, metrics: ${event.url}/metrics)\n`)
       case 'runtime':
         return write(`${paint('bold', event.service)} runs as a ${event.runtime === 'docker' ? 'container' : 'process'}: ${event.reason}\n`)
       case 'orphans-removed': {

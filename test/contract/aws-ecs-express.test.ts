@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import awsEcs, { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
+import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { Plan, ProviderSettings } from '../../src/core/deploy/types.js'
 import { ACCOUNT } from './fakes/aws-ecs-state.js'
@@ -65,6 +66,16 @@ describe('aws-ecs express deploy', () => {
     expect(again).toEqual({ service: 'api', url: URL_A, revision: 'shop-api:1', unchanged: true, ready: true })
     expect(aws.fake.calls('UpdateExpressGatewayService')).toHaveLength(0)
     expect(aws.fake.state.families.get('shop-api')).toHaveLength(1)
+  })
+
+  it("nothing set in sls-run.yaml: Express's defaults (1 vCPU / 2 GB, 1-20 tasks on average CPU) are sent, valid, then unchanged", async () => {
+    const p = planAwsEcs(svc(), IMAGE_A, SETTINGS, { ...PLAN_CTX, unset: PLATFORM_DEFAULTED })
+    await awsEcs.deploy(p, SETTINGS, ctx())
+    const create = aws.fake.calls('CreateExpressGatewayService')[0]!.body
+    expect(create).toEqual(filled(p, 'CreateExpressGatewayService'))
+    expect(create).toMatchObject({ cpu: '1024', memory: '2048', scalingTarget: { minTaskCount: 1, maxTaskCount: 20, autoScalingMetric: 'AVERAGE_CPU', autoScalingTargetValue: 60 } })
+    expect((await awsEcs.deploy(p, SETTINGS, ctx())).unchanged).toBe(true)
+    expect(aws.fake.calls('UpdateExpressGatewayService')).toHaveLength(0)
   })
 
   it('new digest: UpdateExpressGatewayService with the plan body, waits for the new revision', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import awsEcs, { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
+import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { Plan, ProviderSettings } from '../../src/core/deploy/types.js'
 import { ACCOUNT } from './fakes/aws-ecs-state.js'
@@ -70,6 +71,15 @@ describe('aws-ecs deploy', () => {
     expect(aws.fake.calls('RegisterTaskDefinition')).toHaveLength(1)
     expect(aws.fake.calls('UpdateService')).toHaveLength(0)
     expect(aws.fake.state.families.get('shop-prod-api')).toHaveLength(1)
+  })
+
+  it('nothing set in sls-run.yaml: a 1 vCPU / 2 GB task and 1-20 tasks are sent, valid, then unchanged', async () => {
+    const p = planAwsEcs(svc(), IMAGE_A, SETTINGS, { ...PLAN_CTX, unset: PLATFORM_DEFAULTED })
+    await awsEcs.deploy(p, SETTINGS, ctx())
+    for (const action of ['RegisterTaskDefinition', 'CreateService', 'RegisterScalableTarget']) expect(aws.fake.calls(action)[0]!.body, action).toEqual(filled(p, action))
+    expect(aws.fake.calls('RegisterTaskDefinition')[0]!.body).toMatchObject({ cpu: '1024', memory: '2048' })
+    expect(aws.fake.state.scalableTargets.get('ecs|service/shop/api|ecs:service:DesiredCount')).toMatchObject({ MinCapacity: 1, MaxCapacity: 20 })
+    expect((await awsEcs.deploy(p, SETTINGS, ctx())).unchanged).toBe(true)
   })
 
   it('new digest: a new revision and UpdateService with the plan body', async () => {

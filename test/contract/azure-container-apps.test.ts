@@ -9,6 +9,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import provider, { planAzureContainerApps } from '../../src/core/deploy/azure-container-apps.js'
+import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { DeployContext, DeployEvent, Plan } from '../../src/core/deploy/types.js'
 import { SlsError } from '../../src/errors.js'
@@ -107,6 +108,16 @@ describe('azure-container-apps deploy', () => {
     expect(fake.arm.puts).toHaveLength(2)
     expect(fake.arm.revisions.size).toBe(2)
     expect(fake.arm.apps.get(APP_KEY)?.latestReadyRevisionName).toBe(next.revision)
+  })
+
+  it("nothing set in sls-run.yaml: Container Apps' default scale (0-10, 10 concurrent requests) is sent, valid, then unchanged", async () => {
+    await provider.deploy(plan('ab'), SETTINGS, ctx())
+    const p = planAzureContainerApps(serviceSchema.parse({}), parseDigestRef(`ghcr.io/acme/api@${digest('ab')}`), SETTINGS, { project: 'shop', environment: 'prod', service: 'api', unset: PLATFORM_DEFAULTED })
+    expect((await provider.deploy(p, SETTINGS, ctx())).unchanged).toBe(false)
+    const put = fake.arm.puts.at(-1) as { properties: { template: { scale: unknown } } }
+    expect(put.properties.template.scale).toEqual({ minReplicas: 0, maxReplicas: 10, rules: [{ name: 'http', http: { metadata: { concurrentRequests: '10' } } }] })
+    expect(fake.arm.rejected).toEqual([])
+    expect((await provider.deploy(p, SETTINGS, ctx())).unchanged).toBe(true)
   })
 
   it('a settings change that keeps the template (ingress) updates the app without a new revision', async () => {

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import cloudRun from '../../src/core/deploy/cloud-run.js'
+import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { DeployContext, DeployEvent, Plan, ProviderSettings } from '../../src/core/deploy/types.js'
 import { useTempDir } from '../helpers/temp.js'
@@ -86,6 +87,19 @@ describe('cloud-run deploy', () => {
     expect(patch.errors).toEqual([])
     expect(run.calls('GetOperation')).toBeGreaterThanOrEqual(1)
     expect(events.map((e) => e.message)).toEqual(expect.arrayContaining(['creating the service', expect.stringMatching(/^ready: https:\/\/api-/)]))
+  })
+
+  it("nothing set in sls-run.yaml: Cloud Run's defaults are sent (they replace the dev-sized values of an earlier deploy), valid, then unchanged", async () => {
+    await cloudRun.deploy(await planFor(digest('a')), SETTINGS, ctx())
+    const unset = { project: 'shop', environment: 'prod', service: 'api', unset: PLATFORM_DEFAULTED }
+    const plan = await cloudRun.plan(serviceSchema.parse({}), parseDigestRef(`${REPO}@${digest('a')}`), SETTINGS, unset)
+    const d = await cloudRun.deploy(plan, SETTINGS, ctx())
+    expect(d.unchanged).toBe(false)
+    const patch = run.log.filter((l) => l.rpc === 'UpdateService').at(-1)!
+    expect([patch.body, patch.errors]).toEqual([(plan.steps[0] as { body: unknown }).body, []])
+    const template = run.services.get(NAME)!.spec.template as { scaling: unknown; containers: Array<{ resources: { cpuIdle: boolean } }> }
+    expect([template.scaling, template.containers[0]!.resources.cpuIdle]).toEqual([{ minInstanceCount: 0, maxInstanceCount: 100 }, true])
+    expect((await cloudRun.deploy(plan, SETTINGS, ctx())).unchanged).toBe(true)
   })
 
   it('every setting away from its default (http probe, command, env, fractional cpu) passes the proto validation', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
+import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import knative, { planKnative } from '../../src/core/deploy/knative.js'
 import type { DeployContext, DeployEvent, Plan, ProviderSettings } from '../../src/core/deploy/types.js'
@@ -95,6 +96,20 @@ describe('knative deploy (server-side apply)', () => {
     const next = await knative.deploy(planFor(B), SETTINGS, ctx)
     expect(next).toMatchObject({ unchanged: false, revision: 'api-00002', ready: true })
     expect(fake.revisions.get('api-00002')!.image).toBe(B)
+  })
+
+  it("nothing set in sls-run.yaml: the applied manifest leaves scale, concurrency, timeout and resources to the cluster's defaults", async () => {
+    const ctx = tokenCtx()
+    await knative.deploy(planFor(A), SETTINGS, ctx)
+    const plan = planKnative(serviceSchema.parse({}), parseDigestRef(A), SETTINGS, { project: 'shop', environment: 'prod', service: 'api', unset: PLATFORM_DEFAULTED })
+    const out = await knative.deploy(plan, SETTINGS, ctx)
+    expect(out).toMatchObject({ unchanged: false, revision: 'api-00002', ready: true })
+    const applied = JSON.parse(patches().at(-1)!.body)
+    expect(knativeServiceErrors(applied)).toEqual([])
+    expect(applied.spec.template.metadata.annotations).toEqual({ 'serving.knative.dev/progress-deadline': '240s' })
+    expect(applied.spec.template.spec).not.toHaveProperty('containerConcurrency')
+    expect(applied.spec.template.spec.containers[0]).not.toHaveProperty('resources')
+    expect((await knative.deploy(plan, SETTINGS, ctx)).unchanged).toBe(true)
   })
 
   it('--no-wait returns once the apply is accepted', async () => {

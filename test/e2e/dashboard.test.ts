@@ -174,3 +174,28 @@ describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): an instance under -
     }
   })
 })
+
+describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): layout', () => {
+  it('at 1400 px, long instance and revision names stay inside their column (Instances never runs into Revisions)', async () => {
+    if (!haveChromium) throw new Error(`CI=true but ${reason}`)
+    const name = 'payments-reconciliation-batch'
+    const config = configSchema.parse({ name: 't', services: { [name]: { dev: { command: [process.execPath, APP], cwd: '/' } } } })
+    const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: () => {}, adminRoutes: (e) => dashboardRoutes(e).routes })
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const { gateways, admin } = await emulator.start()
+      expect((await fetch(gateways[name]!)).status).toBe(200)
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+      await page.goto(admin)
+      await page.locator('section.service tbody tr').filter({ hasText: `${name}#1` }).first().waitFor({ timeout: 15_000 })
+      const [instances, revisions] = await Promise.all(['Instances', 'Revisions'].map((title) => page.locator('.cols > div').filter({ has: page.locator('h3', { hasText: new RegExp(`^${title}$`) }) }).boundingBox()))
+      const table = await page.locator('.cols > div').first().locator('table').boundingBox()
+      expect(instances && revisions && table).toBeTruthy()
+      expect(table!.x + table!.width).toBeLessThanOrEqual(revisions!.x)
+      expect(instances!.x + instances!.width).toBeLessThanOrEqual(revisions!.x)
+    } finally {
+      await browser.close()
+      await emulator.stop()
+    }
+  })
+})

@@ -7,6 +7,7 @@ import { envelope, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/deploy/sls-run.yaml', import.meta.url))
+const LOCAL_FIXTURE = fileURLToPath(new URL('../fixtures/deploy/local-sls-run.yaml', import.meta.url))
 const IMAGE = `ghcr.io/acme/api@sha256:${'ab'.repeat(32)}`
 const NO_STACK = /\n\s+at /
 
@@ -72,4 +73,28 @@ describe('sls-run deploy', () => {
     const apply = await runCli(['deploy', 'api', '--env', 'staging', '--image', IMAGE], { cwd: dir, env: { HOME: tempDir() } })
     expect(apply.stderr).toMatch(/KUBECONFIG|kubeconfig/)
   })
+
+  it('an image only this machine can pull: DEPLOY_IMAGE_LOCAL, exit 2, before credentials or an engine; --dry-run warns', async () => {
+    const dir = tempDir()
+    copyFileSync(LOCAL_FIXTURE, path.join(dir, 'sls-run.yaml'))
+    const env = { HOME: tempDir(), DOCKER_HOST: 'tcp://127.0.0.1:9' }
+    const local = `127.0.0.1:18500/acme/web@sha256:${'ab'.repeat(32)}`
+    for (const args of [['deploy', 'web', '--env', 'run', '--image', local], ['deploy', 'api', '--env', 'kn']]) {
+      const r = await runCli([...args, '--json'], { cwd: dir, env })
+      expect(r.code, args.join(' ')).toBe(2)
+      const out = envelope(r)
+      expect(out.error).toMatchObject({ code: 'DEPLOY_IMAGE_LOCAL', message: expect.stringContaining('127.0.0.1:18500') })
+      expect(out.error!.hints.join(' ')).toMatch(/push/i)
+      const text = await runCli(args, { cwd: dir, env })
+      expect([text.code, text.stdout]).toEqual([2, ''])
+      expect(text.stderr).toContain('error DEPLOY_IMAGE_LOCAL ')
+      expect(text.stderr).not.toMatch(NO_STACK)
+    }
+    const dry = await runCli(['deploy', 'web', '--env', 'run', '--image', local, '--dry-run', '--json'], { cwd: dir, env })
+    expect(dry.code).toBe(0)
+    const out = envelope(dry)
+    expect(out.result[0].image).toBe(local)
+    expect(out.warnings).toContainEqual(expect.stringMatching(/^web: .*127\.0\.0\.1:18500.*\[DEPLOY_IMAGE_LOCAL\]$/))
+    expect(out.result[0].defaults).toContainEqual(expect.objectContaining({ setting: 'scaling.maxInstances', value: '100' }))
+  }, 60_000)
 })

@@ -8,12 +8,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import path from 'node:path'
 import { parse } from 'yaml'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DockerIgnore } from '../../src/core/image/dockerignore.js'
 import { listTemplates } from '../../src/core/scaffold/templates.js'
 import { freePort } from '../../src/runtime/free-port.js'
 import { BIN, envelope, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const tempDir = useTempDir('sls-run-init-')
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string }
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
 const stoppers: Array<() => void> = []
 afterEach(() => stoppers.splice(0).forEach((stop) => stop()))
@@ -64,7 +66,7 @@ describe('sls-run init: every template', () => {
       const all = result.files.map((f: string) => readFileSync(path.join(dir, f), 'utf8')).join('\n')
       expect(all).not.toMatch(/\{\{\s*(name|port)\s*\}\}/) // every placeholder filled
       const yaml = readFileSync(path.join(dir, 'sls-run.yaml'), 'utf8')
-      expect(yaml.split('\n')[0]).toBe('# yaml-language-server: $schema=https://unpkg.com/sls-run/schema/sls-run.schema.json')
+      expect(yaml.split('\n')[0]).toBe(`# yaml-language-server: $schema=https://unpkg.com/${pkg.name}@${pkg.version}/schema/sls-run.schema.json`)
       const dockerignore = readFileSync(path.join(dir, '.dockerignore'), 'utf8')
       for (const entry of ['.env', '.git']) expect(dockerignore.split('\n')).toContain(entry)
 
@@ -78,6 +80,39 @@ describe('sls-run init: every template', () => {
       const served = await devServes(dir)
       expect(served.status).toBe(200)
       expect(served.body.length).toBeGreaterThan(0)
+    })
+  }
+})
+
+/** Test files by the naming each template's test runner uses: *.test.*, *_test.go, tests/, test_*.py. */
+const isTestFile = (file: string) => /(^|\/)tests?\/|(^|\/)test_[^/]*\.py$|[._]test\.[a-z]+$/.test(file)
+
+describe('sls-run init: what every template ships', () => {
+  for (const template of listTemplates()) {
+    it(`${template.id}: a commented environments: example that validates once uncommented`, async () => {
+      const parent = tempDir()
+      const r = await runCli(['init', 'app', '-t', template.id, '--ci', 'none'], { cwd: parent })
+      expect(r.code, r.stderr).toBe(0)
+      const file = path.join(parent, 'app/sls-run.yaml')
+      const yaml = readFileSync(file, 'utf8')
+      const at = yaml.indexOf('\n# environments:\n')
+      expect(at, 'a commented-out environments: block').toBeGreaterThan(0)
+      expect(parse(yaml).environments).toBeUndefined()
+      writeFileSync(file, yaml.slice(0, at + 1) + yaml.slice(at + 1).replace(/^# ?/gm, ''))
+      const valid = await runCli(['config', 'validate', '--json'], { cwd: path.join(parent, 'app') })
+      expect(valid.code, valid.stdout).toBe(0)
+      expect(envelope(valid).result.environments).toEqual(['production'])
+    })
+
+    it(`${template.id}: its .dockerignore keeps every test file out of the image`, async () => {
+      const parent = tempDir()
+      const r = await runCli(['init', 'app', '-t', template.id, '--ci', 'none', '--json'], { cwd: parent })
+      expect(r.code, r.stderr).toBe(0)
+      const tests = (envelope(r).result.files as string[]).filter(isTestFile)
+      expect(tests.length, 'the template has tests').toBeGreaterThan(0)
+      const ignore = DockerIgnore.parse(readFileSync(path.join(parent, 'app/.dockerignore'), 'utf8'))
+      expect(tests.filter((f) => !ignore.excludes(f)), 'test files sent to the engine').toEqual([])
+      expect((envelope(r).result.files as string[]).filter((f) => !isTestFile(f) && !ignore.excludes(f)).length, 'the app itself still ships').toBeGreaterThan(0)
     })
   }
 })
@@ -146,6 +181,31 @@ describe('sls-run init: choices and bad input', () => {
     expect(files(parent)).toEqual([])
   })
 
+  it('refuses a name its own sls-run.yaml would not validate with (init g: image "g"), naming the rule, before writing anything', async () => {
+    const parent = tempDir()
+    const human = await runCli(['init', 'g', '--template', 'go', '--name', 'g'], { cwd: parent })
+    expect(human.code).toBe(2)
+    expect(human.stderr).toMatch(/error INIT_INVALID_NAME "g" cannot be a project name: services\.g\.image must be an image repository/)
+    expect(human.stderr).toContain('^[a-z0-9][a-z0-9._\\-/:]*[a-z0-9]$') // the schema's own pattern, quoted in the hint
+    expect(files(parent)).toEqual([]) // no folder, no staging folder
+    const json = await runCli(['init', 'g', '--template', 'go', '--json'], { cwd: parent })
+    expect(json.code).toBe(2)
+    expect(envelope(json).error).toMatchObject({ code: 'INIT_INVALID_NAME', details: { name: 'g', rules: [{ field: 'services.<name>.image' }] } })
+    expect(files(parent)).toEqual([])
+  })
+
+  it('accepts exactly the names config validate accepts in the sls-run.yaml it writes', async () => {
+    const parent = tempDir()
+    for (const name of ['g', 'ab', 'a1', 'x'.repeat(49), 'x'.repeat(50), 'a-b', 'a--b', 'b-', '1a']) {
+      const check = path.join(parent, `check-${name.length}-${name.slice(-2)}`)
+      mkdirSync(check)
+      writeFileSync(path.join(check, 'sls-run.yaml'), `name: ${JSON.stringify(name)}\nservices:\n  ${JSON.stringify(name)}:\n    image: ${JSON.stringify(name)}\n`)
+      const valid = await runCli(['config', 'validate'], { cwd: check })
+      const init = await runCli(['init', `app-${name.length}-${name.slice(-2)}`, '-t', 'static', '--ci', 'none', '--name', name], { cwd: parent })
+      expect([init.code, valid.code], `${name}: init ${init.stderr} / validate ${valid.stderr}`).toEqual(valid.code === 0 ? [0, 0] : [2, 2])
+    }
+  })
+
   it('a custom template folder works; one with a path escaping DIR is refused with nothing written', async () => {
     const parent = tempDir()
     const good = path.join(parent, 'tpl-good')
@@ -170,11 +230,51 @@ describe('sls-run init: choices and bad input', () => {
 
   it('writes the chosen CI workflow, and parses as YAML', async () => {
     const parent = tempDir()
-    const gitlab = await runCli(['init', 'g', '-t', 'node', '--ci', 'gitlab', '--json'], { cwd: parent })
+    const gitlab = await runCli(['init', 'gl', '-t', 'node', '--ci', 'gitlab', '--json'], { cwd: parent })
     expect(envelope(gitlab).result.files).toContain('.gitlab-ci.yml')
-    expect(Object.keys(parse(readFileSync(path.join(parent, 'g/.gitlab-ci.yml'), 'utf8')))).toEqual(expect.arrayContaining(['stages', 'test', 'build-push', 'deploy']))
-    const none = await runCli(['init', 'n', '-t', 'node', '--ci', 'none', '--json'], { cwd: parent })
+    const ci = parse(readFileSync(path.join(parent, 'gl/.gitlab-ci.yml'), 'utf8'))
+    expect(Object.keys(ci)).toEqual(expect.arrayContaining(['stages', 'variables', 'test', 'build-push', 'deploy']))
+    expect(ci.variables).toEqual({ SLS_RUN_PACKAGE: `${pkg.name}@${pkg.version}` })
+    const none = await runCli(['init', 'nn', '-t', 'node', '--ci', 'none', '--json'], { cwd: parent })
     expect(envelope(none).result.files.some((f: string) => f.includes('.github') || f.includes('gitlab'))).toBe(false)
-    expect(JSON.parse(readFileSync(path.join(parent, 'n/package.json'), 'utf8')).name).toBe('n')
+    expect(JSON.parse(readFileSync(path.join(parent, 'nn/package.json'), 'utf8')).name).toBe('nn')
+  })
+})
+
+describe('sls-run init: dependencies', () => {
+  const tempDirFor = useTempDir('sls-run-init-install-')
+
+  it('without a terminal nothing is installed, and the next steps say what to run before dev', async () => {
+    const parent = tempDirFor()
+    const r = await runCli(['init', 'app', '--template', 'node'], { cwd: parent })
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.split('\n')
+    const install = lines.findIndex((l) => l.trim().startsWith('npm ci --no-audit --no-fund'))
+    expect(install).toBeGreaterThan(lines.findIndex((l) => l.trim() === 'cd app'))
+    expect(install).toBeLessThan(lines.findIndex((l) => l.trim().startsWith('sls-run dev')))
+    expect(existsSync(path.join(parent, 'app', 'node_modules'))).toBe(false)
+  })
+
+  it("--install runs the template's install command in the new project (a recording npm here), --json says so", async () => {
+    const parent = tempDirFor()
+    const bin = path.join(parent, 'bin')
+    mkdirSync(bin)
+    writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\necho "$PWD $*" > "${parent}/npm-ran"\nmkdir -p node_modules\n`, { mode: 0o755 })
+    const r = await runCli(['init', 'app', '--template', 'node', '--install', '--json'], { cwd: parent, env: { PATH: `${bin}:${process.env.PATH}` } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(envelope(r).result.installed).toBe(true)
+    expect(readFileSync(path.join(parent, 'npm-ran'), 'utf8').trim()).toBe(`${path.join(parent, 'app')} ci --no-audit --no-fund`)
+    expect(existsSync(path.join(parent, 'app', 'node_modules'))).toBe(true)
+  })
+
+  it('--install with a failing install: INIT_INSTALL_FAILED, exit 1, the project stays', async () => {
+    const parent = tempDirFor()
+    const bin = path.join(parent, 'bin')
+    mkdirSync(bin)
+    writeFileSync(path.join(bin, 'npm'), '#!/bin/sh\necho "npm ERR! network unreachable" >&2\nexit 1\n', { mode: 0o755 })
+    const r = await runCli(['init', 'app', '--template', 'node', '--install', '--json'], { cwd: parent, env: { PATH: `${bin}:${process.env.PATH}` } })
+    expect(r.code).toBe(1)
+    expect(envelope(r).error).toMatchObject({ code: 'INIT_INSTALL_FAILED' })
+    expect(existsSync(path.join(parent, 'app', 'sls-run.yaml'))).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 /**
- * `sls-run dev --inspect` on the node template (built CLI, process runtime, its own `npm run dev`): the
+ * `sls-run dev --inspect` on the node template (built CLI, process runtime, its own `dev.build` and `dev.command`): the
  * stable debugger port answers /json/list; a debugger attached through it pauses the app (driven here
  * through the inspector protocol over a real WebSocket), and a request held at the pause waits past the
  * service's `timeout` without a 504, then is answered once the debugger resumes.
@@ -49,7 +49,7 @@ describe('sls-run dev --inspect (node template, process runtime)', () => {
     const init = await runCli(['init', 'app', '--template', 'node', '--port', '8123', '--json'], { cwd: parent })
     expect(init.code, init.stderr).toBe(0)
     const dir = path.join(parent, 'app')
-    symlinkSync(REPO_MODULES, path.join(dir, 'node_modules'), 'dir') // typescript and @types/node for `npm run dev`, offline
+    symlinkSync(REPO_MODULES, path.join(dir, 'node_modules'), 'dir') // typescript and @types/node for its dev.build, offline
     const yaml = path.join(dir, 'sls-run.yaml')
     writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('    port: 8123\n', '    port: 8123\n    timeout: 1s\n'))
 

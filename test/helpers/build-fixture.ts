@@ -1,11 +1,24 @@
-/** A copy of test/fixtures/build/node-app in a temp git repository, and NDJSON parsing for `build --json`. */
+/**
+ * A copy of test/fixtures/build/node-app in a temp git repository, this run's stand-in base images, and
+ * NDJSON parsing for `build --json`.
+ */
 import { execFileSync } from 'node:child_process'
 import { cpSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { inject } from 'vitest'
 import type { CliResult } from './cli.js'
 
 export const NODE_APP = fileURLToPath(new URL('../fixtures/build/node-app', import.meta.url))
+
+/** This run's stand-in base images (`sls-run-standin/node:22-alpine-<run>`…), built by engine-setup.ts. */
+export const standins = () => inject('standins')
+
+/**
+ * The `build` (and `deploy`) flags for a build on this run's stand-ins: the Node base as the build argument
+ * the templates and the fixture read (NODE_IMAGE), and the consent to build on a stand-in.
+ */
+export const onStandins = (): string[] => ['--allow-standin', '--build-arg', `NODE_IMAGE=${standins().node}`]
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=sls-run test', '-c', 'user.email=test@sls-run.dev', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' }).trim()

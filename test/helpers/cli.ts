@@ -41,7 +41,7 @@ export function envelope(result: CliResult): { status: string; result?: any; war
  * Long-running `sls-run` children (a `dev` session) for one test file: spawned like runCli (clean CI-like
  * environment), each stopped with Ctrl-C and awaited after every test.
  */
-export function useCliProcesses(): (args: string[], options: { cwd: string; stdio?: StdioOptions }) => ChildProcess {
+export function useCliProcesses(): (args: string[], options: { cwd: string; stdio?: StdioOptions; env?: NodeJS.ProcessEnv }) => ChildProcess {
   const children: ChildProcess[] = []
   afterEach(async () => {
     for (const child of children.splice(0)) {
@@ -51,7 +51,7 @@ export function useCliProcesses(): (args: string[], options: { cwd: string; stdi
     }
   })
   return (args, options) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' }, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env }, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'] })
     children.push(child)
     return child
   }

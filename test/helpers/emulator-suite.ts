@@ -22,10 +22,10 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.stop()))
 })
 
-async function start(target: SuiteTarget, service: Record<string, unknown>, graceMs = 2000) {
+async function start(target: SuiteTarget, service: Record<string, unknown>, graceMs = 2000, hostEnv?: NodeJS.ProcessEnv) {
   const config = configSchema.parse({ name: 't', services: { probe: { env: { GREETING: 'hi' }, ...target.service, ...service } } })
   const events: EmulatorEvent[] = []
-  const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: target.runtime, graceMs, onEvent: (e) => events.push(e) })
+  const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: target.runtime, graceMs, onEvent: (e) => events.push(e), ...(hostEnv ? { hostEnv } : {}) })
   running.push(emulator)
   const { gateways, admin } = await emulator.start()
   return { url: gateways.probe!, admin, events, emulator }
@@ -40,7 +40,7 @@ export async function until(condition: () => boolean | Promise<boolean>, ms = 50
 export const json = async (res: Response) => JSON.parse(await res.text())
 
 export function emulatorSuite(target: () => SuiteTarget): void {
-  const emulate = (service: Record<string, unknown>, graceMs?: number) => start(target(), service, graceMs)
+  const emulate = (service: Record<string, unknown>, graceMs?: number, hostEnv?: NodeJS.ProcessEnv) => start(target(), service, graceMs, hostEnv)
 
   it('a burst of 200 with concurrency 5 and max 4: every request answered, at most 4 instances, none above 5 in flight', async () => {
     const { url, emulator } = await emulate({ scaling: { concurrency: 5, maxInstances: 4 } })
@@ -82,6 +82,16 @@ export function emulatorSuite(target: () => SuiteTarget): void {
     const [slow, rejected] = await Promise.all([fetch(`${url}/?ms=3000`), fetch(`${url}/?ms=1`)])
     expect(rejected.status).toBe(429)
     expect(slow.status).toBe(504)
+  })
+
+  it("instances see the contract, the service's env and what dev.inheritEnv names, never the developer's other variables", async () => {
+    const host = { ...process.env, AWS_SECRET_ACCESS_KEY: 'leak-canary', GITHUB_TOKEN: 'leak-canary-2', SLS_TEST_SHARED: 'shared', SLS_TEST_PREFIX_A: 'a' }
+    const service = target().service
+    const { url } = await emulate({ dev: { ...(service.dev as object), inheritEnv: ['SLS_TEST_SHARED', 'SLS_TEST_PREFIX_*'] } }, undefined, host)
+    const env = (await json(await fetch(`${url}/env`))) as Record<string, string>
+    expect(JSON.stringify(env)).not.toContain('leak-canary')
+    expect(env).toMatchObject({ GREETING: 'hi', K_SERVICE: 'probe', SLS_TEST_SHARED: 'shared', SLS_TEST_PREFIX_A: 'a' })
+    expect(env.PORT).toBeDefined()
   })
 
   it('a crash answers 503 for the request in flight and the instance is replaced', async () => {

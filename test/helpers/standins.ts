@@ -2,25 +2,41 @@
  * Offline stand-ins for the base images our Dockerfiles name (no image registry is reachable here), built
  * from host files: Debian's static busybox (plus adduser/addgroup scripts, which Debian's build leaves out)
  * and CA bundle; for node:22-alpine also the host's node with every library ldd lists (glibc, not musl; no
- * `apk`) and npm. Tagged with the real names so `FROM node:22-alpine` resolves locally; labelled so they
- * are rebuilt when their inputs change and never mistaken for (or written over) a real image.
+ * `apk`) and npm. Never under a real image's name: each test run builds its own, named
+ * `sls-run-standin/<real name>-<run>` (e.g. sls-run-standin/node:22-alpine-lq3x9a1f2), and builds FROM them
+ * name them explicitly (the templates take their base as a build argument: --build-arg NODE_IMAGE=…).
+ * Labelled dev.sls-run.standin=true (sls-run refuses to build, push or deploy an image on one without
+ * --allow-standin) and with the run (RUN_LABEL): images built FROM them inherit both labels, so the end of
+ * the run (removeRun) removes the stand-ins, every image built on them and their containers, and nothing else.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type Dockerode from 'dockerode'
 import tar from 'tar-stream'
+import { STANDIN_FOR_LABEL, STANDIN_IMAGE_LABEL, STANDIN_LABEL, STANDIN_NAMESPACE } from '../../src/core/image/standin.js'
 
 export interface StandinInfo {
   name: string
+  /** The real image it imitates. */
+  for: string
   id: string
-  built: boolean // false when reused: same recipe hash, or a real image of that name, left alone
+  built: boolean // false when reused: this run's stand-in, same recipe hash
   seconds?: number // the build's duration, when built
 }
 
-export const STANDIN_LABEL = 'dev.sls-run.standin'
+/** This run's stand-in names, by the real image each one imitates. */
+export interface Standins {
+  run: string
+  alpine: string
+  node: string
+}
+
+export { STANDIN_LABEL }
+/** Every image and container a test run creates carries `dev.sls-run.test.run=<run>` (stand-ins pass it on). */
+export const RUN_LABEL = 'dev.sls-run.test.run'
 /** Bump when the recipe below changes: the hash label then differs and ensureStandins rebuilds. */
 const RECIPE_VERSION = 'sls-run-standins/1'
 const BUSYBOX = '/bin/busybox'
@@ -36,7 +52,8 @@ type Item =
   | { type: 'tree'; name: string; from: string } // a host directory as it is (symlinks kept)
 
 interface Recipe {
-  name: string
+  /** The real image it imitates. */
+  for: string
   dockerfile: string
   /** Context directories, each COPY'd to / in this order (the last one, `home`, with --chown=1000:1000). */
   layers: Array<[dir: string, items: Item[]]>
@@ -123,13 +140,13 @@ function recipes(host: ReturnType<typeof hostFacts>): Recipe[] {
   ]
   const common = [host.busyboxVersion, host.caSha]
   const alpine: Recipe = {
-    name: 'alpine:3.20',
+    for: 'alpine:3.20',
     dockerfile: `FROM scratch\nCOPY base/ /\nCOPY accounts/ /\nENV PATH=${PATH_ENV}\nCMD ["/bin/sh"]\n`,
     layers: [['base', base], ['accounts', accounts(false)]],
     hashInputs: ['alpine:3.20', ...common],
   }
   const node: Recipe = {
-    name: 'node:22-alpine',
+    for: 'node:22-alpine',
     dockerfile:
       `FROM scratch\nCOPY base/ /\nCOPY accounts/ /\nCOPY node/ /\nCOPY --chown=1000:1000 home/ /home/\n` +
       `ENV PATH=${PATH_ENV} NODE_VERSION=${host.nodeVersion} NODE_EXTRA_CA_CERTS=${CA_BUNDLE}\nCMD ["node"]\n`,
@@ -218,43 +235,73 @@ async function readProgress(stream: NodeJS.ReadableStream, name: string): Promis
   return id
 }
 
-async function build(docker: Dockerode, recipe: Recipe, labels: Record<string, string>): Promise<string> {
+async function build(docker: Dockerode, recipe: Recipe, name: string, labels: Record<string, string>): Promise<string> {
   const pack = tar.pack()
   const abort = new AbortController()
   const filling = fill(pack, recipe).catch((error: Error) => (abort.abort(), pack.destroy(error), Promise.reject(error)))
-  const request = docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: recipe.name, labels, rm: true, forcerm: true, abortSignal: abort.signal })
+  const request = docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: name, labels, rm: true, forcerm: true, abortSignal: abort.signal })
   request.catch(() => pack.destroy())
   const [stream] = await Promise.all([request, filling])
-  return (await readProgress(stream, recipe.name)) ?? (await docker.getImage(recipe.name).inspect()).Id
+  return (await readProgress(stream, name)) ?? (await docker.getImage(name).inspect()).Id
 }
 
-/** Builds (or reuses) the stand-ins for alpine:3.20 and node:22-alpine; never overwrites a real image. */
-export async function ensureStandins(docker: Dockerode, log: (line: string) => void = () => {}): Promise<StandinInfo[]> {
+/** A new run id: lowercase, usable in a tag. */
+export const newRun = (): string => `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
+
+/** `sls-run-standin/node:22-alpine-<run>`: the real name in our own namespace, the run in the tag. */
+export const standinName = (real: string, run: string): string => `${STANDIN_NAMESPACE}/${real}-${run}`
+
+export const standinNames = (run: string): Standins => ({ run, alpine: standinName('alpine:3.20', run), node: standinName('node:22-alpine', run) })
+
+/** Builds (or, within the same run, reuses) this run's stand-ins for alpine:3.20 and node:22-alpine. */
+export async function ensureStandins(docker: Dockerode, run: string, log: (line: string) => void = () => {}): Promise<StandinInfo[]> {
   const host = hostFacts()
   const results: StandinInfo[] = []
   for (const recipe of recipes(host)) {
+    const name = standinName(recipe.for, run)
     const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, ...recipe.hashInputs])).digest('hex')
-    const existing = await docker.getImage(recipe.name).inspect().catch((error: { statusCode?: number }) => {
+    const existing = await docker.getImage(name).inspect().catch((error: { statusCode?: number }) => {
       if (error.statusCode === 404) return undefined
       throw error
     })
     const current = existing?.Config?.Labels ?? {}
-    if (existing && (!current[STANDIN_LABEL] || current[`${STANDIN_LABEL}.hash`] === hash)) {
-      if (!current[STANDIN_LABEL]) log(`${recipe.name} is a real image (no ${STANDIN_LABEL} label): using it as is, no stand-in built`)
-      results.push({ name: recipe.name, id: existing.Id, built: false })
+    if (existing && !current[STANDIN_LABEL]) throw new Error(`${name} exists but is not a stand-in (no ${STANDIN_LABEL} label): not touching it`)
+    if (existing && current[`${STANDIN_LABEL}.hash`] === hash) {
+      results.push({ name, for: recipe.for, id: existing.Id, built: false })
       continue
     }
-    log(`building ${recipe.name}: ${existing ? 'its inputs changed' : 'none yet'}`)
+    log(`building ${name}: ${existing ? 'its inputs changed' : 'none yet'}`)
     const started = performance.now()
-    const id = await build(docker, recipe, {
+    const id = await build(docker, recipe, name, {
       [STANDIN_LABEL]: 'true',
-      [`${STANDIN_LABEL}.for`]: recipe.name,
+      [STANDIN_FOR_LABEL]: recipe.for,
+      [STANDIN_IMAGE_LABEL]: name,
       [`${STANDIN_LABEL}.hash`]: hash,
-      'org.opencontainers.image.description': `offline stand-in for ${recipe.name}, built from host files by sls-run's test support; NOT the real image`,
+      [RUN_LABEL]: run,
+      'org.opencontainers.image.description': `offline stand-in for ${recipe.for}, built from host files by sls-run's test support; NOT the real image`,
     })
     const seconds = (performance.now() - started) / 1000
-    if (existing && existing.Id !== id) await docker.getImage(existing.Id).remove().catch(() => {}) // in use or tagged elsewhere: keep
-    results.push({ name: recipe.name, id, built: true, seconds })
+    if (existing && existing.Id !== id) await docker.getImage(existing.Id).remove().catch(() => {}) // in use: removeRun gets it
+    results.push({ name, for: recipe.for, id, built: true, seconds })
   }
   return results
+}
+
+/**
+ * The end of a run: removes the containers and images labelled with `run` (the stand-ins, every image built
+ * on them, and whatever the tests labelled), children before parents, in a few bounded passes. Returns
+ * what could not be removed.
+ */
+export async function removeRun(docker: Dockerode, run: string): Promise<string[]> {
+  const filters = { label: [`${RUN_LABEL}=${run}`] }
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})
+  for (let pass = 0; pass < 6; pass++) {
+    const images = await docker.listImages({ all: true, filters })
+    if (!images.length) break
+    // Newest first: an image built on another is newer than it (the stand-ins go last).
+    for (const image of images.sort((a, b) => b.Created - a.Created)) await docker.getImage(image.Id).remove({ force: true }).catch(() => {})
+  }
+  const containers = await docker.listContainers({ all: true, filters })
+  const images = await docker.listImages({ all: true, filters })
+  return [...containers.map((c) => `container ${c.Id.slice(0, 12)}`), ...images.map((i) => `image ${(i.RepoTags ?? []).join(', ') || i.Id.slice(7, 19)}`)]
 }

@@ -1,7 +1,7 @@
 /**
  * `sls-run build` against the real engine, with both builders, on the offline stand-in base images
- * (test/helpers/standins.ts): the real fixture Dockerfile, its .dockerignore, labels, tags, the cache,
- * failures, the size budget and the extra-CA pattern.
+ * (test/helpers/standins.ts, passed as --build-arg NODE_IMAGE=… with --allow-standin): the real fixture
+ * Dockerfile, its .dockerignore, labels, tags, the cache, failures, the size budget and the extra-CA pattern.
  */
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
 import tar from 'tar-stream'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { buildJson, fixtureRepo, git } from '../helpers/build-fixture.js'
+import { buildJson, fixtureRepo, git, onStandins, standins } from '../helpers/build-fixture.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 
@@ -19,7 +19,7 @@ const docker = new Docker()
 const run = Math.random().toString(36).slice(2, 8)
 const repos: string[] = []
 const plainYaml = (repo: string) => `name: fixture\nservices:\n  web:\n    build: { context: . }\n    image: ${repo}\n`
-const build = (cwd: string, ...args: string[]) => runCli(['build', '--json', ...args], { cwd, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 110_000 })
+const build = (cwd: string, ...args: string[]) => runCli(['build', '--json', ...onStandins(), ...args], { cwd, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 110_000 })
 
 afterAll(async () => {
   for (const repo of repos) {
@@ -90,7 +90,7 @@ describe.skipIf(!inject('engine')).each(['classic', 'buildkit'])('sls-run build 
     if (builder === 'classic') for (const sent of ['app/Dockerfile', 'app/.dockerignore']) expect(files).not.toContain(sent)
     expect(files.some((f) => f.startsWith('app/.git'))).toBe(false)
 
-    expect(built.report.baseImage).toBe('node:22-alpine')
+    expect(built.report.baseImage).toBe(standins().node)
     expect(built.report.added).toBe(built.size - built.report.baseSize)
     expect(built.report.largest.length).toBeGreaterThan(0)
     expect(built.report.largest[0].line).toBeGreaterThan(0) // matched to a Dockerfile line
@@ -122,7 +122,7 @@ describe.skipIf(!inject('engine')).each(['classic', 'buildkit'])('sls-run build 
     const dir = tempDir()
     const repo = repoName()
     fixtureRepo(dir, repo, plainYaml(repo))
-    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM alpine:3.20\nRUN for i in $(seq 1 40); do echo "line-$i"; done; exit 3\n')
+    writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${standins().alpine}\nRUN for i in $(seq 1 40); do echo "line-$i"; done; exit 3\n`)
     git(dir, 'commit', '-qam', 'fail')
     const r = await build(dir, '--builder', builder)
     expect(r.code).toBe(1)
@@ -134,14 +134,14 @@ describe.skipIf(!inject('engine')).each(['classic', 'buildkit'])('sls-run build 
     expect(error!.details.output).not.toContain('line-10')
     expect(error!.message).toMatch(/exit code: 3|non-zero code: 3/)
     expect(await docker.listImages({ filters: { reference: [repo] } })).toEqual([])
-    expect(await docker.listContainers({ all: true, filters: { status: ['exited', 'created'], ancestor: ['alpine:3.20'] } })).toEqual([])
+    expect(await docker.listContainers({ all: true, filters: { status: ['exited', 'created'], ancestor: [standins().alpine] } })).toEqual([])
   })
 
   it('a Dockerfile syntax error points at its line', async () => {
     const dir = tempDir()
     const repo = repoName()
     fixtureRepo(dir, repo, plainYaml(repo))
-    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM alpine:3.20\n\nCOPPY . .\n')
+    writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${standins().alpine}\n\nCOPPY . .\n`)
     git(dir, 'commit', '-qam', 'typo')
     const r = await runCli(['build', '--builder', builder], { cwd: dir, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 60_000 })
     expect(r.code).toBe(1)
@@ -203,7 +203,7 @@ describe.skipIf(!inject('engine'))('sls-run build: terminal and large contexts',
     fixtureRepo(dir, repo)
     const log = path.join(dir, '..', `${path.basename(dir)}.tty.log`)
     // util-linux `script` gives the command a pseudo-terminal, as a developer's shell would.
-    const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${BIN} build`, log], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', DOCKER_HOST: process.env.DOCKER_HOST }, encoding: 'utf8', timeout: 100_000 })
+    const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${BIN} build ${onStandins().join(' ')}`, log], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', DOCKER_HOST: process.env.DOCKER_HOST }, encoding: 'utf8', timeout: 100_000 })
     const tty = readFileSync(log, 'utf8')
     rmSync(log, { force: true })
     expect(r.status, tty).toBe(0)

@@ -1,9 +1,9 @@
 /**
  * `sls-run deploy` end to end through the built CLI: no --image, so it builds the service (real engine,
- * stand-in base image), pushes it to a real registry (Debian's docker-registry with htpasswd auth) and
- * deploys the pushed digest to Knative (the fake Kubernetes API of test/contract, over TLS, from a
- * kubeconfig). The second run finds the digest the engine recorded and neither builds nor pushes again,
- * and Knative reports no new revision.
+ * this run's stand-in base image: NODE_IMAGE in build.args, and --allow-standin), pushes it to a real
+ * registry (Debian's docker-registry with htpasswd auth) and deploys the pushed digest to Knative (the
+ * fake Kubernetes API of test/contract, over TLS, from a kubeconfig). The second run finds the digest the
+ * engine recorded and neither builds nor pushes again, and Knative reports no new revision.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { stringify } from 'yaml'
 import { startFakeKube, type FakeKube } from '../contract/fakes/kube-api.js'
 import { makeTestPki, type TestPki } from '../contract/fakes/tls.js'
-import { fixtureRepo } from '../helpers/build-fixture.js'
+import { fixtureRepo, standins } from '../helpers/build-fixture.js'
 import { envelope, runCli } from '../helpers/cli.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 
@@ -41,7 +41,7 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
     repo = `${registry.host}/acme/web`
     const yaml = stringify({
       name: 'fixture',
-      services: { web: { build: { context: '.', target: 'runtime' }, image: repo } },
+      services: { web: { build: { context: '.', target: 'runtime', args: { NODE_IMAGE: standins().node } }, image: repo } },
       environments: { k: { provider: 'knative', namespace: 'shop' }, edge: { provider: 'plugin', plugin: 'example', settings: { stateDir: path.join(home, 'state'), registry: registry.host } } },
     })
     fixtureRepo(dir, repo, yaml)
@@ -69,7 +69,7 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
   })
 
   const deploy = (...args: string[]) =>
-    runCli(['deploy', '--env', 'k', '--json', ...args], {
+    runCli(['deploy', '--env', 'k', '--json', '--allow-standin', '--allow-local-image', ...args], {
       cwd: dir,
       env: { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_REGISTRY_USERNAME: registry.username, SLS_RUN_REGISTRY_PASSWORD: registry.password, SLS_RUN_DEPLOY_POLL_MS: '50' },
       timeoutMs: 150_000,
@@ -97,7 +97,7 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
   }, 200_000)
 
   it('without --json: progress on stderr (the recorded digest), one result line per service on stdout', async () => {
-    const r = await runCli(['deploy', '--env', 'k', '--yes'], { cwd: dir, env: { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_DEPLOY_POLL_MS: '50' }, timeoutMs: 60_000 })
+    const r = await runCli(['deploy', '--env', 'k', '--yes', '--allow-standin', '--allow-local-image'], { cwd: dir, env: { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_DEPLOY_POLL_MS: '50' }, timeoutMs: 60_000 })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/web: .*already pushed as sha256:[0-9a-f]{64}/)
     expect(r.stdout).toMatch(/^web: unchanged web-00001 http:\/\/web\.shop\.example\.com /m)
@@ -105,16 +105,16 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
 
   it("push --env: the environment's provider supplies the token for its own registry (a plugin provider here)", async () => {
     const env = { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_DATA_DIR: home }
-    const refused = await runCli(['push', '--json'], { cwd: dir, env, timeoutMs: 60_000 })
+    const refused = await runCli(['push', '--json', '--allow-standin'], { cwd: dir, env, timeoutMs: 60_000 })
     expect(refused.code).toBe(1)
     expect(refused.stdout).toContain('"code":"REGISTRY_AUTH"')
-    const pushed = await runCli(['push', '--env', 'edge', '--json'], { cwd: dir, env: { ...env, EXAMPLE_REGISTRY_USER: registry.username, EXAMPLE_REGISTRY_PASSWORD: registry.password }, timeoutMs: 60_000 })
+    const pushed = await runCli(['push', '--env', 'edge', '--json', '--allow-standin'], { cwd: dir, env: { ...env, EXAMPLE_REGISTRY_USER: registry.username, EXAMPLE_REGISTRY_PASSWORD: registry.password }, timeoutMs: 60_000 })
     expect(pushed.code, pushed.stderr + pushed.stdout).toBe(0)
     const last = JSON.parse(pushed.stdout.trim().split('\n').pop()!)
     expect(last.result[0]).toMatchObject({ service: 'web', credentials: 'example registry token' })
     expect(pushed.stdout + pushed.stderr).not.toContain(registry.password)
     // And the same environment deploys through the plugin with that digest.
-    const deployed = await runCli(['deploy', '--env', 'edge', '--yes', '--json'], { cwd: dir, env, timeoutMs: 60_000 })
+    const deployed = await runCli(['deploy', '--env', 'edge', '--yes', '--json', '--allow-standin', '--allow-local-image'], { cwd: dir, env, timeoutMs: 60_000 })
     expect(deployed.code, deployed.stderr).toBe(0)
     expect(envelope(deployed).result[0]).toMatchObject({ provider: 'example', digest: last.result[0].digest })
     expect(JSON.parse(readFileSync(path.join(home, 'state', 'web.json'), 'utf8')).manifest.image).toBe(`${repo}@${last.result[0].digest}`)

@@ -58,7 +58,7 @@ async function startDev(dir: string) {
 /** A managed container whose session's pid is dead: what a crashed sls-run of the past would leave. */
 async function orphan(pid: number): Promise<string> {
   const container = await docker.createContainer({
-    Image: 'alpine:3.20',
+    Image: inject('standins').alpine,
     Cmd: ['sleep', '600'],
     Labels: { [LABEL.managed]: 'true', [LABEL.session]: `orphan-${run}`, [LABEL.project]: 'test', [LABEL.service]: 'old', [LABEL.pid]: String(pid), [LABEL.host]: os.hostname() },
   })

@@ -1,6 +1,6 @@
 /**
  * The docker runtime on the real engine: the emulator's behavioural suite in containers (the probe app
- * in an image FROM the node:22-alpine stand-in), then what only containers have: labels, limits, OOM,
+ * in an image FROM this run's node:22-alpine stand-in), then what only containers have: labels, limits, OOM,
  * cpuThrottling (docker pause), graceful stop, readiness failure, and no orphans.
  */
 import Docker from 'dockerode'

@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const DOCKERFILE = 'FROM node:22-alpine\nWORKDIR /app\nCOPY server.mjs .\nCMD ["node", "server.mjs"]\n'
+const DOCKERFILE = `FROM ${inject('standins').node}\nWORKDIR /app\nCOPY server.mjs .\nCMD ["node", "server.mjs"]\n` // this run's stand-in: the dev loop builds on it (with a warning)
 const app = (version: string) => `import http from 'node:http'
 http.createServer((req, res) => { req.resume(); res.end(${JSON.stringify(version)}) }).listen(Number(process.env.PORT), '0.0.0.0')
 process.on('SIGTERM', () => process.exit(0))
@@ -53,7 +53,7 @@ describe.skipIf(!inject('engine'))('dev loop (docker runtime)', () => {
     const runtime = await DockerRuntime.create(docker, session)
     const record = (e: EmulatorEvent | DevLoopEvent) => {
       events.push(e)
-      if (e.type === 'rebuild' && e.state === 'done') built.add(e.image)
+      if (e.type === 'rebuild' && e.state === 'done' && e.image) built.add(e.image)
     }
     const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime, graceMs: 2000, onEvent: record })
     cleanups.push(() => emulator.stop())

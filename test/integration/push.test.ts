@@ -1,6 +1,7 @@
 /**
  * `sls-run push`, `login` and `logout` against a real registry (Debian's docker-registry with htpasswd
- * bcrypt auth on 127.0.0.1, test/helpers/registry.ts) and the real engine.
+ * bcrypt auth on 127.0.0.1, test/helpers/registry.ts) and the real engine, with an image built on this
+ * run's stand-in base (so every push here says --allow-standin; standin-guard.test.ts checks the refusal).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +12,7 @@ import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { loadConfig } from '../../src/core/config/index.js'
 import { pushServices, type PushEvent } from '../../src/core/registry/push.js'
-import { buildJson, fixtureRepo } from '../helpers/build-fixture.js'
+import { buildJson, fixtureRepo, onStandins } from '../helpers/build-fixture.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 
@@ -25,7 +26,7 @@ describe.skipIf(!inject('engine'))('sls-run push / login / logout with a real re
   let repo: string
   const env = (extra: NodeJS.ProcessEnv = {}) => ({ DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: dockerConfig, ...extra })
   const creds = () => ({ SLS_RUN_REGISTRY_USERNAME: registry.username, SLS_RUN_REGISTRY_PASSWORD: registry.password })
-  const push = (extra: NodeJS.ProcessEnv, ...args: string[]) => runCli(['push', '--json', ...args], { cwd: dir, env: env(extra), timeoutMs: 100_000 })
+  const push = (extra: NodeJS.ProcessEnv, ...args: string[]) => runCli(['push', '--json', '--allow-standin', ...args], { cwd: dir, env: env(extra), timeoutMs: 100_000 })
 
   beforeAll(async () => {
     registry = await startRegistry()
@@ -33,7 +34,7 @@ describe.skipIf(!inject('engine'))('sls-run push / login / logout with a real re
     dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'sls-run-docker-config-'))
     repo = `${registry.host}/acme/web`
     fixtureRepo(dir, repo)
-    const built = await runCli(['build', '--json'], { cwd: dir, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 100_000 })
+    const built = await runCli(['build', '--json', ...onStandins()], { cwd: dir, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 100_000 })
     expect(built.code, built.stderr).toBe(0)
   }, 120_000)
 
@@ -68,7 +69,7 @@ describe.skipIf(!inject('engine'))('sls-run push / login / logout with a real re
   it('on a terminal: a listr2 task per service ending with the digest; the password never shows', () => {
     const log = path.join(os.tmpdir(), `sls-run-push-${process.pid}.tty.log`)
     // util-linux `script` gives the command a pseudo-terminal, as a developer's shell would.
-    const r = spawnSync('script', ['-qec', `stty cols 300 rows 40; ${process.execPath} ${BIN} push`, log], {
+    const r = spawnSync('script', ['-qec', `stty cols 300 rows 40; ${process.execPath} ${BIN} push --allow-standin`, log], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: dockerConfig, ...creds() },
       encoding: 'utf8',
@@ -85,7 +86,7 @@ describe.skipIf(!inject('engine'))('sls-run push / login / logout with a real re
   it('a wrong password: exit 1, REGISTRY_AUTH naming the source, not retried, and the password appears nowhere', async () => {
     const secret = `Wrong-${registry.password}-Zz9`
     for (const json of [true, false]) {
-      const r = await runCli(['push', ...(json ? ['--json'] : [])], { cwd: dir, env: env({ SLS_RUN_REGISTRY_USERNAME: registry.username, SLS_RUN_REGISTRY_PASSWORD: secret }), timeoutMs: 60_000 })
+      const r = await runCli(['push', '--allow-standin', ...(json ? ['--json'] : [])], { cwd: dir, env: env({ SLS_RUN_REGISTRY_USERNAME: registry.username, SLS_RUN_REGISTRY_PASSWORD: secret }), timeoutMs: 60_000 })
       expect(r.code).toBe(1)
       expect(r.stdout + r.stderr).toMatch(/REGISTRY_AUTH/)
       expect(r.stdout + r.stderr).toContain('env SLS_RUN_REGISTRY_USERNAME')
@@ -132,7 +133,7 @@ describe.skipIf(!inject('engine'))('sls-run push / login / logout with a real re
     const events: PushEvent[] = []
     const started = Date.now()
     await expect(
-      pushServices(docker, config, { services: ['web'], tag: 'down', env: { ...process.env, ...creds(), DOCKER_CONFIG: dockerConfig }, attempts: 3, backoffMs: 100 }, (event) => {
+      pushServices(docker, config, { services: ['web'], tag: 'down', env: { ...process.env, ...creds(), DOCKER_CONFIG: dockerConfig }, attempts: 3, backoffMs: 100, allowStandin: true }, (event) => {
         events.push(event)
         if (event.type === 'layer' && events.filter((e) => e.type === 'layer').length === 1) registry.kill() // the first layer event: the push is under way
       }),

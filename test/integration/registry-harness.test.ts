@@ -8,7 +8,7 @@ import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
 
-const SOURCE = 'alpine:3.20' // offline stand-in image (test/helpers/standins.ts), built by the engine project's global setup
+const SOURCE = inject('standins').alpine // this run's offline alpine stand-in (test/helpers/standins.ts), built by the engine project's global setup
 const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json'
 
 interface PushLine {

@@ -1,5 +1,6 @@
 /**
- * The Node and static templates built with `sls-run build` on the stand-in bases, then run as production
+ * The Node and static templates built with `sls-run build` on the stand-in bases (their Dockerfiles as
+ * written: the base is the NODE_IMAGE build argument, here this run's stand-in), then run as production
  * would: a non-root user, serving `/` on $PORT, exiting 0 within 10 s of SIGTERM, and an image with no
  * dev dependencies, no `.env` and no tests. Prints each image's size and the size added over the base.
  */
@@ -7,7 +8,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import Docker from 'dockerode'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { buildJson, git } from '../helpers/build-fixture.js'
+import { buildJson, git, onStandins } from '../helpers/build-fixture.js'
 import { runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
 
@@ -44,7 +45,7 @@ describe.skipIf(!inject('engine'))('templates build and run on the stand-in base
       git(dir, 'init', '-q', '-b', 'main')
       git(dir, 'add', '-A')
       git(dir, 'commit', '-qm', 'init')
-      const built = await runCli(['build', '--json'], { cwd: dir, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 200_000 })
+      const built = await runCli(['build', '--json', ...onStandins()], { cwd: dir, env: { DOCKER_HOST: process.env.DOCKER_HOST }, timeoutMs: 200_000 })
       expect(built.code, built.stderr + built.stdout.slice(-3000)).toBe(0)
       const result = buildJson(built).result.result![0]
       images.push(...result.tags)

@@ -97,6 +97,16 @@ describe('loading a valid sls-run.yaml', () => {
     expect(loaded.config.services.api!.dev.cwd).toBe(path.join(dir, 'app'))
   })
 
+  it('a duplicate key is reported with every other problem of the file, not alone', async () => {
+    const dir = project('name: shop\nservices:\n  api:\n    port: 1\n    port: 2\n    timeout: soon\n  Bad_Name: {}\n')
+    const error = await loadConfig({ cwd: dir, env: {} }).then(() => undefined, (e: unknown) => e as SlsError)
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 })
+    const codes = (error!.details as { diagnostics: Diagnostic[] }).diagnostics.map((d) => `${d.line} ${d.code}`)
+    expect(codes).toContain('5 CONFIG_DUPLICATE_KEY')
+    expect(codes.filter((c) => c.startsWith('6 '))).toHaveLength(1) // timeout: soon
+    expect(codes.filter((c) => c.startsWith('7 '))).toHaveLength(1) // Bad_Name
+  })
+
   it('reports every path problem at once: a folder as envFile and a missing dev.cwd are errors, a missing envFile stays a warning', async () => {
     const dir = project('name: shop\nservices:\n  api:\n    envFile: secrets/\n    dev: { cwd: nope }\n  web:\n    envFile: .env.local\n', { 'secrets/x': '' })
     const error = await loadConfig({ cwd: dir, env: {} }).then(() => undefined, (e: unknown) => e as SlsError)

@@ -1,7 +1,7 @@
 /** The pure parts of `sls-run build`: Dockerfile reading, the progress stream, layer matching, tags, options. */
 import { describe, expect, it } from 'vitest'
 import { imageTags, labels } from '../../src/core/image/build.js'
-import { buildFailure } from '../../src/core/image/build-errors.js'
+import { buildFailure, failedBase } from '../../src/core/image/build-errors.js'
 import { extraCertificates } from '../../src/core/image/ca.js'
 import { parseDockerfile, stageChain, substitute, targetStage } from '../../src/core/image/dockerfile.js'
 import { httpsRemote } from '../../src/core/image/git.js'
@@ -121,9 +121,33 @@ describe('buildFailure', () => {
     expect((error.details as any).diagnostics[0].line).toBe(3)
   })
   it('names an unreachable base image', () => {
-    const error = buildFailure('api', dockerfile, { error: 'pull access denied for nope, repository does not exist', tail: [] }, 'nope:1')
+    const error = buildFailure('api', dockerfile, { error: 'pull access denied for nope, repository does not exist', tail: [] }, { ref: 'nope:1' })
     expect(error.code).toBe('BASE_IMAGE_UNAVAILABLE')
     expect(error.hints[0]).toContain('docker pull nope:1')
+  })
+})
+
+describe('failedBase: the base of the stage the engine failed on', () => {
+  const file = parseDockerfile('ARG GO_IMAGE=golang:1.23-alpine\nARG ALPINE_IMAGE=alpine:3.20\nFROM ${GO_IMAGE} AS build\nRUN go build\nFROM ${ALPINE_IMAGE} AS runtime\nCOPY --from=build /x /x\n')
+  const step = (id: string, name: string) => ({ id, name, internal: false, cacheable: false, status: 'failed' as const })
+  const offline = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'
+  it('classic: `Step N/M` is the Nth instruction (global ARGs count), whatever the FROM line shows', () => {
+    expect(failedBase(file, { error: offline, failedStep: step('3/7', 'FROM ${GO_IMAGE} AS build') })).toEqual({ ref: 'golang:1.23-alpine', line: 3 })
+    expect(failedBase(file, { error: offline, failedStep: step('5/7', 'FROM ${ALPINE_IMAGE} AS runtime') })).toEqual({ ref: 'alpine:3.20', line: 5 })
+  })
+  it('BuildKit: the image the failing vertex names', () => {
+    expect(failedBase(file, { error: offline, failedStep: step('sha256:1', '[internal] load metadata for docker.io/library/golang:1.23-alpine') })).toEqual({ ref: 'golang:1.23-alpine', line: 3 })
+    expect(failedBase(file, { error: offline, failedStep: step('sha256:2', '[runtime 1/2] FROM docker.io/library/alpine:3.20@sha256:abc') })).toEqual({ ref: 'alpine:3.20', line: 5 })
+  })
+  it("BuildKit's frontend: the registry URL in its message", () => {
+    const head = (ref: string) => `failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://registry-1.docker.io/v2/${ref}": dial tcp: lookup registry-1.docker.io: no such host`
+    expect(failedBase(file, { error: head('library/golang/manifests/1.23-alpine') })).toEqual({ ref: 'golang:1.23-alpine', line: 3 })
+    expect(failedBase(file, { error: head('library/alpine/manifests/3.20') })).toEqual({ ref: 'alpine:3.20', line: 5 })
+    expect(failedBase(parseDockerfile('FROM ghcr.io/acme/base:1\n'), { error: 'Head "https://ghcr.io/v2/acme/base/manifests/1": denied' })).toEqual({ ref: 'ghcr.io/acme/base:1', line: 1 })
+  })
+  it('else the image the message names', () => {
+    expect(failedBase(file, { error: 'pull access denied for golang, repository does not exist' })).toEqual({ ref: 'golang:1.23-alpine', line: 3 })
+    expect(failedBase(file, { error: offline })).toBeUndefined()
   })
 })
 

@@ -1,17 +1,23 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse, parseDocument } from 'yaml'
 import { renderCi, scalar, type CiKind, type CiSpec } from '../../src/core/scaffold/ci.js'
+import { scaffold } from '../../src/core/scaffold/scaffold.js'
+import { currentRelease, resolveTemplate } from '../../src/core/scaffold/templates.js'
 import { SlsError } from '../../src/errors.js'
 
 // Written out here rather than imported, so that a change to the module's constants shows up as a failure.
-const BUILD = 'npx --yes sls-run@latest build --json'
-const PUSH = 'npx --yes sls-run@latest push --json'
-const DEPLOY = 'npx --yes sls-run@latest deploy --env production --json --yes'
+/** What every job that runs sls-run does first: install the one pinned package. */
+const INSTALL = 'npm install --global --no-audit --no-fund "$SLS_RUN_PACKAGE"'
+const BUILD = 'sls-run build --json'
+const PUSH = 'sls-run push --json'
+const DEPLOY = 'sls-run deploy --env production --json --yes'
+/** Not this repository's version: the pin must come from the spec, not from anywhere else. */
+const SLS_RUN = 'sls-run@1.2.3'
 const DEPLOY_GITHUB = `${DEPLOY} \${{ needs.build-push.outputs.images }}`
 const DEPLOY_GITLAB = `${DEPLOY} $SLS_RUN_IMAGES`
 const GITHUB_PUSH_FILE = '"$RUNNER_TEMP/sls-run-push.ndjson"'
@@ -21,13 +27,13 @@ const GITHUB_IF = "github.ref == format('refs/heads/{0}', github.event.repositor
 const GITLAB_RULES = [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }]
 
 const specs: Record<string, CiSpec> = {
-  node: { name: 'shop', setup: 'node', version: '22', install: 'npm ci', test: 'npm test' },
+  node: { name: 'shop', setup: 'node', version: '22', install: 'npm ci', test: 'npm test', slsRun: SLS_RUN },
   // 3.10 must stay the string "3.10", not the number 3.1
-  python: { name: 'api', setup: 'python', version: '3.10', install: 'pip install -r requirements.txt', test: 'python -m pytest -q' },
-  'go, no install': { name: 'svc-1', setup: 'go', version: '1.23', install: '', test: 'go test ./...' },
-  none: { name: 'static', setup: 'none', version: '', install: '', test: 'make test' },
-  'node, no test': { name: 'shop', setup: 'node', version: '22', install: 'npm ci', test: '' },
-  'none, no test': { name: 'x', setup: 'none', version: '', install: '', test: '' },
+  python: { name: 'api', setup: 'python', version: '3.10', install: 'pip install -r requirements.txt', test: 'python -m pytest -q', slsRun: SLS_RUN },
+  'go, no install': { name: 'svc-1', setup: 'go', version: '1.23', install: '', test: 'go test ./...', slsRun: SLS_RUN },
+  none: { name: 'static', setup: 'none', version: '', install: '', test: 'make test', slsRun: SLS_RUN },
+  'node, no test': { name: 'shop', setup: 'node', version: '22', install: 'npm ci', test: '', slsRun: SLS_RUN },
+  'none, no test': { name: 'x', setup: 'none', version: '', install: '', test: '', slsRun: SLS_RUN },
   // YAML-significant text in the commands: must come back verbatim, not change the document
   awkward: {
     name: 'odd',
@@ -35,6 +41,8 @@ const specs: Record<string, CiSpec> = {
     version: '20.19',
     install: 'yes',
     test: 'echo "a: b" # not a comment && npm test -- --grep "{x}"\nnpm run lint: all',
+    // a git URL: `#` and `:` must not turn into a YAML comment or mapping
+    slsRun: 'github:acme/sls-run#v1.2.3',
   },
 }
 
@@ -77,10 +85,9 @@ function strings(value: Json, path = ''): Array<[string, string]> {
   return []
 }
 
-/** Every `env` mapping in a GitHub workflow: top level, jobs, steps. */
+/** Every `env` mapping in a GitHub workflow's jobs and steps (the top-level one holds only SLS_RUN_PACKAGE). */
 function envBlocks(workflow: Obj): Obj[] {
   const blocks: Obj[] = []
-  if (workflow.env !== undefined) blocks.push(obj(workflow.env))
   for (const job of Object.values(obj(workflow.jobs))) {
     const j = obj(job)
     if (j.env !== undefined) blocks.push(obj(j.env))
@@ -185,9 +192,15 @@ function images(program: string, ndjson: string): { status: number | null; stdou
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-/** A shell function standing in for npx: `push` prints `PUSH_FILE` (exit `PUSH_STATUS`), `deploy` prints its argv as JSON. */
-const FAKE_NPX = `npx() { case "$*" in *" push "*) cat "$PUSH_FILE"; return "\${PUSH_STATUS:-0}";; *" deploy "*) node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@";; *) return 99;; esac; }`
-const DEPLOY_ARGV = ['--yes', 'sls-run@latest', 'deploy', '--env', 'production', '--json', '--yes', '--image', `web=ghcr.io/acme/web@${DIGEST_WEB}`, '--image', `api=registry.example.com:5000/acme/shop_api@${DIGEST_API}`]
+/** A folder whose `sls-run` stands in for the installed one: `push` prints `PUSH_FILE` (exit `PUSH_STATUS`), `deploy` prints its argv as JSON. */
+const FAKE_BIN = path.join(tmp, 'bin')
+mkdirSync(FAKE_BIN)
+writeFileSync(
+  path.join(FAKE_BIN, 'sls-run'),
+  `#!/bin/sh\ncase "$1" in\n  push) cat "$PUSH_FILE"; exit "\${PUSH_STATUS:-0}";;\n  deploy) exec node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@";;\n  *) exit 99;;\nesac\n`,
+  { mode: 0o755 },
+)
+const DEPLOY_ARGV = ['deploy', '--env', 'production', '--json', '--yes', '--image', `web=ghcr.io/acme/web@${DIGEST_WEB}`, '--image', `api=registry.example.com:5000/acme/shop_api@${DIGEST_API}`]
 
 describe('renderCi: shared', () => {
   it.each(['github', 'gitlab'] as const)('%s: writes the platform file', (kind) => {
@@ -333,7 +346,7 @@ describe('renderCi: GitHub Actions', () => {
     it('build-push builds then pushes on the default branch, with node and packages: write', () => {
       const job = obj(jobs['build-push'])
       expect(job.if).toBe(GITHUB_IF)
-      expect(runs(job)).toEqual([BUILD, expect.stringMatching(new RegExp(`^${esc(PUSH)} \\| tee `))])
+      expect(runs(job)).toEqual([INSTALL, BUILD, expect.stringMatching(new RegExp(`^${esc(PUSH)} \\| tee `))])
       expect(uses(job)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4'])
       expect(job.permissions).toEqual({ contents: 'read', packages: 'write' })
       expect(job.env).toEqual({
@@ -359,7 +372,7 @@ describe('renderCi: GitHub Actions', () => {
 
     it('deploy deploys exactly the digests build-push pushed (its output), and stops without them', () => {
       const job = obj(jobs.deploy)
-      expect(runs(job)).toEqual([expect.stringContaining('exit 1'), DEPLOY_GITHUB])
+      expect(runs(job)).toEqual([INSTALL, expect.stringContaining('exit 1'), DEPLOY_GITHUB])
       const steps = arr(job.steps).map(obj)
       const check = steps.find((s) => s.name === 'Check the pushed images')!
       expect(check.if).toBe("needs.build-push.outputs.images == ''")
@@ -379,7 +392,7 @@ describe('renderCi: GitHub Actions', () => {
     })
 
     it('every sls-run call is --json, and every credential comes from a secret', () => {
-      const calls = strings(wf).filter(([, s]) => s.includes('sls-run@'))
+      const calls = strings(wf).filter(([, s]) => /(^|\s)sls-run /.test(s))
       expect(calls.map(([, s]) => s)).toEqual([BUILD, expect.stringContaining(`${PUSH} | tee `), DEPLOY_GITHUB])
       const blocks = envBlocks(wf)
       expect(blocks.length).toBeGreaterThan(0)
@@ -407,14 +420,14 @@ describe('renderCi: GitLab CI/CD', () => {
     it('has the stages and jobs test → build-push → deploy, in order, chained by needs', () => {
       const order = hasTest ? ['test', 'build-push', 'deploy'] : ['build-push', 'deploy']
       expect(ci.stages).toEqual(order)
-      expect(Object.keys(ci).filter((k) => k !== 'stages')).toEqual(order)
+      expect(Object.keys(ci).filter((k) => k !== 'stages' && k !== 'variables')).toEqual(order)
       for (const name of order) expect(job(name).stage, name).toBe(name)
       expect(job('build-push').needs).toEqual(hasTest ? ['test'] : undefined)
       expect(job('deploy').needs).toEqual(['build-push'])
     })
 
     it('every job has an image and a timeout', () => {
-      for (const name of Object.keys(ci).filter((k) => k !== 'stages')) {
+      for (const name of Object.keys(ci).filter((k) => k !== 'stages' && k !== 'variables')) {
         expect(job(name).image, name).toEqual(expect.any(String))
         expect(job(name).timeout, name).toMatch(/^\d+ minutes$/)
       }
@@ -457,13 +470,14 @@ describe('renderCi: GitLab CI/CD', () => {
       expect(vars.DOCKER_TLS_CERTDIR).toBe('/certs')
       expect(vars.DOCKER_TLS_VERIFY).toBe('1')
       expect(vars.DOCKER_CERT_PATH).toBe('/certs/client')
-      expect(arr(bp.before_script).join('\n')).toMatch(/^apk add --no-cache .*\bnodejs\b.*\bnpm\b/)
+      expect(arr(bp.before_script)).toEqual([expect.stringMatching(/^apk add --no-cache .*\bnodejs\b.*\bnpm\b.*\bgit\b/), INSTALL])
     })
 
     it('deploy runs deploy --json --yes on the default branch, in production, one at a time', () => {
       const d = job('deploy')
       expect(d.rules).toEqual(GITLAB_RULES)
       expect(d.script).toEqual([expect.stringContaining('exit 1'), DEPLOY_GITLAB])
+      expect(d.before_script).toEqual(['apk add --no-cache git', INSTALL])
       expect(d.image).toMatch(/^node:2\d/)
       expect(d.environment).toBe('production')
       expect(d.resource_group).toEqual(expect.any(String))
@@ -471,9 +485,9 @@ describe('renderCi: GitLab CI/CD', () => {
     })
 
     it('every sls-run call is --json, and no credential is written down', () => {
-      const calls = strings(ci).filter(([, s]) => s.includes('sls-run@'))
+      const calls = strings(ci).filter(([, s]) => /(^|\s)sls-run /.test(s))
       expect(calls.map(([, s]) => s)).toEqual([BUILD, `${PUSH} | tee ${GITLAB_PUSH_FILE}`, DEPLOY_GITLAB])
-      for (const name of Object.keys(ci).filter((k) => k !== 'stages')) {
+      for (const name of Object.keys(ci).filter((k) => k !== 'stages' && k !== 'variables')) {
         const vars = job(name).variables
         if (vars === undefined) continue
         for (const key of Object.keys(obj(vars))) expect(key, `${name}.variables`).not.toMatch(/USER|PASS|SECRET|TOKEN|KEY|CREDENTIAL/)
@@ -481,6 +495,72 @@ describe('renderCi: GitLab CI/CD', () => {
       expect(strings(ci).map(([, s]) => s).join('\n')).not.toMatch(/SLS_RUN_REGISTRY|CI_REGISTRY_PASSWORD/)
       expect(content).not.toMatch(/^\s*CI:/m)
     })
+  })
+})
+
+describe('renderCi: the sls-run the pipeline runs is pinned, in one variable', () => {
+  /** The jobs of either platform, by name, each with the shell lines it runs in order. */
+  const jobLines = (kind: CiKind, doc: Obj): Record<string, string[]> =>
+    kind === 'github'
+      ? Object.fromEntries(Object.entries(obj(doc.jobs)).map(([name, job]) => [name, runs(obj(job)).map(String)]))
+      : Object.fromEntries(Object.keys(doc).filter((k) => k !== 'stages' && k !== 'variables').map((name) => [name, [...arr(obj(doc[name]).before_script ?? []), ...arr(obj(doc[name]).script)].map(String)]))
+
+  describe.each(Object.entries(specs).flatMap(([label, spec]) => (['github', 'gitlab'] as const).map((kind) => [`${kind} / ${label}`, kind, spec] as const)))('%s', (_title, kind, spec) => {
+    const { content } = renderCi(kind, spec)
+    const doc = load(content)
+
+    it('SLS_RUN_PACKAGE at the top (GitHub env:, GitLab variables:) holds exactly the spec, the only place it is written', () => {
+      expect(kind === 'github' ? doc.env : doc.variables).toStrictEqual({ SLS_RUN_PACKAGE: spec.slsRun })
+      expect(content.split(spec.slsRun)).toHaveLength(2)
+      expect(content).not.toMatch(/npx|@latest/)
+    })
+
+    it('every job that runs sls-run first installs $SLS_RUN_PACKAGE (and nothing else installs sls-run)', () => {
+      const jobs = Object.entries(jobLines(kind, doc))
+      const using = jobs.filter(([, lines]) => lines.some((l) => /(^|\s)sls-run /.test(l)))
+      expect(using.map(([name]) => name)).toEqual(['build-push', 'deploy'])
+      for (const [name, lines] of using) {
+        const first = lines.findIndex((l) => /(^|\s)sls-run /.test(l))
+        expect(lines.indexOf(INSTALL), name).toBeGreaterThanOrEqual(0)
+        expect(lines.indexOf(INSTALL), name).toBeLessThan(first)
+      }
+      for (const [name, lines] of jobs) expect(lines.filter((l) => /npm (i|install)\b.*sls-run|sls-run@/.test(l)), name).toEqual([])
+    })
+  })
+
+  it('the install line hands npm the variable as one word, whatever it holds (version, tarball URL, git URL)', () => {
+    const fake = mkdtempSync(path.join(tmp, 'npm-'))
+    writeFileSync(path.join(fake, 'npm'), `#!/bin/sh\nexec node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@"\n`, { mode: 0o755 })
+    const env = { ...process.env, PATH: [fake, path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter) }
+    for (const pkg of ['sls-run@0.1.0', 'https://example.com/dl/sls-run-0.1.0.tgz?x=1&y=2', 'github:acme/sls-run#v0.1.0']) {
+      const argv = execFileSync(SH[0]!, [...SH.slice(1), '-ec', INSTALL], { encoding: 'utf8', env: { ...env, SLS_RUN_PACKAGE: pkg } })
+      expect(JSON.parse(argv)).toEqual(['install', '--global', '--no-audit', '--no-fund', pkg])
+    }
+  })
+
+  it.each(['github', 'gitlab'] as const)('%s: takes any npm package spec on one line, refuses anything a shell or YAML could read otherwise', (kind) => {
+    for (const slsRun of ['sls-run@0.1.0', '@acme/sls-run@1.2.3-rc.1', 'https://example.com/sls-run-0.1.0.tgz', 'github:acme/sls-run#v0.1.0', 'git+https://example.com/acme/sls-run.git#v1']) {
+      const { content } = renderCi(kind, { ...specs.node!, slsRun })
+      expect(kind === 'github' ? load(content).env : load(content).variables, slsRun).toStrictEqual({ SLS_RUN_PACKAGE: slsRun })
+    }
+    for (const slsRun of ['', 'sls-run@latest\nx: 1', 'sls-run@0.1.0 --force', '$(id)', '"sls-run"', "sls-run'", '${{ secrets.X }}', '-g']) {
+      expect(() => renderCi(kind, { ...specs.node!, slsRun }), JSON.stringify(slsRun)).toThrow(SlsError)
+    }
+  })
+
+  it.each(['github', 'gitlab'] as const)('%s: `init` pins the release running it: CI installs that version, sls-run.yaml names its schema', async (kind) => {
+    const { name, version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string }
+    expect(currentRelease()).toEqual({ packageSpec: `${name}@${version}`, schemaUrl: `https://unpkg.com/${name}@${version}/schema/sls-run.schema.json` })
+    const dir = path.join(mkdtempSync(path.join(tmp, 'init-')), 'app')
+    const result = await scaffold({ dir, template: resolveTemplate('static'), name: 'app', port: 8080, ci: kind, force: false })
+    const ci = load(readFileSync(path.join(dir, result.files.find((f) => f.endsWith('.yml'))!), 'utf8'))
+    expect(kind === 'github' ? ci.env : ci.variables).toStrictEqual({ SLS_RUN_PACKAGE: `${name}@${version}` })
+    const first = readFileSync(path.join(dir, 'sls-run.yaml'), 'utf8').split('\n')[0]
+    expect(first).toBe(`# yaml-language-server: $schema=https://unpkg.com/${name}@${version}/schema/sls-run.schema.json`)
+    // the URL's path is a file the package ships (package.json "files")
+    const files = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] }).files
+    expect(files).toContain('schema')
+    expect(existsSync(path.join(ROOT, 'schema/sls-run.schema.json'))).toBe(true)
   })
 })
 
@@ -510,7 +590,7 @@ describe('renderCi: the pushed digests reach deploy', () => {
   const github = renderCi('github', specs.node!).content
   const gitlab = renderCi('gitlab', specs.node!).content
   const program = nodeProgram(github)
-  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` }
+  const env = { ...process.env, PATH: [FAKE_BIN, path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter) }
 
   it('both platforms run the same program', () => {
     expect(nodeProgram(gitlab)).toBe(program)
@@ -560,7 +640,7 @@ describe('renderCi: the pushed digests reach deploy', () => {
       const output = path.join(runnerTemp, 'github_output')
       writeFileSync(output, '')
       // as GitHub runs `shell: bash`
-      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `${FAKE_NPX}\n${String(step.run)}`], {
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', String(step.run)], {
         encoding: 'utf8',
         env: { ...env, RUNNER_TEMP: runnerTemp, GITHUB_OUTPUT: output, PUSH_FILE: pushFile, PUSH_STATUS: String(pushStatus) },
       })
@@ -584,7 +664,7 @@ describe('renderCi: the pushed digests reach deploy', () => {
     expect(outputs.images).toBe(`\${{ steps.${String(step.id)}.outputs.images }}`)
     const deploy = String(obj(arr(obj(jobs.deploy).steps).at(-1)).run)
     const script = deploy.replace('${{ needs.build-push.outputs.images }}', ok.output.replace(/^images=/, '').trim())
-    const argv = execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `${FAKE_NPX}\n${script}`], { encoding: 'utf8', env })
+    const argv = execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { encoding: 'utf8', env })
     expect(JSON.parse(argv)).toEqual(DEPLOY_ARGV)
   })
 
@@ -594,7 +674,7 @@ describe('renderCi: the pushed digests reach deploy', () => {
     const run = (pushFile: string, pushStatus: number) => {
       const dir = mkdtempSync(path.join(tmp, 'gitlab-'))
       // the job stops at the first failing line
-      const r = spawnSync(SH[0]!, [...SH.slice(1), '-ec', `${FAKE_NPX}\n${script.replace(BUILD, 'true')}`], {
+      const r = spawnSync(SH[0]!, [...SH.slice(1), '-ec', script.replace(BUILD, 'true')], {
         cwd: dir,
         encoding: 'utf8',
         env: { ...env, PUSH_FILE: pushFile, PUSH_STATUS: String(pushStatus) },
@@ -619,11 +699,11 @@ describe('renderCi: the pushed digests reach deploy', () => {
     const line = ok.dotenv!.trim()
     const value = line.slice(line.indexOf('=') + 1)
     const deploy = arr(obj(ci.deploy).script).map(String)
-    const argv = execFileSync(SH[0]!, [...SH.slice(1), '-ec', `${FAKE_NPX}\n${deploy.join('\n')}`], { encoding: 'utf8', env: { ...env, SLS_RUN_IMAGES: value } })
+    const argv = execFileSync(SH[0]!, [...SH.slice(1), '-ec', deploy.join('\n')], { encoding: 'utf8', env: { ...env, SLS_RUN_IMAGES: value } })
     expect(JSON.parse(argv)).toEqual(DEPLOY_ARGV)
     expect(arr(obj(ci.deploy).needs)).toEqual(['build-push'])
     // without the variable, deploy stops instead of building and pushing again
-    const missing = spawnSync(SH[0]!, [...SH.slice(1), '-ec', `${FAKE_NPX}\n${deploy.join('\n')}`], { encoding: 'utf8', env: { ...env, SLS_RUN_IMAGES: '' } })
+    const missing = spawnSync(SH[0]!, [...SH.slice(1), '-ec', deploy.join('\n')], { encoding: 'utf8', env: { ...env, SLS_RUN_IMAGES: '' } })
     expect(missing.status).toBe(1)
     expect(missing.stdout).toBe('')
     expect(missing.stderr).toContain('SLS_RUN_IMAGES')

@@ -38,6 +38,11 @@ export interface LoadedConfig {
   dir: string
   /** The config without environment overrides; durations in ms, sizes in bytes, paths absolute. */
   config: Config
+  /**
+   * The file as written (`${VAR}`s interpolated, no defaults filled in, environment overrides not
+   * merged): what the user set. `config` cannot tell a default from a value written out.
+   */
+  document: Record<string, unknown>
   warnings: Diagnostic[]
   /** The config with an environment's overrides applied (throws CONFIG_UNKNOWN_ENV). */
   environment(name: string): ResolvedEnvironment
@@ -62,7 +67,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       hints: e.code === 'DUPLICATE_KEY' ? ['Each key may appear once in a mapping; merge the two entries.'] : e.code === 'TAB_AS_INDENT' ? ['Indent with spaces; YAML does not allow tabs.'] : [],
     })
   })
-  if (doc.errors.length) throw invalid(display, syntax)
+  // A duplicate key still leaves a readable document: report it with every other problem, in one run.
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) throw invalid(display, syntax)
 
   const diagnostics = [...syntax, ...interpolate(doc, source, options.env ?? process.env)]
 
@@ -82,6 +88,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     file,
     dir,
     config,
+    document: raw.value,
     warnings: diagnostics,
     environment(name) {
       const env = config.environments[name]

@@ -61,11 +61,17 @@ const coldStart = mapping({
 const dev = mapping({
   runtime: oneOf(RUNTIMES).prefault('auto').describe('auto: a container when an engine answers and the image is built, else dev.command as a process'),
   command: command().optional().describe('What the process runtime runs (string: through a shell)'),
+  build: command()
+    .optional()
+    .describe("Process runtime: run once per revision before its instances start (e.g. npm run build), as an image build is; its time is the revision's build time, not instance boot"),
   cwd: nonEmpty('a folder path').optional().describe('Working folder for the process runtime (default: build.context)'),
   port: intRange(1, 65535).optional().describe("Port of this service's gateway (default: --port, then the next free)"),
   watch: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Narrows what the dev loop watches to these globs (.dockerignore syntax, relative to the watched folder)'),
   ignore: list(nonEmpty('a glob'), 'globs').prefault([]).describe('Globs whose changes never reload (added to .gitignore, .dockerignore and the default list)'),
   coldStart: coldStart.prefault({}),
+  inheritEnv: list(patterned(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'an environment variable name, or a prefix ending in *'), 'names')
+    .prefault([])
+    .describe("Variables instances take from sls-run's own environment, beyond the toolchain basics a process needs (PATH, HOME, LANG, TZ, TMPDIR…): NAME or PREFIX_*"),
 }).describe('Local emulator settings (`sls-run dev`)')
 
 /** Back-off between tries: the first retry after minBackoff, doubling maxDoublings times, capped at maxBackoff. */

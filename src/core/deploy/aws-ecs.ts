@@ -14,6 +14,8 @@
  */
 import type { ServiceConfig } from '../config/schema.js'
 import { commandList, envList, seconds, unsupportedTimeouts } from './common.js'
+import { withPlatformDefaults } from './defaults.js'
+import { ECS_DEFAULTS } from './aws/defaults.js'
 import type { DigestRef } from './image-ref.js'
 import { deployEcs } from './aws/deploy.js'
 import { deployExpress, isExpressPlan, removeExpress, statusExpress } from './aws/express.js'
@@ -62,12 +64,13 @@ export function planAwsEcs(service: ServiceConfig, image: DigestRef, settings: P
   return isExpress(settings) ? planExpress(service, image, settings, ctx) : planFargate(service, image, settings, ctx)
 }
 
-function planFargate(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
+function planFargate(written: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
   const warnings: PlanWarning[] = []
+  const { service, defaults, unset } = withPlatformDefaults(written, ctx, ECS_DEFAULTS)
   const { scaling } = service
   const targetGroup = settings.targetGroupArn
   const architecture = cpuArchitecture(image, warnings)
-  const { cpu, memory } = fitResources(service, warnings)
+  const { cpu, memory } = fitResources(service, warnings, !unset('resources.memory'))
 
   const minCapacity = Math.max(1, scaling.minInstances)
   if (scaling.minInstances === 0) {
@@ -95,13 +98,15 @@ function planFargate(service: ServiceConfig, image: DigestRef, settings: Provide
     queueTimeout: 'has no queue timeout: requests wait in the load balancer until a target answers or the connection times out; scaling.queueTimeout is not sent',
   })
   const timeout = seconds(service.timeout)
-  warnings.push({
-    code: 'ECS_TIMEOUT_NOT_ENFORCED',
-    setting: 'timeout',
-    message: targetGroup
-      ? `ECS has no request timeout; the ALB's idle timeout (load balancer attribute idle_timeout.timeout_seconds, default ${ALB_DEFAULT_IDLE_TIMEOUT_S}s) ends a request that sends nothing for that long: set it to at least ${timeout}s on the load balancer (not changed by this plan)`
-      : `ECS has no request timeout and without a load balancer nothing enforces timeout ${timeout}s`,
-  })
+  if (!unset('timeout')) {
+    warnings.push({
+      code: 'ECS_TIMEOUT_NOT_ENFORCED',
+      setting: 'timeout',
+      message: targetGroup
+        ? `ECS has no request timeout; the ALB's idle timeout (load balancer attribute idle_timeout.timeout_seconds, default ${ALB_DEFAULT_IDLE_TIMEOUT_S}s) ends a request that sends nothing for that long: set it to at least ${timeout}s on the load balancer (not changed by this plan)`
+        : `ECS has no request timeout and without a load balancer nothing enforces timeout ${timeout}s`,
+    })
+  }
 
   const family = `${ctx.project}-${ctx.environment}-${ctx.service}`
   const suffix = settings.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
@@ -253,6 +258,7 @@ function planFargate(service: ServiceConfig, image: DigestRef, settings: Provide
     },
     steps,
     warnings,
+    defaults,
   }
 }
 

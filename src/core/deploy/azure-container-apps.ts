@@ -8,6 +8,7 @@
  */
 import type { ServiceConfig } from '../config/schema.js'
 import { commandList, deployTimeLookup, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import { withPlatformDefaults, type PlatformDefaults } from './defaults.js'
 import type { DigestRef } from './image-ref.js'
 import { acrCredentials } from './azure/acr.js'
 import { deployAca, removeAca, statusAca } from './azure/apply.js'
@@ -28,10 +29,29 @@ const COOLDOWN_S = 300
 const MAX_FAILURES = 10
 const HTTP_PROBE_PERIOD_S = 10
 
+const SCALE = 'https://learn.microsoft.com/en-us/azure/container-apps/scale-app'
+/**
+ * Container Apps' own defaults, for what sls-run.yaml leaves unset (./defaults.ts):
+ * - 0 to 10 replicas and, without a scale rule, an HTTP rule of 10 concurrent requests; KEDA's
+ *   300 s cooldown before the last replica goes: https://learn.microsoft.com/en-us/azure/container-apps/scale-app
+ * - memory: 2Gi per vCPU on the consumption profile: https://learn.microsoft.com/en-us/azure/container-apps/containers
+ * - requests end after 240 s at the ingress: https://learn.microsoft.com/en-us/azure/container-apps/ingress-overview
+ * Container Apps publishes no default vCPU count (the API and `az containerapp` require one): an unset
+ * resources.cpu is sls-run's 1.
+ */
+export const ACA_DEFAULTS: PlatformDefaults = {
+  'resources.memory': { shown: '2Gi per vCPU (the consumption profile)', source: 'https://learn.microsoft.com/en-us/azure/container-apps/containers' },
+  'scaling.minInstances': { value: 0, source: SCALE },
+  'scaling.maxInstances': { value: 10, source: SCALE },
+  'scaling.concurrency': { value: 10, shown: '10 (concurrentRequests of the HTTP scale rule)', source: SCALE },
+  'scaling.idleTimeout': { value: COOLDOWN_S * 1000, shown: `${COOLDOWN_S}s (the scale rules' cooldown)`, source: SCALE },
+  timeout: { value: INGRESS_TIMEOUT_S * 1000, shown: `${INGRESS_TIMEOUT_S}s (the ingress's, not configurable)`, source: 'https://learn.microsoft.com/en-us/azure/container-apps/ingress-overview' },
+}
 
 const gi = (n: number) => `${n}Gi`
 
-function fitResources(service: ServiceConfig, warnings: PlanWarning[]): { cpu: number; memory: string } {
+/** `memorySet: false`: memory follows cpu (2Gi per vCPU) without a warning. */
+function fitResources(service: ServiceConfig, warnings: PlanWarning[], memorySet: boolean): { cpu: number; memory: string } {
   const requested = service.resources.cpu
   const memoryGi = service.resources.memory / GI
   let cpu = Math.min(MAX_CPU, Math.max(CPU_STEP, Math.ceil(requested / CPU_STEP) * CPU_STEP))
@@ -50,7 +70,7 @@ function fitResources(service: ServiceConfig, warnings: PlanWarning[]): { cpu: n
     }
   }
   const memory = cpu * GI_PER_CPU
-  if (memory !== memoryGi && memoryGi <= MAX_CPU * GI_PER_CPU) {
+  if (memorySet && memory !== memoryGi && memoryGi <= MAX_CPU * GI_PER_CPU) {
     warnings.push({ code: 'ACA_MEMORY_FOR_CPU', setting: 'resources.memory', message: `Container Apps gives exactly 2Gi of memory per vCPU; with ${cpu} vCPUs, ${quantity(service.resources.memory)} becomes ${gi(memory)}` })
   }
   return { cpu, memory: gi(memory) }
@@ -68,13 +88,14 @@ function startupProbe(service: ServiceConfig) {
   return { type: 'Startup', ...action, initialDelaySeconds: 0, periodSeconds, timeoutSeconds: Math.min(periodSeconds, HTTP_PROBE_PERIOD_S), failureThreshold }
 }
 
-export function planAzureContainerApps(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'azure-container-apps'>, ctx: PlanContext): Plan {
+export function planAzureContainerApps(written: ServiceConfig, image: DigestRef, settings: ProviderSettings<'azure-container-apps'>, ctx: PlanContext): Plan {
   const warnings: PlanWarning[] = []
+  const { service, defaults, unset } = withPlatformDefaults(written, ctx, ACA_DEFAULTS)
   const { scaling } = service
   if (image.platform && image.platform !== 'linux/amd64') {
     warnings.push({ code: 'ACA_PLATFORM', setting: 'image', message: `Container Apps runs linux/amd64 images only; this ${image.platform} image will not start (build with --platform linux/amd64)` })
   }
-  const { cpu, memory } = fitResources(service, warnings)
+  const { cpu, memory } = fitResources(service, warnings, !unset('resources.memory'))
 
   if (seconds(scaling.idleTimeout) !== COOLDOWN_S) {
     warnings.push({
@@ -152,6 +173,7 @@ export function planAzureContainerApps(service: ServiceConfig, image: DigestRef,
     target: { subscription: settings.subscription, resourceGroup: settings.resourceGroup, environment: settings.environment, location },
     steps,
     warnings,
+    defaults,
   }
 }
 

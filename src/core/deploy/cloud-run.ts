@@ -11,6 +11,7 @@
  */
 import type { ServiceConfig } from '../config/schema.js'
 import { commandList, cpuQuantity, envList, quantity, seconds, unsupportedTimeouts } from './common.js'
+import { withPlatformDefaults, type PlatformDefaults } from './defaults.js'
 import type { DigestRef } from './image-ref.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from './types.js'
 
@@ -29,6 +30,26 @@ const MIN_MEMORY = 128 * MI
 const MAX_MEMORY = 32 * GI
 /** Probe period for the http startup probe (seconds). */
 const HTTP_PROBE_PERIOD_S = 10
+
+/**
+ * Cloud Run's own defaults, for what sls-run.yaml leaves unset (./defaults.ts):
+ * - 1 vCPU: https://cloud.google.com/run/docs/configuring/services/cpu
+ * - 512 MiB: https://cloud.google.com/run/docs/configuring/services/memory-limits
+ * - scale to zero: https://cloud.google.com/run/docs/configuring/min-instances
+ * - at most 100 instances (maxInstanceCount's server default): https://cloud.google.com/run/docs/configuring/max-instances
+ * - 80 concurrent requests per instance: https://cloud.google.com/run/docs/about-concurrency
+ * - a 300 s request timeout: https://cloud.google.com/run/docs/configuring/request-timeout
+ * - request-based billing, CPU only during requests (cpuIdle: true): https://cloud.google.com/run/docs/configuring/billing-settings
+ */
+export const CLOUD_RUN_DEFAULTS: PlatformDefaults = {
+  'resources.cpu': { value: 1, source: 'https://cloud.google.com/run/docs/configuring/services/cpu' },
+  'resources.memory': { value: 512 * MI, source: 'https://cloud.google.com/run/docs/configuring/services/memory-limits' },
+  'scaling.minInstances': { value: 0, source: 'https://cloud.google.com/run/docs/configuring/min-instances' },
+  'scaling.maxInstances': { value: 100, source: 'https://cloud.google.com/run/docs/configuring/max-instances' },
+  'scaling.concurrency': { value: 80, source: 'https://cloud.google.com/run/docs/about-concurrency' },
+  timeout: { value: 300_000, source: 'https://cloud.google.com/run/docs/configuring/request-timeout' },
+  cpuThrottling: { value: true, shown: 'true (request-based billing: CPU only during requests)', source: 'https://cloud.google.com/run/docs/configuring/billing-settings' },
+}
 
 function fitResources(service: ServiceConfig, warnings: PlanWarning[]): { cpu: number; memory: number } {
   let { cpu, memory } = service.resources
@@ -80,8 +101,9 @@ function startupProbe(service: ServiceConfig) {
   return { httpGet: { path: service.startupProbe.path, port: service.port }, timeoutSeconds: period, periodSeconds: period, failureThreshold: Math.ceil(total / period) }
 }
 
-export function planCloudRun(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'cloud-run'>, ctx: PlanContext): Plan {
+export function planCloudRun(written: ServiceConfig, image: DigestRef, settings: ProviderSettings<'cloud-run'>, ctx: PlanContext): Plan {
   const warnings: PlanWarning[] = []
+  const { service, defaults } = withPlatformDefaults(written, ctx, CLOUD_RUN_DEFAULTS)
   if (image.platform && image.platform !== 'linux/amd64') {
     warnings.push({ code: 'CLOUD_RUN_PLATFORM', setting: 'image', message: `Cloud Run runs linux/amd64 images only; this ${image.platform} image will not start (build with --platform linux/amd64)` })
   }
@@ -133,6 +155,7 @@ export function planCloudRun(service: ServiceConfig, image: DigestRef, settings:
     target: { project: settings.project, region: settings.region },
     steps,
     warnings,
+    defaults,
   }
 }
 

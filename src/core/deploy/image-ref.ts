@@ -21,7 +21,8 @@ export interface DigestRef {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/
-const REPOSITORY = /^[a-z0-9]+(?:[._\-/:][a-z0-9]+)*$/
+/** Optionally an IPv6 registry in brackets (`[::1]:5000/`), then lower-case path parts. */
+const REPOSITORY = /^(?:\[[0-9a-f:.]+\](?::[0-9]+)?\/)?[a-z0-9]+(?:[._\-/:][a-z0-9]+)*$/
 
 export const PUSH_HINT = '`sls-run push --json | tail -n 1` prints the pushed digest; pass <image>@sha256:… to --image.'
 

@@ -9,7 +9,7 @@
 import type { ServiceConfig } from '../config/schema.js'
 import { apiError, rolloutFailed, waitFor, type ApiResponse, type Probe } from './api.js'
 import { commandList, cpuQuantity, envList, labels, quantity, seconds, unsupportedTimeouts } from './common.js'
-import { DEFAULTS } from './defaults.js'
+import { DEFAULTS, withPlatformDefaults, type PlatformDefaults } from './defaults.js'
 import type { DigestRef } from './image-ref.js'
 import type { KubeClient } from './kube/client.js'
 import type { DeployContext, Deployment, Plan, PlanContext, PlanWarning, Provider, ProviderSettings, ServiceStatus } from './types.js'
@@ -19,17 +19,58 @@ const DEFAULT_MAX_TIMEOUT_S = 600
 /** `scale-down-delay` accepts 0s..1h. */
 const MAX_SCALE_DOWN_DELAY_S = 3600
 
-export function planKnative(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'knative'>, ctx: PlanContext): Plan {
+const SCALE_BOUNDS = 'https://knative.dev/docs/serving/autoscaling/scale-bounds/'
+const CONFIG_DEFAULTS = 'https://knative.dev/docs/serving/configuration/config-defaults/'
+const resources = (what: string) => `not sent: the cluster's config-defaults revision-${what}-request / -limit (unset in a default install), else the namespace's LimitRange`
+/**
+ * What sls-run.yaml leaves unset is not sent: the cluster's own defaults apply (config-autoscaler and
+ * config-defaults in knative-serving; a default install's values in brackets), and a server-side apply
+ * drops a value an earlier deploy set.
+ * - min-scale (0): https://knative.dev/docs/serving/autoscaling/scale-bounds/
+ * - max-scale (0, unlimited): same page
+ * - containerConcurrency (container-concurrency 0, unlimited) and target (container-concurrency-target-default 100):
+ *   https://knative.dev/docs/serving/autoscaling/concurrency/
+ * - scale-down-delay (0s): https://knative.dev/docs/serving/autoscaling/scale-to-zero/
+ * - timeoutSeconds (revision-timeout-seconds 300) and resources (revision-cpu-request… not set by default):
+ *   https://knative.dev/docs/serving/configuration/config-defaults/
+ */
+export const KNATIVE_DEFAULTS: PlatformDefaults = {
+  'resources.cpu': { shown: resources('cpu'), source: CONFIG_DEFAULTS },
+  'resources.memory': { shown: resources('memory'), source: CONFIG_DEFAULTS },
+  'scaling.minInstances': { shown: 'not sent: config-autoscaler min-scale (0 in a default install)', source: SCALE_BOUNDS },
+  'scaling.maxInstances': { shown: 'not sent: config-autoscaler max-scale (0, unlimited, in a default install)', source: SCALE_BOUNDS },
+  'scaling.concurrency': {
+    shown: 'not sent: config-defaults container-concurrency (0, unlimited) and config-autoscaler container-concurrency-target-default (100)',
+    source: 'https://knative.dev/docs/serving/autoscaling/concurrency/',
+  },
+  'scaling.idleTimeout': { shown: 'not sent: config-autoscaler scale-down-delay (0s in a default install)', source: 'https://knative.dev/docs/serving/autoscaling/scale-to-zero/' },
+  timeout: { shown: 'not sent: config-defaults revision-timeout-seconds (300 in a default install)', source: CONFIG_DEFAULTS },
+}
+
+/** requests = limits for the resources the service sets; nothing when it sets neither. */
+function resourceLimits(service: ServiceConfig, unset: (key: 'resources.cpu' | 'resources.memory') => boolean) {
+  const set = {
+    ...(unset('resources.cpu') ? {} : { cpu: cpuQuantity(service.resources.cpu) }),
+    ...(unset('resources.memory') ? {} : { memory: quantity(service.resources.memory) }),
+  }
+  return Object.keys(set).length ? { resources: { requests: set, limits: { ...set } } } : {}
+}
+
+export function planKnative(written: ServiceConfig, image: DigestRef, settings: ProviderSettings<'knative'>, ctx: PlanContext): Plan {
   const warnings: PlanWarning[] = []
+  const { service, defaults, unset } = withPlatformDefaults(written, ctx, KNATIVE_DEFAULTS)
   const { scaling } = service
+  const concurrency = unset('scaling.concurrency') ? undefined : scaling.concurrency
 
   const annotations: Record<string, string> = {
-    'autoscaling.knative.dev/min-scale': String(scaling.minInstances),
-    'autoscaling.knative.dev/max-scale': String(scaling.maxInstances),
-    'autoscaling.knative.dev/target': String(scaling.concurrency),
+    ...(unset('scaling.minInstances') ? {} : { 'autoscaling.knative.dev/min-scale': String(scaling.minInstances) }),
+    ...(unset('scaling.maxInstances') ? {} : { 'autoscaling.knative.dev/max-scale': String(scaling.maxInstances) }),
+    ...(concurrency === undefined ? {} : { 'autoscaling.knative.dev/target': String(concurrency) }),
     'serving.knative.dev/progress-deadline': `${seconds(service.startupProbe.timeout)}s`,
   }
-  if (scaling.idleTimeout !== DEFAULTS.idleTimeoutMs) {
+  // Without the file's keys (a direct call), sls-run's default counts as unset.
+  const idleTimeoutSet = ctx.unset ? !unset('scaling.idleTimeout') : scaling.idleTimeout !== DEFAULTS.idleTimeoutMs
+  if (idleTimeoutSet) {
     let delay = seconds(scaling.idleTimeout)
     if (delay > MAX_SCALE_DOWN_DELAY_S) {
       warnings.push({ code: 'KNATIVE_SCALE_DOWN_DELAY_MAX', setting: 'scaling.idleTimeout', message: `Knative's scale-down-delay is at most 1h; idleTimeout ${delay}s becomes 3600s` })
@@ -41,8 +82,8 @@ export function planKnative(service: ServiceConfig, image: DigestRef, settings: 
     queueTimeout: 'has no queue timeout: a request waits in the activator/queue-proxy until timeoutSeconds; scaling.queueTimeout is not sent',
   })
 
-  const timeoutSeconds = seconds(service.timeout)
-  if (timeoutSeconds > DEFAULT_MAX_TIMEOUT_S) {
+  const timeoutSeconds = unset('timeout') ? undefined : seconds(service.timeout)
+  if (timeoutSeconds !== undefined && timeoutSeconds > DEFAULT_MAX_TIMEOUT_S) {
     warnings.push({
       code: 'KNATIVE_TIMEOUT_ABOVE_DEFAULT_MAX',
       setting: 'timeout',
@@ -60,8 +101,6 @@ export function planKnative(service: ServiceConfig, image: DigestRef, settings: 
   const probeAction =
     service.startupProbe.type === 'http' ? { httpGet: { path: service.startupProbe.path, port: service.port } } : { tcpSocket: { port: service.port } }
   const command = commandList(service.command)
-  const cpu = cpuQuantity(service.resources.cpu)
-  const memory = quantity(service.resources.memory)
 
   const manifest = {
     apiVersion: 'serving.knative.dev/v1',
@@ -71,8 +110,8 @@ export function planKnative(service: ServiceConfig, image: DigestRef, settings: 
       template: {
         metadata: { annotations },
         spec: {
-          containerConcurrency: scaling.concurrency,
-          timeoutSeconds,
+          ...(concurrency === undefined ? {} : { containerConcurrency: concurrency }),
+          ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
           containers: [
             {
               name: ctx.service,
@@ -80,7 +119,7 @@ export function planKnative(service: ServiceConfig, image: DigestRef, settings: 
               ...(command ? { command } : {}),
               ports: [{ name: 'http1', containerPort: service.port }],
               env: envList(service, warnings, 'Knative'),
-              resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+              ...resourceLimits(service, unset),
               readinessProbe: { ...probeAction, successThreshold: 1 },
             },
           ],
@@ -96,6 +135,7 @@ export function planKnative(service: ServiceConfig, image: DigestRef, settings: 
     target: { context: settings.context ?? null, namespace: settings.namespace },
     steps: [{ kind: 'manifest', purpose: 'create or update the Knative Service (server-side apply)', manifest }],
     warnings,
+    defaults,
   }
 }
 

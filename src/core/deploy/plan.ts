@@ -5,10 +5,12 @@
 import { ExitCode, SlsError } from '../../errors.js'
 import type { LoadedConfig } from '../config/load.js'
 import { closest } from '../config/suggest.js'
+import { unsetKeys } from './defaults.js'
 import { parseDigestRef, PUSH_HINT, type DigestRef } from './image-ref.js'
+import { checkLocalImages } from './local-image.js'
 import { checkSettings, loadProvider } from './registry.js'
 import { PLUGIN_PROVIDER } from '../config/providers.js'
-import type { Plan, ProviderSettings } from './types.js'
+import type { Plan, PlanWarning, ProviderSettings } from './types.js'
 import type { ServiceConfig } from '../config/schema.js'
 
 export interface DeployPlanRequest {
@@ -24,6 +26,11 @@ export interface DeployPlanRequest {
    * push: ./publish.ts). Without it such services are DEPLOY_IMAGE_REQUIRED.
    */
   resolveImages?: (services: string[]) => Promise<Map<string, DigestRef>>
+  /**
+   * An image in a registry only this machine can reach (./local-image.ts) becomes a warning on its plan
+   * instead of DEPLOY_IMAGE_LOCAL: `--dry-run`, `--allow-local-image`.
+   */
+  allowLocalImages?: boolean
 }
 
 /** The environment of a deploy: its provider settings and the services it covers, overrides applied. */
@@ -53,16 +60,27 @@ export async function planDeploy(loaded: LoadedConfig, request: DeployPlanReques
   const checked = await checkSettings(provider, settings, request.environment)
   const images = assignImages(names, target.services, request.images, request.platform)
   const missing = names.filter((n) => !images.has(n))
+  // Before anything is built or pushed: the repository each service will deploy from (--image, else image:).
+  const allowLocal = request.allowLocalImages ?? false
+  const planned = names.flatMap((n): Array<[string, string]> => {
+    const repository = images.get(n)?.repository ?? target.services[n]!.image
+    return repository ? [[n, repository]] : []
+  })
+  const local = checkLocalImages(new Map(planned), allowLocal)
   if (missing.length && request.resolveImages) for (const [name, ref] of await request.resolveImages(missing)) images.set(name, ref)
-  requireImages(names, images)
+  requireImages(names, images, local)
+  for (const [name, warning] of checkLocalImages(new Map(names.map((n) => [n, images.get(n)!.repository])), allowLocal)) local.set(name, warning)
   const plans: Plan[] = []
   for (const name of names) {
     const service = target.services[name]!
     const image = images.get(name)!
-    const plan = await provider.plan(service, image, checked as never, { project: target.project, environment: request.environment, service: name })
+    const ctx = { project: target.project, environment: request.environment, service: name, unset: unsetKeys(loaded.document, request.environment, name) }
+    const plan = await provider.plan(service, image, checked as never, ctx)
     if (service.image && service.image !== image.repository) {
       plan.warnings.unshift({ code: 'DEPLOY_IMAGE_REPOSITORY', setting: 'image', message: `--image is from ${image.repository}, not this service's image: ${service.image}` })
     }
+    const localWarning = local.get(name)
+    if (localWarning) plan.warnings.unshift(localWarning)
     plans.push(plan)
   }
   return plans
@@ -105,12 +123,14 @@ function assignImages(names: string[], services: Record<string, { image?: string
   return out
 }
 
-function requireImages(names: string[], images: Map<string, DigestRef>): void {
+/** `local`: the DEPLOY_IMAGE_LOCAL warnings so far (a dry run), repeated as hints for the services still without a digest. */
+function requireImages(names: string[], images: Map<string, DigestRef>, local: Map<string, PlanWarning>): void {
   const missing = names.filter((n) => !images.has(n))
   if (missing.length) {
+    const localHints = missing.flatMap((n) => (local.has(n) ? [`${n}: ${local.get(n)!.message} [DEPLOY_IMAGE_LOCAL]`] : []))
     throw new SlsError('DEPLOY_IMAGE_REQUIRED', `no image digest for ${missing.join(', ')}: pass --image <repo>@sha256:…${names.length > 1 ? ' (or <service>=<repo>@sha256:… per service)' : ''}`, {
       exitCode: ExitCode.usage,
-      hints: [PUSH_HINT, 'Without --dry-run, deploy builds and pushes the images it has no digest for (it needs a Docker engine for that).'],
+      hints: [PUSH_HINT, 'Without --dry-run, deploy builds and pushes the images it has no digest for (it needs a Docker engine for that).', ...localHints],
     })
   }
 }

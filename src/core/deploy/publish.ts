@@ -11,6 +11,7 @@ import { ExitCode, SlsError } from '../../errors.js'
 import { buildTarget, planBuild, type BuildRequest } from '../image/build.js'
 import { gitInfo } from '../image/git.js'
 import { chooseBuilder } from '../image/request.js'
+import { refuseStandin } from '../image/standin.js'
 import { imageName } from '../image/targets.js'
 import type { PlatformCredentials } from '../registry/credentials.js'
 import { pushServices } from '../registry/push.js'
@@ -24,11 +25,14 @@ export interface PublishOptions {
   /** The engine's default builder ('2' = BuildKit), from probeEngine. */
   defaultBuilder?: '1' | '2'
   platformCredentials?: PlatformCredentials
+  /** `--allow-standin`: deploy an image built FROM an offline stand-in base (else STANDIN_IMAGE). */
+  allowStandin?: boolean
   emit: (event: DeployEvent) => void
 }
 
 interface ImageInspect {
   RepoDigests?: string[]
+  Config?: { Labels?: Record<string, string> | null }
   Os?: string
   Architecture?: string
 }
@@ -58,6 +62,7 @@ async function publishOne(docker: Dockerode, config: Config, name: string, optio
     info = await inspect(docker, `${image}:${tag}`)
     if (!info) throw new SlsError('IMAGE_NOT_FOUND', `${name}: the build finished but ${image}:${tag} is not on the engine`, { exitCode: ExitCode.failure })
   }
+  if (!options.allowStandin) refuseStandin(info.Config?.Labels, { service: name, image: `${image}:${tag}`, action: 'not deployed' })
   const platform = info.Os && info.Architecture ? `${info.Os}/${info.Architecture}` : undefined
   const recorded = (info.RepoDigests ?? []).find((d) => d.startsWith(`${image}@`))
   if (recorded) {
@@ -66,7 +71,7 @@ async function publishOne(docker: Dockerode, config: Config, name: string, optio
   }
   if (options.readOnly) return undefined
   emit(`pushing ${image}:${tag}`)
-  const [pushed] = await pushServices(docker, config, { services: [name], tag, env: options.env, platformCredentials: options.platformCredentials }, (e) => {
+  const [pushed] = await pushServices(docker, config, { services: [name], tag, env: options.env, platformCredentials: options.platformCredentials, allowStandin: options.allowStandin }, (e) => {
     if (e.type === 'retry') emit(`push retry ${e.attempt} in ${e.delayMs} ms: ${e.reason}`)
   })
   emit(`pushed ${image}@${pushed!.digest} (${pushed!.pushedLayers} layers sent, ${pushed!.existingLayers} already there; credentials: ${pushed!.credentials})`)
@@ -92,6 +97,7 @@ async function build(docker: Dockerode, config: Config, name: string, options: P
     builder: chooseBuilder('auto', options.defaultBuilder, options.env.DOCKER_BUILDKIT),
     strict: false,
     caBundle: options.env.SLS_RUN_CA_BUNDLE,
+    refuseStandin: !options.allowStandin,
   }
   const plan = await planBuild(config, request)
   for (const target of plan.targets) {

@@ -44,6 +44,22 @@ export interface PlanContext {
   environment: string
   /** Service name (the key under `services:`). */
   service: string
+  /**
+   * Service keys sls-run.yaml leaves unset (environment overrides merged), e.g. `scaling.maxInstances`:
+   * their values in `service` are sls-run's defaults, sized for `sls-run dev`, so an adapter plans its
+   * platform's default instead and lists it in `Plan.defaults` (./defaults.ts). Absent: every key counts as set.
+   */
+  unset?: readonly string[]
+}
+
+/** A value sls-run.yaml leaves unset, for which the plan uses the platform's own default. */
+export interface PlanDefault {
+  /** The sls-run.yaml key, e.g. `scaling.maxInstances`. */
+  setting: string
+  /** The platform's value in sls-run.yaml's notation (`100`, `300s`, `512Mi`), or, when nothing is sent, what decides it. */
+  value: string
+  /** Where the platform documents it. */
+  source: string
 }
 
 /** A setting the platform cannot honour as written, and what happens instead. */
@@ -80,6 +96,8 @@ export interface Plan {
   /** In order. */
   steps: PlanStep[]
   warnings: PlanWarning[]
+  /** The platform defaults the plan uses for what sls-run.yaml leaves unset (built-in providers always list them). */
+  defaults?: PlanDefault[]
 }
 
 /** What `deploy` returns for one service. */

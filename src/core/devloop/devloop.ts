@@ -15,6 +15,8 @@ import type { Emulator, EmulatorEvent } from '../emulator/emulator.js'
 import { buildServices, type BuildEvent } from '../image/build.js'
 import type { Builder } from '../image/build.js'
 import { Fingerprints } from './fingerprints.js'
+import { runDevBuild } from './process-build.js'
+import { standinNoticeEvent, type StandinNotice } from './image-at-start.js'
 import { OwnFiles } from './own-files.js'
 import { watchConfigFile, watchService, type ServiceWatcher } from './watch.js'
 
@@ -32,10 +34,11 @@ export type DevLoopEvent =
   | { type: 'reload-paused'; code: 'DEV_RELOAD_LOOP'; service: string; message: string; files: string[]; hint: string }
   | { type: 'reload-resumed'; service: string; files: string[] }
   | { type: 'rebuild'; service: string; state: 'started' }
-  | { type: 'rebuild'; service: string; state: 'done'; image: string; durationMs: number; cached: boolean }
+  | { type: 'rebuild'; service: string; state: 'done'; image?: string; durationMs: number; cached: boolean; first?: true }
   | { type: 'rebuild'; service: string; state: 'failed'; message: string; code?: string }
   | { type: 'config'; state: 'reloaded'; changed: string[]; restartNeeded: string[] }
   | { type: 'config'; state: 'invalid'; message: string; diagnostics: Diagnostic[] }
+  | StandinNotice
 
 export interface DevLoopOptions {
   emulator: Emulator
@@ -213,7 +216,18 @@ export class DevLoop {
   private async rollout(name: string, reload: PendingReload): Promise<void> {
     const { emulator, onEvent } = this.options
     if (this.options.runtimeOf(name) === 'process') {
-      this.pending.set(emulator.rollout(name), reload)
+      const service = emulator.currentConfig.services[name]!
+      let buildMs: number | undefined
+      if (service.dev.build) {
+        onEvent({ type: 'rebuild', service: name, state: 'started' })
+        try {
+          buildMs = (await runDevBuild(name, service)).durationMs
+          onEvent({ type: 'rebuild', service: name, state: 'done', durationMs: buildMs, cached: false })
+        } catch (error) {
+          return this.buildFailed(name, reload, error)
+        }
+      }
+      if (!this.stopped) this.pending.set(emulator.rollout(name), { ...reload, ...(buildMs === undefined ? {} : { buildMs }) })
       return
     }
     onEvent({ type: 'rebuild', service: name, state: 'started' })
@@ -221,11 +235,18 @@ export class DevLoop {
       const [result] = await buildServices(this.options.docker!, emulator.currentConfig, { services: [name], tags: [], noCache: false, pull: false, buildArgs: {}, builder: this.options.builder ?? 'classic', strict: false, noLabels: true }, (_: BuildEvent) => undefined)
       if (!result) throw new Error(`${name} has no build: section to rebuild`)
       onEvent({ type: 'rebuild', service: name, state: 'done', image: result.id, durationMs: result.durationMs, cached: result.cached })
+      const notice = await standinNoticeEvent(this.options.docker!, name, result.id)
+      if (notice) onEvent(notice)
       if (!this.stopped) this.pending.set(emulator.rollout(name, { image: result.id }), { ...reload, buildMs: result.durationMs })
     } catch (error) {
-      reload.fingerprints.forget(reload.changed ?? [])
-      onEvent({ type: 'rebuild', service: name, state: 'failed', message: (error as Error).message, ...((error as { code?: string }).code ? { code: (error as { code: string }).code } : {}) })
+      this.buildFailed(name, reload, error)
     }
+  }
+
+  /** The last good revision keeps serving; the next save of the same bytes tries again. */
+  private buildFailed(name: string, reload: PendingReload, error: unknown): void {
+    reload.fingerprints.forget(reload.changed ?? [])
+    this.options.onEvent({ type: 'rebuild', service: name, state: 'failed', message: (error as Error).message, ...((error as { code?: string }).code ? { code: (error as { code: string }).code } : {}) })
   }
 
   private configChanged(): void {

@@ -3,7 +3,8 @@ import { statfs } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import type { Logger } from '../logger.js'
 import { summarizeDockerConfig } from '../registry/docker-config.js'
-import { probeEngine, type EngineInfo } from '../../runtime/docker/engine.js'
+import { connect, probeEngine, type EngineInfo } from '../../runtime/docker/engine.js'
+import { listStandins } from '../image/standin.js'
 import { isSlsError } from '../../errors.js'
 import { formatSize } from '../config/units.js'
 
@@ -45,10 +46,11 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
     checks.push({ id: 'docker-engine', title: 'Docker engine', status: 'ok', required: true, detail: `${engine.version} (${engine.os}/${engine.arch}, ${engine.storageDriver}) at ${engine.endpoint}` })
     checks.push(checkApi(engine))
     checks.push(checkBuildKit(engine))
+    checks.push(await checkStandins(ctx.env))
   } catch (error) {
     if (!isSlsError(error)) throw error
     checks.push({ id: 'docker-engine', title: 'Docker engine', status: 'fail', required: true, detail: error.message, fix: error.hints.join(' ') })
-    for (const [id, title] of [['docker-api', 'Engine API version'], ['buildkit', 'BuildKit']] as const) {
+    for (const [id, title] of [['docker-api', 'Engine API version'], ['buildkit', 'BuildKit'], ['standin-images', 'Stand-in images']] as const) {
       checks.push({ id, title, status: 'skip', required: false, detail: 'no engine to ask' })
     }
   }
@@ -102,6 +104,27 @@ function checkBuildKit(engine: EngineInfo): Check {
     required: false,
     detail: supported ? `available on request (engine ${engine.version}; its default builder is the classic one)` : 'not available: builds use the classic builder',
     ...(supported ? {} : { fix: 'Upgrade to Docker 23 or newer for BuildKit by default.' }),
+  }
+}
+
+/** Offline test stand-ins (dev.sls-run.standin=true) and the images built on them: never real bases. */
+async function checkStandins(env: NodeJS.ProcessEnv): Promise<Check> {
+  const base = { id: 'standin-images', title: 'Stand-in images', required: false }
+  const { docker } = await connect(env, 10_000)
+  const found = await listStandins(docker).catch((error: Error) => error)
+  if (found instanceof Error) return { ...base, status: 'warn', detail: `could not list images: ${found.message}` }
+  if (!found.length) return { ...base, status: 'ok', detail: 'none (no image on the engine is labelled dev.sls-run.standin=true)' }
+  const standins = found.filter((i) => i.kind === 'standin')
+  const derived = found.filter((i) => i.kind === 'derived')
+  const named = (i: (typeof found)[number]) => `${i.tags.join(', ') || i.id.slice(7, 19)}${i.for ? ` (for ${i.for}${i.realName ? ', under the REAL name' : ''})` : ''}`
+  const parts = [`${standins.length} offline stand-in${standins.length === 1 ? '' : 's'}${standins.length ? `: ${standins.map(named).join('; ')}` : ''}`]
+  if (derived.length) parts.push(`${derived.length} image${derived.length === 1 ? '' : 's'} built on them: ${derived.slice(0, 5).map(named).join('; ')}${derived.length > 5 ? '; …' : ''}`)
+  const hidden = standins.filter((i) => i.realName).map((i) => i.for)
+  return {
+    ...base,
+    status: 'warn',
+    detail: parts.join('; '),
+    fix: `These are test look-alikes, not real images: build, push and deploy refuse images on them without --allow-standin.${hidden.length ? ` ${hidden.join(' and ')} on this engine ${hidden.length === 1 ? 'is a stand-in' : 'are stand-ins'}: remove ${hidden.length === 1 ? 'it' : 'them'} (\`docker rmi ${hidden.join(' ')}\`) and pull the real ${hidden.length === 1 ? 'one' : 'ones'}.` : ''} \`sls-run clean --images\` removes every image labelled dev.sls-run.standin=true; test runs remove their own when they end.`,
   }
 }
 

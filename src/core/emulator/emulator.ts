@@ -9,7 +9,7 @@ import type { InstanceSpec, LogLine, Runtime } from '../../runtime/types.js'
 import type { Config } from '../config/schema.js'
 import { devImage } from '../image/targets.js'
 import { systemClock, type Clock } from './clock.js'
-import { contractEnv, revisionName } from './contract.js'
+import { contractEnv, hostEnvironment, revisionName } from './contract.js'
 import { Gateway, type RequestRecord } from './gateway.js'
 import { EmulatorMetrics } from './metrics.js'
 import { Pool, type PoolEvent } from './pool.js'
@@ -62,6 +62,8 @@ export interface EmulatorOptions {
    * with no request timeout, idle scale-down or startup deadline. service '' = the only service.
    */
   inspect?: InspectOptions
+  /** The environment instances may take variables from (contract.ts hostEnvironment). Default: process.env. */
+  hostEnv?: NodeJS.ProcessEnv
 }
 
 interface Running {
@@ -268,7 +270,7 @@ export class Emulator {
         clock,
         // Gateways all listen before any instance starts, so every URL is known here.
         spec: (instanceId) => {
-          const spec = instanceSpec(runtime, config, name, instanceId, revision, this.gatewayUrls, image)
+          const spec = instanceSpec(runtime, config, name, instanceId, revision, this.gatewayUrls, this.options.hostEnv ?? process.env, image)
           return debug ? debug.wrap(spec) : spec
         },
         waitReady: (instance, deadline, signal) => waitReady(instance, service.startupProbe, deadline, signal),
@@ -299,10 +301,11 @@ export class Emulator {
 }
 
 /** What an instance of `name` runs with, in `runtime`'s terms (gateway URLs as the instance reaches them). */
-function instanceSpec(runtime: Runtime, config: Config, name: string, instanceId: string, revision: string, gatewayUrls: Record<string, string>, image?: string): InstanceSpec {
+function instanceSpec(runtime: Runtime, config: Config, name: string, instanceId: string, revision: string, gatewayUrls: Record<string, string>, hostEnv: NodeJS.ProcessEnv, image?: string): InstanceSpec {
   const service = config.services[name]!
   const urls = runtime.instanceUrl ? Object.fromEntries(Object.entries(gatewayUrls).map(([n, url]) => [n, runtime.instanceUrl!(url)])) : gatewayUrls
-  const base = { service: name, revision, instanceId, cwd: service.dev.cwd ?? '/', env: contractEnv(name, service, revision, urls), port: service.port }
+  const env = contractEnv(name, service, revision, urls, hostEnvironment(runtime.kind, service.dev.inheritEnv, hostEnv))
+  const base = { service: name, revision, instanceId, cwd: service.dev.cwd ?? '/', env, port: service.port }
   if (runtime.kind === 'process') return { ...base, command: service.dev.command! }
   return { ...base, ...(service.command ? { command: service.command } : {}), image: image ?? devImage(config, name), cpu: service.resources.cpu, memoryBytes: service.resources.memory }
 }

@@ -8,13 +8,14 @@ import type Dockerode from 'dockerode'
 import type { Config } from '../config/index.js'
 import { formatBytes } from '../config/index.js'
 import { ExitCode, SlsError } from '../../errors.js'
-import { buildFailure } from './build-errors.js'
+import { buildFailure, externalBases, failedBase, isPullError, type FailedBase } from './build-errors.js'
 import { CA_ARG, readCaBundle, type CaBundle } from './ca.js'
 import { createContext, LARGE_CONTEXT_BYTES, type ContextStats } from './context.js'
 import { parseDockerfile, stageChain, targetStage, type Dockerfile, type Stage } from './dockerfile.js'
 import { gitInfo, type GitInfo } from './git.js'
-import { ProgressReader, type Step } from './progress.js'
+import { ProgressReader, type BuildOutcome, type Step } from './progress.js'
 import { sizeReport, type SizeReport } from './size-report.js'
+import { detectStandin, standinError, standinNotice, type Standin } from './standin.js'
 import { selectServices, type BuildTarget } from './targets.js'
 
 export type { BuildTarget } from './targets.js'
@@ -39,6 +40,11 @@ export interface BuildRequest {
    * source change: 4–6 of them were a third of a save → serving on the docker runtime (bench/devloop.mjs).
    */
   noLabels?: boolean
+  /**
+   * Refuse an image built FROM an offline stand-in (STANDIN_IMAGE, not tagged): `sls-run build` and deploy
+   * without --allow-standin. Off, such a build succeeds with a warning and `standin` in its result (dev).
+   */
+  refuseStandin?: boolean
 }
 
 export interface BuildResult {
@@ -55,6 +61,8 @@ export interface BuildResult {
   report: SizeReport
   context: Omit<ContextStats, 'dockerfile'>
   budget?: { limit: number; exceeded: boolean }
+  /** Built FROM an offline stand-in (allowed: --allow-standin, or dev). */
+  standin?: Standin
 }
 
 export type BuildEvent =
@@ -165,7 +173,10 @@ export async function buildTarget(docker: Dockerode, target: PlannedTarget, requ
   emit({ type: 'context', service: name, files: stats.files, bytes: stats.bytes, durationMs: stats.durationMs })
   if (stats.bytes > LARGE_CONTEXT_BYTES) emit({ type: 'warning', service: name, message: largeContext(stats) })
   if (engineError && !outcome.error) outcome.error = engineMessage(engineError)
-  if (outcome.error || !outcome.imageId) throw buildFailure(name, { path: build.dockerfile, text: target.dockerfileText }, outcome, stageChain(dockerfile, stage).base)
+  if (outcome.error || !outcome.imageId) throw buildFailure(name, { path: build.dockerfile, text: target.dockerfileText }, outcome, await unavailableBase(docker, target, outcome, request.pull))
+  const standin = await detectStandin(docker, outcome.imageId)
+  if (standin && request.refuseStandin) throw standinError(standin, { service: name, image: `the new ${image} image`, action: 'not tagged' })
+  if (standin) emit({ type: 'warning', service: name, message: standinNotice(name, image, standin) })
 
   const report = await sizeReport(docker, outcome.imageId, dockerfile, stage)
   const budget = build.sizeBudget === undefined ? undefined : { limit: build.sizeBudget as number, exceeded: report.size > (build.sizeBudget as number) }
@@ -189,9 +200,31 @@ export async function buildTarget(docker: Dockerode, target: PlannedTarget, requ
     report,
     context: { files: stats.files, bytes: stats.bytes, largest: stats.largest, durationMs: stats.durationMs },
     ...(budget ? { budget } : {}),
+    ...(standin ? { standin } : {}),
   }
   emit({ type: 'built', service: name, result })
   return result
+}
+
+/**
+ * For a pull failure: the base of the stage that failed (else the first external base the engine lacks,
+ * else the built stage's), and whether the engine has it (then the pull of a present image failed).
+ */
+async function unavailableBase(docker: Dockerode, target: PlannedTarget, outcome: BuildOutcome, pull: boolean): Promise<FailedBase | undefined> {
+  if (!isPullError(outcome.error)) return undefined
+  const present = (ref: string) => docker.getImage(ref).inspect().then(() => true, () => false)
+  let base = failedBase(target.dockerfile, outcome)
+  if (!base) {
+    for (const candidate of externalBases(target.dockerfile)) {
+      if (!(await present(candidate.ref))) {
+        base = candidate
+        break
+      }
+    }
+  }
+  base ??= { ref: stageChain(target.dockerfile, target.stage).base }
+  if (base.ref === 'scratch') return undefined
+  return { ...base, present: await present(base.ref), pull }
 }
 
 export function imageTags(image: string, git: GitInfo | undefined, extra: string[]): string[] {

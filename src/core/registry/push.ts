@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode'
 import type { Config } from '../config/index.js'
 import { ExitCode, SlsError } from '../../errors.js'
 import { gitInfo } from '../image/git.js'
+import { refuseStandin } from '../image/standin.js'
 import { selectServices, type BuildTarget } from '../image/targets.js'
 import { normalizeRegistry, resolveCredentials, type Credentials, type PlatformCredentials } from './credentials.js'
 import { PushReader, type LayerEvent } from './push-progress.js'
@@ -38,6 +39,8 @@ export interface PushOptions {
   backoffMs?: number
   /** A deploy provider's registry token (ECR, Artifact Registry, ACR): see resolveCredentials. */
   platformCredentials?: PlatformCredentials
+  /** Push an image built FROM an offline stand-in base (else STANDIN_IMAGE). */
+  allowStandin?: boolean
 }
 
 export async function pushServices(docker: Dockerode, config: Config, options: PushOptions, emit: (e: PushEvent) => void): Promise<PushResult[]> {
@@ -59,12 +62,13 @@ async function pushTarget(docker: Dockerode, target: BuildTarget, options: PushO
   }
   const tag = options.tag ?? (await gitInfo(target.service.build?.context ?? process.cwd()))?.tag ?? 'latest'
   const ref = `${image}:${tag}`
-  await docker
+  const local = await docker
     .getImage(ref)
     .inspect()
     .catch(() => {
       throw new SlsError('IMAGE_NOT_FOUND', `${name}: ${ref} is not on this engine`, { exitCode: ExitCode.failure, hints: ['Run `sls-run build` first (it tags <image>:<git sha>), or pass --tag with a tag that exists.'] })
     })
+  if (!options.allowStandin) refuseStandin(local?.Config?.Labels, { service: name, image: ref, action: 'not pushed' })
   const registry = normalizeRegistry(image)
   const credentials = await resolveCredentials(registry, env, options.platformCredentials)
   const source = credentials?.source ?? 'none'

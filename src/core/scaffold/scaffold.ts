@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs'
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import * as z from 'zod'
 import { ExitCode, SlsError } from '../../errors.js'
-import { DNS_LABEL } from '../config/fields.js'
-import { SERVICE_NAME_MAX } from '../config/schema.js'
+import { configSchema, service } from '../config/schema.js'
 import { renderCi, type CiKind } from './ci.js'
-import type { Template } from './templates.js'
+import { currentRelease, type Template } from './templates.js'
 
 export interface ScaffoldOptions {
   dir: string
@@ -32,11 +32,37 @@ export interface ScaffoldResult {
   overwritten: string[]
 }
 
+/**
+ * Where a template's sls-run.yaml puts the project name, each with the config schema's own rule for that
+ * field: init refuses exactly the names `config validate` would refuse in the file it writes.
+ */
+const NAME_FIELDS: ReadonlyArray<{ key: string; label: (name: string) => string; rule: z.ZodType<unknown> }> = [
+  { key: 'name', label: () => 'name', rule: configSchema.shape.name },
+  { key: 'services.<name>', label: (name) => `services.${name} (the service name)`, rule: configSchema.shape.services.keyType },
+  { key: 'services.<name>.image', label: (name) => `services.${name}.image`, rule: service.shape.image.unwrap() },
+]
+
+/** A field's rule in short: `^[a-z]…$, at most 63 characters`. */
+function ruleText(rule: z.ZodType<unknown>): string {
+  const { pattern, maxLength } = z.toJSONSchema(rule) as { pattern?: string; maxLength?: number }
+  return [pattern, maxLength === undefined ? undefined : `at most ${maxLength} characters`].filter(Boolean).join(', ')
+}
+
+/** @throws SlsError INIT_INVALID_NAME naming the first field of sls-run.yaml whose rule the name breaks, and each such rule. */
 export function checkName(name: string): void {
-  if (name.length <= SERVICE_NAME_MAX && DNS_LABEL.test(name)) return
-  throw new SlsError('INIT_INVALID_NAME', `"${name}" cannot be a project name`, {
+  const broken = NAME_FIELDS.flatMap((f) => {
+    const result = f.rule.safeParse(name)
+    return result.success ? [] : [{ ...f, message: result.error.issues[0]!.message }]
+  })
+  const first = broken[0]
+  if (!first) return
+  throw new SlsError('INIT_INVALID_NAME', `${JSON.stringify(name)} cannot be a project name: ${first.label(name)} ${first.message}`, {
     exitCode: ExitCode.usage,
-    hints: [`Use a DNS label: lowercase letters, digits and '-', starting with a letter, at most ${SERVICE_NAME_MAX} characters (it names the service and its image).`, '--name sets it; it defaults to the folder name.'],
+    hints: [
+      `init writes the name into sls-run.yaml as name, services.<name> and services.<name>.image; it breaks the config's rule for ${broken.map((b) => `${b.key} (${ruleText(b.rule)})`).join(' and ')}.`,
+      '--name sets it; it defaults to the folder name.',
+    ],
+    details: { name, rules: broken.map((b) => ({ field: b.key, message: b.message })) },
   })
 }
 
@@ -54,11 +80,12 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
   await mkdir(parent, { recursive: true })
   const staging = await mkdtemp(path.join(parent, '.sls-run-init-'))
   try {
-    const vars = { name: options.name, port: String(options.port) }
+    const release = currentRelease()
+    const vars = { name: options.name, port: String(options.port), schemaUrl: release.schemaUrl }
     const files = await renderTree(options.template.dir, staging, vars)
     if (options.ci !== 'none') {
       const m = options.template.manifest.ci
-      const ci = renderCi(options.ci, { name: options.name, setup: m.setup, version: m.version, install: m.install, test: m.test })
+      const ci = renderCi(options.ci, { name: options.name, setup: m.setup, version: m.version, install: m.install, test: m.test, slsRun: release.packageSpec })
       await writeInside(staging, ci.path, ci.content)
       files.push(ci.path)
     }
@@ -103,7 +130,7 @@ async function renderTree(from: string, to: string, vars: Record<string, string>
   return written
 }
 
-const render = (text: string, vars: Record<string, string>) => text.replace(/\{\{\s*(name|port)\s*\}\}/g, (_, key: string) => vars[key]!)
+const render = (text: string, vars: Record<string, string>) => text.replace(/\{\{\s*(name|port|schemaUrl)\s*\}\}/g, (_, key: string) => vars[key]!)
 
 function inside(root: string, rel: string): string {
   const target = path.resolve(root, rel)

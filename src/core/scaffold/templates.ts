@@ -1,8 +1,9 @@
 /**
  * App templates: the folders under `templates/` (shipped in the package) or a local folder with the same
  * layout. A template is its files plus `template.json` (not copied): a description, the host commands its
- * own tests need, the test command, and the CI toolchain. Files may use `{{name}}` and `{{port}}`; a file
- * named `_gitignore` becomes `.gitignore` (npm drops `.gitignore` files from published packages).
+ * own tests need, the test command, and the CI toolchain. Files may use `{{name}}`, `{{port}}` and
+ * `{{schemaUrl}}` (the JSON Schema of this sls-run release); a file named `_gitignore` becomes `.gitignore`
+ * (npm drops `.gitignore` files from published packages).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -11,6 +12,24 @@ import { ExitCode, SlsError } from '../../errors.js'
 import type { CiSpec } from './ci.js'
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates', import.meta.url))
+const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url))
+
+/**
+ * The sls-run release running `init`, read from its package.json when called: what a new project pins
+ * (the package its CI installs, the schema its sls-run.yaml names), so that project changes sls-run
+ * version only when someone edits the pin, never because a new release shipped.
+ */
+export interface Release {
+  /** What `npm install -g` takes: `sls-run@0.1.0`. */
+  packageSpec: string
+  /** The JSON Schema for sls-run.yaml shipped in that release, on unpkg. */
+  schemaUrl: string
+}
+
+export function currentRelease(): Release {
+  const { name, version } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { name: string; version: string }
+  return { packageSpec: `${name}@${version}`, schemaUrl: `https://unpkg.com/${name}@${version}/schema/sls-run.schema.json` }
+}
 
 export interface TemplateManifest {
   description: string
@@ -18,6 +37,8 @@ export interface TemplateManifest {
   requires: string[]
   /** The app's own tests, run from the project folder. */
   test: string
+  /** Installs what `sls-run dev` needs on the host (`init --install`; e.g. `npm ci`); absent: nothing to install. */
+  install?: string
   ci: Pick<CiSpec, 'setup' | 'version' | 'install' | 'test'>
 }
 

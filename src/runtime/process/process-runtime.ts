@@ -156,7 +156,7 @@ export class ProcessRuntime implements Runtime {
     if (file === undefined || file.trim() === '') throw spawnFailed(spec, 'the command is empty')
     const subprocess = execa(file, args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env, PORT: String(port) },
+      env: { ...spec.env, PORT: String(port) }, // what it may take from the host is already in spec.env (emulator/contract.ts)
       extendEnv: false,
       shell: typeof spec.command === 'string',
       stdin: 'ignore',

@@ -9,9 +9,11 @@
  */
 import type { ServiceConfig } from '../../config/schema.js'
 import { commandList, envList, seconds, unsupportedTimeouts } from '../common.js'
+import { withPlatformDefaults, type WithDefaults } from '../defaults.js'
 import type { DigestRef } from '../image-ref.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, ProviderSettings } from '../types.js'
 import { EXECUTION_ROLE_LOOKUP, expressServiceArnLookup, INFRASTRUCTURE_ROLE_LOOKUP } from './placeholders.js'
+import { ECS_EXPRESS_DEFAULTS, EXPRESS_DEFAULT_METRIC } from './defaults.js'
 import { cpuArchitecture, fitResources } from './sizes.js'
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113'
@@ -22,16 +24,18 @@ const ASSUMED_REQUEST_S = 1
 /** What the load balancer checks when the startup probe is tcp (Express's own default, /ping, rarely exists). */
 const TCP_FALLBACK_PATH = '/'
 
-function warnSettings(service: ServiceConfig, settings: ProviderSettings<'aws-ecs'>, requestsPerMinute: number, warnings: PlanWarning[]): void {
+function warnSettings({ service, unset }: WithDefaults, settings: ProviderSettings<'aws-ecs'>, requestsPerMinute: number, warnings: PlanWarning[]): void {
   const { scaling } = service
   if (scaling.minInstances === 0) {
     warnings.push({ code: 'ECS_NO_SCALE_TO_ZERO', setting: 'scaling.minInstances', message: 'ECS Express services do not scale to zero (a stopped service does not start when a request arrives); minInstances 0 becomes minTaskCount 1' })
   }
-  warnings.push({
-    code: 'ECS_CONCURRENCY',
-    setting: 'scaling.concurrency',
-    message: `ECS has no per-task concurrency limit; concurrency ${scaling.concurrency} becomes an Express scaling target of ${requestsPerMinute} requests per task per minute (REQUEST_COUNT_PER_TARGET), which equals ${scaling.concurrency} in flight only if requests take about ${ASSUMED_REQUEST_S}s`,
-  })
+  if (!unset('scaling.concurrency')) {
+    warnings.push({
+      code: 'ECS_CONCURRENCY',
+      setting: 'scaling.concurrency',
+      message: `ECS has no per-task concurrency limit; concurrency ${scaling.concurrency} becomes an Express scaling target of ${requestsPerMinute} requests per task per minute (REQUEST_COUNT_PER_TARGET), which equals ${scaling.concurrency} in flight only if requests take about ${ASSUMED_REQUEST_S}s`,
+    })
+  }
   if (service.cpuThrottling) {
     warnings.push({ code: 'ECS_CPU_THROTTLING', setting: 'cpuThrottling', message: 'Fargate tasks keep their CPU (and are billed) while running, between requests too; cpuThrottling is not honoured' })
   }
@@ -39,11 +43,13 @@ function warnSettings(service: ServiceConfig, settings: ProviderSettings<'aws-ec
     idleTimeout: 'has no idle timeout: target tracking removes tasks only after the request count stays below target for about 15 minutes; scaling.idleTimeout is not sent',
     queueTimeout: 'has no queue timeout: requests wait in the load balancer until a target answers or the connection times out; scaling.queueTimeout is not sent',
   })
-  warnings.push({
-    code: 'ECS_TIMEOUT_NOT_ENFORCED',
-    setting: 'timeout',
-    message: `ECS has no request timeout; the load balancer Express creates ends a request that sends nothing for ${ALB_DEFAULT_IDLE_TIMEOUT_S}s (idle_timeout.timeout_seconds): set it to at least ${seconds(service.timeout)}s on that load balancer (not changed by this plan)`,
-  })
+  if (!unset('timeout')) {
+    warnings.push({
+      code: 'ECS_TIMEOUT_NOT_ENFORCED',
+      setting: 'timeout',
+      message: `ECS has no request timeout; the load balancer Express creates ends a request that sends nothing for ${ALB_DEFAULT_IDLE_TIMEOUT_S}s (idle_timeout.timeout_seconds): set it to at least ${seconds(service.timeout)}s on that load balancer (not changed by this plan)`,
+    })
+  }
   if (service.startupProbe.type === 'tcp') {
     warnings.push({
       code: 'ECS_EXPRESS_HEALTH_CHECK_TCP',
@@ -69,14 +75,17 @@ function warnSettings(service: ServiceConfig, settings: ProviderSettings<'aws-ec
   }
 }
 
-export function planExpress(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
+export function planExpress(written: ServiceConfig, image: DigestRef, settings: ProviderSettings<'aws-ecs'>, ctx: PlanContext): Plan {
   const warnings: PlanWarning[] = []
+  const withDefaults = withPlatformDefaults(written, ctx, ECS_EXPRESS_DEFAULTS)
+  const { service, defaults, unset } = withDefaults
   const { scaling } = service
   const architecture = cpuArchitecture(image, warnings)
-  const { cpu, memory } = fitResources(service, warnings)
+  const { cpu, memory } = fitResources(service, warnings, !unset('resources.memory'))
   const minTaskCount = Math.max(1, scaling.minInstances)
   const requestsPerMinute = Math.round((scaling.concurrency * 60) / ASSUMED_REQUEST_S)
-  warnSettings(service, settings, requestsPerMinute, warnings)
+  const metric = unset('scaling.concurrency') ? EXPRESS_DEFAULT_METRIC : { autoScalingMetric: 'REQUEST_COUNT_PER_TARGET', autoScalingTargetValue: requestsPerMinute }
+  warnSettings(withDefaults, settings, requestsPerMinute, warnings)
 
   const suffix = settings.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
   const ecs = (action: string, purpose: string, body: unknown): PlanStep => ({
@@ -114,8 +123,7 @@ export function planExpress(service: ServiceConfig, image: DigestRef, settings: 
     scalingTarget: {
       minTaskCount,
       maxTaskCount: Math.max(minTaskCount, scaling.maxInstances),
-      autoScalingMetric: 'REQUEST_COUNT_PER_TARGET',
-      autoScalingTargetValue: requestsPerMinute,
+      ...metric,
     },
   })
 
@@ -150,5 +158,6 @@ export function planExpress(service: ServiceConfig, image: DigestRef, settings: 
     },
     steps,
     warnings,
+    defaults,
   }
 }

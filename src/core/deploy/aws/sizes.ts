@@ -21,7 +21,8 @@ const FARGATE = [
 ] as const
 const vcpu = (units: number) => units / 1024
 
-export function fitResources(service: ServiceConfig, warnings: PlanWarning[]): { cpu: number; memory: number } {
+/** `memorySet: false`: the smallest memory the task size allows, at least the service's, without a warning. */
+export function fitResources(service: ServiceConfig, warnings: PlanWarning[], memorySet = true): { cpu: number; memory: number } {
   const requestedUnits = service.resources.cpu * 1024
   const memoryMi = Math.ceil(service.resources.memory / MI)
   let size = FARGATE.find((s) => s.cpu >= requestedUnits) ?? FARGATE[FARGATE.length - 1]!
@@ -34,7 +35,7 @@ export function fitResources(service: ServiceConfig, warnings: PlanWarning[]): {
     size = bigger
   }
   const memory = size.memory.find((m) => m >= memoryMi) ?? size.memory[size.memory.length - 1]!
-  if (memory !== memoryMi) {
+  if (memorySet && memory !== memoryMi) {
     warnings.push({ code: 'ECS_MEMORY_STEP', setting: 'resources.memory', message: `Fargate with ${vcpu(size.cpu)} vCPUs allows ${size.memory[0]}–${size.memory[size.memory.length - 1]} MiB in fixed steps; ${quantity(service.resources.memory)} becomes ${memory} MiB` })
   }
   return { cpu: size.cpu, memory }
