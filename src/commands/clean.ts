@@ -3,7 +3,9 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { isSlsError } from '../errors.js'
 import { connect, probeEngine } from '../runtime/docker/engine.js'
-import { LABEL } from '../runtime/docker/labels.js'
+import { LABEL, projectHash } from '../runtime/docker/labels.js'
+import { configFlag } from '../cli/flags.js'
+import { findConfigFile } from '../core/config/source.js'
 import { listManaged, removeContainers, type ManagedContainer } from '../runtime/docker/sweep.js'
 import { sessionsDir } from '../runtime/process/records.js'
 import { listRecorded, removeGroups, type ManagedGroup } from '../runtime/process/sweep.js'
@@ -34,6 +36,8 @@ export default class Clean extends BaseCommand {
   static override flags = {
     all: Flags.boolean({ description: 'Also remove containers of sessions that are still running (they stop serving). Processes of running sessions are kept.' }),
     images: Flags.boolean({ description: 'Also remove images labelled dev.sls-run.standin=true (the offline test stand-ins).' }),
+    project: Flags.boolean({ description: "Only this project's containers and processes: those of sessions started from the sls-run.yaml found from here (or -c). With --all, stops only this project's running sessions." }),
+    config: configFlag,
   }
 
   async run(): Promise<CleanResult> {
@@ -46,10 +50,11 @@ export default class Clean extends BaseCommand {
         return error
       },
     )
-    const recorded = await listRecorded(sessionsDir())
+    const project = flags.project ? projectHash(findConfigFile(flags.config, process.cwd())) : undefined
+    const recorded = (await listRecorded(sessionsDir())).filter((s) => project === undefined || s.project === project)
     const removedGroups = await removeGroups(recorded.filter((s) => s.orphan))
     const keptGroups = recorded.filter((s) => !s.orphan).flatMap((s) => s.groups)
-    const { removed, kept, images } = noEngine ? { removed: [], kept: [], images: [] } : await this.cleanDocker(flags)
+    const { removed, kept, images } = noEngine ? { removed: [], kept: [], images: [] } : await this.cleanDocker(flags, project)
     if (noEngine) this.logger.warn(`${noEngine.message}; containers were not checked`)
     const view = (c: ManagedContainer) => ({ id: c.id.slice(0, 12), name: c.name, service: c.service, session: c.session, state: c.state })
     const groupView = (g: ManagedGroup) => ({ pgid: g.pgid, service: g.service, instance: g.instance, session: g.session, command: g.command })
@@ -63,9 +68,9 @@ export default class Clean extends BaseCommand {
     return { removed: removed.map(view), kept: kept.map(view), images, processes: { removed: removedGroups.map(groupView), kept: keptGroups.map(groupView) } }
   }
 
-  private async cleanDocker(flags: { all: boolean; images: boolean }): Promise<{ removed: ManagedContainer[]; kept: ManagedContainer[]; images: string[] }> {
+  private async cleanDocker(flags: { all: boolean; images: boolean }, project?: string): Promise<{ removed: ManagedContainer[]; kept: ManagedContainer[]; images: string[] }> {
     const { docker } = await connect(process.env, 60_000)
-    const managed = await listManaged(docker)
+    const managed = (await listManaged(docker)).filter((c) => project === undefined || c.project === project)
     const chosen = managed.filter((c) => flags.all || c.orphan)
     const removed = await removeContainers(docker, chosen)
     const kept = managed.filter((c) => !removed.includes(c))

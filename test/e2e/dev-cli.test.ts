@@ -78,6 +78,7 @@ describe('sls-run dev (built CLI)', () => {
     expect(await exited).toBe(0)
     expect(output().stderr).toMatch(/^probe#1 cold start \d+ ms \(spawn \d+ ms, boot \d+ ms, ready \d+ ms\)$/m)
     expect(output().stderr).toMatch(/probe \(probe-00001\) listening on http:\/\/127\.0\.0\.1:\d+/)
+    expect(output().stderr).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(status: http:\/\/127\.0\.0\.1:\d+\/api\/status, metrics: /m)
     expect(output().stdout).toBe('')
   })
 

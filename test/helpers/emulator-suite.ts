@@ -8,6 +8,7 @@ import { afterEach, expect, it } from 'vitest'
 import { Emulator, type EmulatorEvent } from '../../src/core/emulator/emulator.js'
 import { configSchema } from '../../src/core/config/schema.js'
 import type { Runtime } from '../../src/runtime/types.js'
+import { waitFor } from './wait.js'
 
 export interface SuiteTarget {
   runtime: Runtime
@@ -31,10 +32,9 @@ async function start(target: SuiteTarget, service: Record<string, unknown>, grac
   return { url: gateways.probe!, admin, events, emulator }
 }
 
-/** Polls a condition every 20 ms for up to `ms` (5 s). */
+/** Polls a condition every 20 ms for up to `ms` (5 s); throws when it is still false then (never a silent pass). */
 export async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  await waitFor(async () => (await condition()) || undefined, ms, 20)
 }
 
 export const json = async (res: Response) => JSON.parse(await res.text())

@@ -10,7 +10,7 @@ import path from 'node:path'
 import Docker from 'dockerode'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '../../src/runtime/free-port.js'
-import { LABEL } from '../../src/runtime/docker/labels.js'
+import { LABEL, projectHash } from '../../src/runtime/docker/labels.js'
 import { BIN, envelope, runCli } from '../helpers/cli.js'
 import { buildProbeImage } from '../helpers/probe-image.js'
 import { useTempDir } from '../helpers/temp.js'
@@ -56,11 +56,11 @@ async function startDev(dir: string) {
 }
 
 /** A managed container whose session's pid is dead: what a crashed sls-run of the past would leave. */
-async function orphan(pid: number): Promise<string> {
+async function orphan(pid: number, project = `test-${run}`): Promise<string> {
   const container = await docker.createContainer({
     Image: inject('standins').alpine,
     Cmd: ['sleep', '600'],
-    Labels: { [LABEL.managed]: 'true', [LABEL.session]: `orphan-${run}`, [LABEL.project]: 'test', [LABEL.service]: 'old', [LABEL.pid]: String(pid), [LABEL.host]: os.hostname() },
+    Labels: { [LABEL.managed]: 'true', [LABEL.session]: `orphan-${run}`, [LABEL.project]: project, [LABEL.service]: 'old', [LABEL.pid]: String(pid), [LABEL.host]: os.hostname() },
   })
   await container.start()
   return container.id
@@ -108,19 +108,27 @@ describe.skipIf(!inject('engine'))('sls-run dev --runtime docker (built CLI) and
     expect(await exited).toBe(0)
   })
 
-  it('sls-run clean removes orphans and keeps live sessions; --all removes those too', async () => {
-    const id = await orphan(await deadPid())
-    const live = await orphan(process.pid) // this test process is alive: a running session
-    const r = await runCli(['clean', '--json'], { env: env() })
-    expect(r.code, r.stderr).toBe(0)
-    const result = envelope(r).result
-    expect(result.removed.map((c: { id: string }) => c.id)).toContain(id.slice(0, 12))
-    expect(result.kept.map((c: { id: string }) => c.id)).toContain(live.slice(0, 12))
-    await expect(docker.getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 })
-    const all = await runCli(['clean', '--all'], { env: env() })
-    expect(all.code, all.stderr).toBe(0)
-    expect(all.stdout).toMatch(/^removed \S+ \(old, session orphan-/m)
-    await expect(docker.getContainer(live).inspect()).rejects.toMatchObject({ statusCode: 404 })
+  it("sls-run clean --project removes this project's orphans and keeps its live sessions; --all --project those too; other projects untouched", async () => {
+    const dir = project()
+    const mine = projectHash(path.join(dir, 'sls-run.yaml'))
+    const id = await orphan(await deadPid(), mine)
+    const live = await orphan(process.pid, mine) // this test process is alive: a running session
+    const other = await orphan(process.pid) // another project's running session: never ours to stop
+    try {
+      const r = await runCli(['clean', '--json', '--project'], { cwd: dir, env: env() })
+      expect(r.code, r.stderr).toBe(0)
+      const result = envelope(r).result
+      expect(result.removed.map((c: { id: string }) => c.id)).toEqual([id.slice(0, 12)])
+      expect(result.kept.map((c: { id: string }) => c.id)).toEqual([live.slice(0, 12)])
+      await expect(docker.getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 })
+      const all = await runCli(['clean', '--all', '--project'], { cwd: dir, env: env() })
+      expect(all.code, all.stderr).toBe(0)
+      expect(all.stdout).toMatch(/^removed \S+ \(old, session orphan-/m)
+      await expect(docker.getContainer(live).inspect()).rejects.toMatchObject({ statusCode: 404 })
+      expect((await docker.getContainer(other).inspect()).State.Running).toBe(true)
+    } finally {
+      await docker.getContainer(other).remove({ force: true })
+    }
   })
 
   it('an image that is not built: IMAGE_NOT_FOUND, exit 3, the hint to run sls-run build; nothing started', async () => {

@@ -22,6 +22,8 @@ export interface ManagedGroup extends RecordedGroup {
 
 export interface RecordedSession {
   file: string
+  /** Hash of the session's sls-run.yaml path (docker/labels.ts projectHash). */
+  project: string
   orphan: boolean
   groups: ManagedGroup[]
 }
@@ -39,7 +41,7 @@ export async function listRecorded(dir: string, hostname = os.hostname()): Promi
   return Promise.all(
     (await readRecords(dir)).map(async ({ file, record }) => {
       const orphan = await sessionEnded(record, hostname)
-      return { file, orphan, groups: record.groups.map((g) => ({ ...g, session: record.session, pid: record.pid, host: record.host, orphan })) }
+      return { file, project: record.project, orphan, groups: record.groups.map((g) => ({ ...g, session: record.session, pid: record.pid, host: record.host, orphan })) }
     }),
   )
 }
