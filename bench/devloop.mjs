@@ -4,6 +4,8 @@
 //   process runtime: overhead = median(save → serving) − median(app boot: spawn → port open); target ≤ 150 ms.
 //   docker runtime (a source-only change): target median(save → serving) ≤ median(image build by hand)
 //     + median(create + start → first answer by hand) + 300 ms; both by hand through dockerode.
+//   Both runtimes under traffic: while the saves run, 2 client loops in this process GET the gateway
+//     (fetch, 10 s timeout each, a 10 ms pause after each); a non-200 answer or an exception is a failure.
 //   node bench/devloop.mjs [--quick] [--only process|docker] [--out FILE]     (needs `npm run build`)
 // The docker part runs FROM a stand-in base image that this script builds itself from local files (the
 // host's node binary and the libraries ldd lists, FROM scratch), named sls-run-bench/node-standin:<run id>.
@@ -33,6 +35,8 @@ const opts = parseBenchArgs(process.argv.slice(2), { script: 'bench/devloop.mjs'
 const quick = opts.quick
 const TARGET_PROCESS_OVERHEAD_MS = 150
 const TARGET_DOCKER_MARGIN_MS = 300
+/** The rollout-under-traffic clients: loops, per-request timeout, pause after each request, and the bounds (requests in all, ms). */
+const TRAFFIC = { clients: 2, timeoutMs: 10_000, pauseMs: 10, maxRequests: 20_000, maxMs: 120_000 }
 
 const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
 const BENCH_LABEL = 'dev.sls-run.bench'
@@ -101,6 +105,59 @@ async function servedWithin(url, body, t0, ms = 60_000) {
   }
   throw new Error(`${url} did not serve ${body} within ${ms} ms`)
 }
+
+/**
+ * Rollout under traffic: TRAFFIC.clients loops in this process (they share its event loop with the dev
+ * loop and the emulator) that each GET `url` with fetch (keep-alive, TRAFFIC.timeoutMs per request, the
+ * body read to its end), then pause TRAFFIC.pauseMs, so the load stays light (under 200 requests/s
+ * in all) and disturbs the timed polls little. A status other than 200 or an exception is a failure;
+ * the first 5 messages are kept, each with its time since the traffic started. Bounded: `stop()`,
+ * TRAFFIC.maxRequests in all, TRAFFIC.maxMs. `stop()` (idempotent) waits for the requests in flight and
+ * gives `{ requests, failed, failures, capped }` (`capped`: 'requests' or 'time' when a bound stopped it).
+ */
+function traffic(url) {
+  const t0 = performance.now()
+  const counts = { requests: 0, failed: 0, failures: [] }
+  let [stopped, capped, stopping] = [false, null, null]
+  const more = () => {
+    if (stopped) return false
+    if (counts.requests >= TRAFFIC.maxRequests) capped ??= 'requests'
+    else if (performance.now() - t0 >= TRAFFIC.maxMs) capped ??= 'time'
+    return !capped
+  }
+  const fail = (message) => {
+    counts.failed++
+    if (counts.failures.length < 5) counts.failures.push(`+${f(performance.now() - t0, 0)} ms: ${message}`)
+  }
+  const describe = (error) => {
+    const cause = error?.cause
+    return `${error?.name ?? 'Error'}: ${error?.message ?? error}${cause ? ` (${[cause.code, cause.message].filter(Boolean).join(': ')})` : ''}`
+  }
+  async function client() {
+    while (more()) {
+      counts.requests++
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(TRAFFIC.timeoutMs) })
+        const body = await res.text()
+        if (res.status !== 200) fail(`HTTP ${res.status}: ${body.trim().slice(0, 200)}`)
+      } catch (error) {
+        fail(describe(error))
+      }
+      if (more()) await sleep(TRAFFIC.pauseMs)
+    }
+  }
+  const done = Promise.all(Array.from({ length: TRAFFIC.clients }, client))
+  return { stop: () => (stopping ??= ((stopped = true), done.then(() => ({ ...counts, capped })))) }
+}
+
+/** The table's sentence on the traffic, for `during` (what else ran while it did). */
+const trafficMethod = (during) =>
+  `Under traffic: from the first answer of v0 to the end of the last save${during}, ${TRAFFIC.clients} client loops in this same process (they share its event loop with the dev loop, the emulator and the timed polls) send GETs through the gateway: fetch over keep-alive, ${TRAFFIC.timeoutMs / 1000} s timeout each, a ${TRAFFIC.pauseMs} ms pause after each answer; at most ${TRAFFIC.maxRequests} requests and ${TRAFFIC.maxMs / 1000} s. A failure is a status other than 200 or an exception.`
+
+/** The line under a runtime's table, then the first failures, if any. */
+const trafficLines = (t) =>
+  `under traffic: ${t.requests} requests, ${t.failed} failed${t.capped ? ` (stopped early: the ${t.capped === 'time' ? `${TRAFFIC.maxMs / 1000} s` : `${TRAFFIC.maxRequests}-request`} bound)` : ''}\n` +
+  t.failures.map((m) => `  ${m}\n`).join('')
 
 /** `promise`, or an error after `ms` (engine calls that have no timeout of their own). */
 function within(ms, what, promise) {
@@ -202,6 +259,8 @@ async function benchProcess() {
   }
   const s = await session(dir, new ProcessRuntime(), 'process')
   await servedWithin(s.url, 'v0', performance.now())
+  const load = traffic(s.url)
+  stops.push(() => load.stop()) // stopped before the dev loop and the emulator, also on failure
   const saves = []
   const rows = []
   let serving // the revision that serves now
@@ -215,6 +274,7 @@ async function benchProcess() {
     rows.push(phases(s.since(t0), t0))
     serving = rows.at(-1).revision
   }
+  const { capped, ...trafficCounts } = await load.stop()
   for (const stop of stops.splice(0).reverse()) await stop()
 
   const [b, sv] = [summary(boot), summary(saves)]
@@ -222,11 +282,12 @@ async function benchProcess() {
   const pass = overhead <= TARGET_PROCESS_OVERHEAD_MS
   const row = (name, x) => [name, String(x.n), f(x.median), f(x.p90), f(x.min), f(x.max)]
   const text =
-    `Save → serving, process runtime (${rounds} saves, the ${DEBOUNCE_MS} ms debounce included; a fresh GET every 5 ms through the gateway until the new version answers). App boot: spawn → port open, measured directly in the same run.\n\n` +
+    `Save → serving, process runtime (${rounds} saves, the ${DEBOUNCE_MS} ms debounce included; a fresh GET every 5 ms through the gateway until the new version answers). App boot: spawn → port open, measured directly in the same run, before the traffic. ${trafficMethod('')}\n\n` +
     table(['', 'n', 'median ms', 'p90', 'min', 'max'], [row('app boot (spawn → port open, direct)', b), row('save → new revision answers', sv)]) +
+    trafficLines({ ...trafficCounts, capped }) +
     `\nPhases (medians, ms after the write): dev loop decides to reload ${f(medianOf(rows, 'changeMs'))}, new revision starting ${f(medianOf(rows, 'revisionStartingMs'))}, instance ready ${f(medianOf(rows, 'instanceReadyMs'))} (spawn ${f(medianOf(rows, 'spawnMs'))} + boot ${f(medianOf(rows, 'bootMs'))} + ready ${f(medianOf(rows, 'readyMs'))}), serving ${f(medianOf(rows, 'servingMs'))}.\n` +
     `${pass ? 'PASS' : 'FAIL'}  overhead = median(save → serving) − median(boot) = ${f(sv.median)} − ${f(b.median)} = ${f(overhead)} ms; target ≤ ${TARGET_PROCESS_OVERHEAD_MS} ms\n`
-  return { debounceMs: DEBOUNCE_MS, boot: b, saves: sv, overheadMs: overhead, targetOverheadMs: TARGET_PROCESS_OVERHEAD_MS, pass, samples: { bootMs: boot.map(r2), saveMs: saves.map(r2) }, phases: rows, table: text }
+  return { debounceMs: DEBOUNCE_MS, boot: b, saves: sv, overheadMs: overhead, targetOverheadMs: TARGET_PROCESS_OVERHEAD_MS, pass, traffic: trafficCounts, samples: { bootMs: boot.map(r2), saveMs: saves.map(r2) }, phases: rows, table: text }
 }
 
 // ---- docker runtime
@@ -323,6 +384,8 @@ async function benchDocker() {
   const runtime = await DockerRuntime.create(docker, newSession(path.join(dir, 'sls-run.yaml')))
   const s = await session(dir, runtime, 'docker', { docker, builder: 'classic' })
   await servedWithin(s.url, 'v0', performance.now())
+  const load = traffic(s.url)
+  stops.push(() => load.stop()) // stopped before the dev loop and the emulator, also on failure
 
   // Rounds alternate: the same source-only change by hand (build, then create + start → first answer at
   // the container's bridge IP, with the emulator's CPU and memory limits), then through the dev loop.
@@ -364,6 +427,7 @@ async function benchDocker() {
     rows.push(phases(s.since(t3), t3))
     serving = rows.at(-1).revision
   }
+  const { capped, ...trafficCounts } = await load.stop()
   for (const stop of stops.splice(0).reverse()) await stop()
 
   const [b, r, h, sv] = [summary(builds), summary(runs), summary(hands), summary(saves)]
@@ -372,13 +436,14 @@ async function benchDocker() {
   const pass = sv.median <= target
   const row = (name, x) => [name, String(x.n), f(x.median), f(x.p90), f(x.min), f(x.max)]
   const text =
-    `Save → serving, docker runtime, a source-only change (${rounds} saves, the ${DEBOUNCE_MS} ms debounce included): sls-run dev (debounce, rebuild with the classic builder, new container revision, readiness, traffic switch) vs the same change by hand in the same run, rounds alternated (a dockerode build of the same context; then create + start → first answer at the container's bridge IP, with the emulator's CPU and memory limits). Base image: the stand-in ${STANDIN} (host node ${process.version}, FROM scratch).\n\n` +
+    `Save → serving, docker runtime, a source-only change (${rounds} saves, the ${DEBOUNCE_MS} ms debounce included): sls-run dev (debounce, rebuild with the classic builder, new container revision, readiness, traffic switch) vs the same change by hand in the same run, rounds alternated (a dockerode build of the same context; then create + start → first answer at the container's bridge IP, with the emulator's CPU and memory limits). Base image: the stand-in ${STANDIN} (host node ${process.version}, FROM scratch). ${trafficMethod(', the by-hand rounds included')}\n\n` +
     table(['', 'n', 'median ms', 'p90', 'min', 'max'], [
       row('by hand: image build', b),
       row('by hand: create + start → first answer', r),
       row('by hand: both, per round', h),
       row('sls-run dev: save → new revision answers', sv),
     ]) +
+    trafficLines({ ...trafficCounts, capped }) +
     `\nPhases (medians, ms after the write): dev loop decides to reload ${f(medianOf(rows, 'changeMs'))}, rebuild started ${f(medianOf(rows, 'rebuildStartMs'))}, rebuild done ${f(medianOf(rows, 'rebuildDoneMs'))} (buildServices ${f(medianOf(rows, 'buildDurationMs'))}), revision starting ${f(medianOf(rows, 'revisionStartingMs'))}, instance ready ${f(medianOf(rows, 'instanceReadyMs'))} (spawn ${f(medianOf(rows, 'spawnMs'))} + boot ${f(medianOf(rows, 'bootMs'))} + ready ${f(medianOf(rows, 'readyMs'))}), serving ${f(medianOf(rows, 'servingMs'))}.\n` +
     `${pass ? 'PASS' : 'FAIL'}  median(save → serving) ${f(sv.median)} ms ≤ median(build) ${f(b.median)} + median(run) ${f(r.median)} + ${TARGET_DOCKER_MARGIN_MS} = ${f(target)} ms; margin ${f(margin)} ms\n`
   return {
@@ -393,6 +458,7 @@ async function benchDocker() {
     targetRule: `median(save → serving) ≤ median(build by hand) + median(run by hand to first answer) + ${TARGET_DOCKER_MARGIN_MS} ms`,
     marginMs: margin,
     pass,
+    traffic: trafficCounts,
     samples: { buildMs: builds.map(r2), runMs: runs.map(r2), saveMs: saves.map(r2) },
     phases: rows,
     table: text,
@@ -410,7 +476,8 @@ try {
     results[name] = await fn()
     process.stdout.write(`\n${results[name].table}`)
   }
-  results.pass = Object.fromEntries(BENCHES.filter((n) => results[n]).map((n) => [n, results[n].pass]))
+  // A runtime passes when its target is met and no request failed under traffic.
+  results.pass = Object.fromEntries(BENCHES.filter((n) => results[n]).map((n) => [n, results[n].pass && results[n].traffic.failed === 0]))
   process.stdout.write(`\nJSON: ${writeResults(opts.out, results)}\n`)
 } catch (error) {
   process.stderr.write(`bench failed: ${error.stack ?? error}\n`)

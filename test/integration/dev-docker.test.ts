@@ -156,9 +156,9 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
       const failed = events.find((e) => e.type === 'start-failed') as Extract<EmulatorEvent, { type: 'start-failed' }>
       expect(failed.message).toMatch(/did not open in time/)
       expect(failed.lastLines).toEqual(['booting', 'still booting'])
-      await until(() => false, 1000)
-      const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.instance}=probe#1`, `${LABEL.session}=${session.id}`] } })
-      expect(left).toEqual([])
+      const left = () => docker.listContainers({ all: true, filters: { label: [`${LABEL.instance}=probe#1`, `${LABEL.session}=${session.id}`] } })
+      await until(async () => (await left()).length === 0, 15_000) // removed once its stop completes
+      expect(await left()).toEqual([])
     })
   })
 })
