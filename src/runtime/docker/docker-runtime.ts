@@ -240,7 +240,9 @@ export class DockerRuntime implements Runtime {
       throw (error as { statusCode?: number }).statusCode === 404 ? imageNotFound(spec.image, spec.service) : spawnFailed(spec, engineMessage(error))
     }
     try {
-      const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream
+      // Attached before start, as `docker run` does, so nothing is missed; `logs: true` would also replay the
+      // container's log, which a busy engine can hand over after the first streamed lines: each line twice.
+      const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as NodeJS.ReadableStream
       const [out, err] = [new PassThrough(), new PassThrough()]
       this.docker.modem.demuxStream(stream, out, err)
       const logsDone = new Promise<void>((resolve) => {
