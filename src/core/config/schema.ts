@@ -1,8 +1,8 @@
 /**
  * sls-run.yaml: the one schema source. The TypeScript types (z.output), the validation and its
  * messages, the JSON Schema shipped in schema/sls-run.schema.json and the README's config reference
- * all come from this file. Defaults follow ../shared/EMULATION.md (Cloud Run, with a dev-sized
- * maxInstances and idleTimeout).
+ * all come from this file. Defaults follow Cloud Run's published ones, with a dev-sized maxInstances
+ * and idleTimeout (for `dev`; deploy/defaults.ts gives each platform its own).
  *
  * Resolved values: durations are milliseconds, sizes are bytes, paths are absolute.
  */

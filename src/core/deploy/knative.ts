@@ -1,7 +1,7 @@
 /**
  * Knative Serving: one `serving.knative.dev/v1` Service, applied to the namespace (and kubeconfig
  * context) of the environment. Autoscaling is set through revision annotations and the revision spec,
- * as ../shared/EMULATION.md lists. `deploy` server-side-applies the planned manifest through the
+ * as Knative's autoscaling documentation lists (min-scale, max-scale, target; containerConcurrency, timeoutSeconds). `deploy` server-side-applies the planned manifest through the
  * Kubernetes API of the user's kubeconfig (./kube/) and waits for the Service's Ready condition;
  * Knative makes a new revision (and bumps metadata.generation) only when the spec changed, which is
  * how an unchanged deploy is recognised.
