@@ -53,7 +53,7 @@ export class Gateway {
   private readonly sockets = new Map<string, number>()
 
   constructor(
-    private readonly pool: LeaseSource,
+    pool: LeaseSource,
     private readonly options: GatewayOptions,
   ) {
     this.server = this.createServer()
