@@ -1,6 +1,7 @@
 // The sls-run dev dashboard: one EventSource (/api/events) feeds everything; the server keeps the history.
 import { stepChart } from './charts.js'
-import { fill, h, money, ms, num, pct, prepend, time } from './dom.js'
+import { fill, h, money, ms, num, pct, prepend, tile, time } from './dom.js'
+import { decisionItem, scalingTiles } from './scaling.js'
 
 const REQUESTS_SHOWN = 200
 const COLD_STARTS_SHOWN = 20
@@ -9,6 +10,7 @@ const INSTANCE_SERIES = [
   { key: 'ready', label: 'ready', cls: 'ready' },
   { key: 'starting', label: 'starting', cls: 'starting' },
   { key: 'draining', label: 'draining', cls: 'draining' },
+  { key: 'desired', label: 'desired', cls: 'desired', overlay: true },
 ]
 const LOAD_SERIES = [
   { key: 'inFlight', label: 'in flight', cls: 'inflight' },
@@ -88,6 +90,8 @@ function service(name) {
     url: h('a', { class: 'url' }),
     revision: h('span', { class: 'badge' }),
     tiles: h('div', { class: 'tiles' }),
+    scaling: h('div', { class: 'tiles scaling', 'data-testid': 'scaling' }),
+    decisions: h('ul', { class: 'log', 'data-testid': 'decisions' }, h('li', { class: 'muted empty' }, 'none yet')),
     instancesChart: document.createElementNS('http://www.w3.org/2000/svg', 'svg'),
     loadChart: document.createElementNS('http://www.w3.org/2000/svg', 'svg'),
     latencyChart: document.createElementNS('http://www.w3.org/2000/svg', 'svg'),
@@ -105,10 +109,11 @@ function service(name) {
     { class: 'panel service', 'data-service': name },
     h('h2', {}, name, ' ', el.url, ' ', el.revision),
     el.tiles,
+    el.scaling,
     h(
       'div',
       { class: 'charts' },
-      h('figure', {}, h('figcaption', {}, 'Instances by state'), el.instancesChart),
+      h('figure', {}, h('figcaption', {}, 'Instances by state, and the desired count'), el.instancesChart),
       h('figure', {}, h('figcaption', {}, 'Requests in flight, queued, and per second (last 10 s)'), el.loadChart),
       h('figure', {}, h('figcaption', {}, 'Latency percentiles (last 60 s)'), el.latencyChart),
     ),
@@ -119,6 +124,8 @@ function service(name) {
       h('div', {}, h('h3', {}, 'Revisions'), table(['revision', 'state', 'since', 'reason'], el.revisions)),
       h('div', {}, h('h3', {}, 'Cold starts'), table(['instance', 'total', 'spawn', 'boot', 'ready', 'delay'], el.coldStarts)),
     ),
+    h('h3', {}, 'Scaling decisions ', h('span', { class: 'muted' }, '(each change of the desired count, and why)')),
+    el.decisions,
     h('h3', {}, 'Requests ', h('span', { class: 'muted' }, `(last ${REQUESTS_SHOWN})`)),
     h('div', { class: 'scroll' }, table(['time', 'method', 'path', 'status', 'latency', 'queued', 'instance', 'cold start'], el.requests, 'grid requests')),
   )
@@ -149,6 +156,7 @@ function updateService(view) {
     st ? tile('size', `${st.cpu} vCPU`, `${Math.round(st.memoryBytes / 1024 ** 2)} MiB${st.cpuThrottling ? ' · cpuThrottling' : ''}`) : null,
   )
   el.tiles.dataset.ready = String(count('ready'))
+  fill(el.scaling, ...scalingTiles(view))
   const rows = [...live, ...view.instances.filter((i) => !live.includes(i)).slice(-5)]
   fill(
     el.instances,
@@ -158,8 +166,6 @@ function updateService(view) {
   )
   fill(el.revisions, ...[...view.revisions].reverse().map((r) => h('tr', { class: `rev-${r.state}` }, h('td', {}, r.revision), h('td', {}, r.state), h('td', {}, time(r.at)), h('td', { class: 'wrap' }, r.reason ?? ''))))
 }
-
-const tile = (label, value, sub = '') => h('div', { class: 'tile' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), h('div', { class: 'sub muted' }, sub))
 
 function addRequest(name, r) {
   service(name)
@@ -195,8 +201,9 @@ function requestRow(r) {
   )
 }
 
-/** Emulator events (instances, cold starts, crashes, revisions) and dev-loop events. */
+/** Emulator events (instances, cold starts, crashes, revisions, scaling decisions) and dev-loop events. */
 function addEvent({ at, event: e }) {
+  if (e.type === 'scale' || e.type === 'scaling-model') return prepend(service(e.service).el.decisions, decisionItem(at, e), LIST_SHOWN)
   if (e.type === 'cold-start') {
     const c = e.coldStart
     prepend(service(e.service).el.coldStarts, h('tr', {}, h('td', {}, e.id), ...[c.totalMs, c.spawnMs, c.bootMs, c.readyMs, c.delayMs].map((v) => h('td', { class: 'num' }, ms(v)))), COLD_STARTS_SHOWN)

@@ -9,8 +9,9 @@ const TOP = 18
 const BOTTOM = 16
 
 /**
- * Draws `series` ([{ key, label, cls }]) of `samples` ([{ at, [key]: number }]) over the last `spanMs`,
- * stacked (areas) or as lines, into `svg`. The last values are also set as data-* attributes.
+ * Draws `series` ([{ key, label, cls, overlay? }]) of `samples` ([{ at, [key]: number }]) over the last
+ * `spanMs`, stacked (areas) or as lines, into `svg`. Overlay series (listed last) are drawn as lines on
+ * top of the stack, not stacked. The last values are also set as data-* attributes.
  */
 export function stepChart(svg, samples, series, { stacked = false, spanMs = 5 * 60_000, now = Date.now() } = {}) {
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`)
@@ -21,7 +22,8 @@ export function stepChart(svg, samples, series, { stacked = false, spanMs = 5 * 
   if (first === -1) first = samples.length
   const view = samples.slice(Math.max(0, first - 1))
   const x = (t) => LEFT + ((Math.max(t, t0) - t0) / spanMs) * (W - LEFT - RIGHT)
-  const layers = series.map((_, k) => view.map((p) => (stacked ? series.slice(0, k + 1).reduce((sum, sr) => sum + (p[sr.key] ?? 0), 0) : (p[series[k].key] ?? 0))))
+  const stack = stacked ? series.filter((sr) => !sr.overlay).length : 0
+  const layers = series.map((sr, k) => view.map((p) => (k < stack ? series.slice(0, k + 1).reduce((sum, below) => sum + (p[below.key] ?? 0), 0) : (p[sr.key] ?? 0))))
   const peak = Math.max(1, ...layers.flat())
   const ymax = peak <= 5 ? Math.ceil(peak) : Math.ceil(peak / 5) * 5
   const y = (v) => H - BOTTOM - (v / ymax) * (H - BOTTOM - TOP)
@@ -39,7 +41,7 @@ export function stepChart(svg, samples, series, { stacked = false, spanMs = 5 * 
   if (view.length) {
     series.forEach((sr, k) => {
       const top = steps(layers[k])
-      if (stacked) {
+      if (k < stack) {
         const base = k ? steps(layers[k - 1]).reverse() : [[top.at(-1)[0], y(0)], [top[0][0], y(0)]]
         nodes.push(s('path', { d: `${line([...top, ...base])}Z`, class: `area ${sr.cls}` }))
       } else {
@@ -55,6 +57,6 @@ export function stepChart(svg, samples, series, { stacked = false, spanMs = 5 * 
     nodes.push(s('rect', { x: lx, y: 4, width: 9, height: 9, class: `swatch ${sr.cls}` }), s('text', { x: lx + 12, y: 12, class: 'legend' }, label))
     lx += 24 + label.length * 6.5
   }
-  if (stacked) svg.dataset.peak = String(Math.max(0, ...layers.at(-1)))
+  if (stack) svg.dataset.peak = String(Math.max(0, ...layers[stack - 1]))
   fill(svg, ...nodes)
 }

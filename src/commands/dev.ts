@@ -21,6 +21,9 @@ import type { Builder } from '../core/image/build.js'
 import type Dockerode from 'dockerode'
 import { dashboardRoutes, type Dashboard } from '../core/dashboard/routes.js'
 import { formatError, normalizeError } from '../ui/errors.js'
+import { SCALING_MODELS, type ScalingModel } from '../core/autoscaler/types.js'
+import { TraceRecorder } from '../core/trace/recorder.js'
+import { systemClock } from '../core/emulator/clock.js'
 
 export default class Dev extends NdjsonCommand {
   static override summary = 'Run services locally the way Cloud Run / Knative would: scale to zero, concurrency, queueing, cold starts.'
@@ -46,6 +49,8 @@ export default class Dev extends NdjsonCommand {
     inspect: Flags.boolean({ description: "Debug a service: one instance with its language's debugger on --inspect-port (Node's inspector, debugpy, Delve), with no request timeout, idle scale-down or startup deadline while you step. --inspect=SERVICE when several run.", default: false }),
     'inspect-service': Flags.string({ hidden: true }),
     'inspect-port': Flags.integer({ description: 'Port on 127.0.0.1 debuggers attach to with --inspect (forwarded to the current instance).', default: 9229, min: 0, max: 65535 }),
+    'scaling-model': Flags.string({ description: 'Autoscaling model of services without scaling.model: instant (default), cloud-run, knative, container-apps.', options: [...SCALING_MODELS] }),
+    record: Flags.string({ description: 'Write one NDJSON line per request to FILE (arrival, service, path without query values, status, queue wait, service time, instance, cold start): a trace for `sls-run simulate`.', helpValue: 'FILE' }),
     'dead-letter': Flags.string({ description: 'NDJSON file for CloudEvents that could not be delivered (default: .sls-run/dead-letters.ndjson beside sls-run.yaml).', helpValue: 'FILE' }),
   }
 
@@ -81,6 +86,7 @@ export default class Dev extends NdjsonCommand {
     await buildFirstRevisions(loaded.config.services, names, kindOf, (service, durationMs) => render({ type: 'rebuild', service, state: 'done', durationMs, cached: false, first: true }))
     let dashboard: Dashboard | undefined
     const deadLetterFile = path.resolve(flags['dead-letter'] ?? path.join(loaded.dir, '.sls-run', 'dead-letters.ndjson'))
+    const recorder = flags.record ? new TraceRecorder(path.resolve(flags.record), systemClock.now()) : undefined
     const emulator = new Emulator({
       config: loaded.config,
       services: names,
@@ -89,7 +95,11 @@ export default class Dev extends NdjsonCommand {
       runtime: runtimes.runtimeFor,
       schedules: flags.schedules,
       deadLetterFile,
-      onEvent: render,
+      onEvent: (event) => {
+        if (event.type === 'request') recorder?.request(event)
+        render(event)
+      },
+      ...(flags['scaling-model'] ? { scalingModel: flags['scaling-model'] as ScalingModel } : {}),
       ...(flags.inspect || flags['inspect-service'] ? { inspect: { service: flags['inspect-service'] ?? '', port: flags['inspect-port'] } } : {}),
       adminRoutes: (e) => (dashboard = dashboardRoutes(e, runtimes.docker ? { docker: runtimes.docker } : {})).routes,
     })
@@ -107,7 +117,7 @@ export default class Dev extends NdjsonCommand {
       dashboard?.publish(event)
     }
     const loop = flags.watch
-      ? new DevLoop({ emulator, configFile: loaded.file, runtimeOf: kindOf, ...(runtimes.docker ? { docker: runtimes.docker, builder: runtimes.builder } : {}), onEvent: onLoopEvent, own: OwnFiles.forSession([deadLetterFile]) })
+      ? new DevLoop({ emulator, configFile: loaded.file, runtimeOf: kindOf, ...(runtimes.docker ? { docker: runtimes.docker, builder: runtimes.builder } : {}), onEvent: onLoopEvent, own: OwnFiles.forSession([deadLetterFile, recorder?.file]) })
       : undefined
     await loop?.start()
     const stopKeys = startHotkeys({ rebuild: () => loop?.rebuildAll(), dashboardUrl: `${admin}/`, note: (text) => this.note(text) }, this.terminal.interactive && !this.jsonEnabled())
@@ -119,6 +129,7 @@ export default class Dev extends NdjsonCommand {
     this.note('stopping: draining in-flight requests (Ctrl-C again to kill at once)')
     await loop?.stop()
     await emulator.stop()
+    await recorder?.close()
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), type: 'stopped' })}\n`)
   }
 }

@@ -85,8 +85,17 @@ export function devEventRenderer(paint: Paint, json: boolean, write: (text: stri
       }
       case 'instance':
         return event.state === 'ready' ? undefined : write(`${tag(event.service, event.id)} ${event.state}${event.reason ? ` (${event.reason})` : ''}\n`)
-      case 'scale':
-        return write(`${paint('bold', event.service)} scaling up: starting ${event.starting} (${event.reason})\n`)
+      case 'scale': {
+        if (event.model === 'instant' && event.starting === 0) return // the instance lines say it
+        const mode = event.mode === 'panic' ? `, ${paint('yellow', 'panic')}` : ''
+        if (event.starting > 0) return write(`${paint('bold', event.service)} scaling up: starting ${event.starting} (${event.reason})${event.model === 'instant' ? '' : ` → ${event.desired} wanted${mode}`}\n`)
+        return write(`${paint('bold', event.service)} ${event.desired < event.previous ? 'scaling in' : 'wants'} ${event.previous} → ${event.desired} (${event.reason}${mode})\n`)
+      }
+      case 'scaling-model': {
+        const line = `${paint('bold', event.service)} scales with the ${event.model} model${event.model === 'instant' ? ' (development: starts at once, stops after idleTimeout)' : ''}\n`
+        const differs = event.differs.map((d) => `${paint('yellow', 'warning')}: environment ${d.environment} deploys to ${d.provider}, which ${d.model ? `scales like the ${d.model} model: set scaling.model: ${d.model} (or dev --scaling-model ${d.model}) to see it here` : 'does not scale per request (no local model reproduces it)'}\n`)
+        return write(line + differs.join(''))
+      }
       case 'start-failed':
         return write(
           [`${tag(event.service, event.id)} ${paint('red', 'failed to start')} ${event.code}: ${event.message}; next start in ${ms(event.backoffMs)}`, ...event.lastLines.map((l) => `  ${paint('dim', '|')} ${l}`)].join('\n') + '\n',

@@ -114,7 +114,10 @@ describe('sls-run config print', () => {
     const r = await runCli(['config', 'print', '--env', 'prod', '--json'], { cwd: project(valid) })
     expect(r.code).toBe(0)
     const { result } = envelope(r)
-    expect(result.services.api.scaling).toEqual({ minInstances: 2, maxInstances: 10, concurrency: 80, idleTimeout: 60_000, queueTimeout: 30_000 })
+    const { cloudRun, knative, containerApps, ...scaling } = result.services.api.scaling
+    expect(scaling).toEqual({ minInstances: 2, maxInstances: 10, concurrency: 80, idleTimeout: 60_000, queueTimeout: 30_000 })
+    // Every model's parameters, resolved, whichever model runs.
+    expect([cloudRun.window, knative.stableWindow, containerApps.cooldownPeriod]).toEqual([60_000, 60_000, 300_000])
     expect(result.environment).toEqual({ name: 'prod', provider: 'cloud-run', project: 'acme', region: 'us-central1', public: false })
   })
 

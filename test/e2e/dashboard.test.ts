@@ -199,3 +199,77 @@ describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): layout', () => {
     }
   })
 })
+
+describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): autoscaling', () => {
+  it('shows the knative model, its panic, desired against actual instances and why, while slow requests wait', async () => {
+    if (!haveChromium) throw new Error(`CI=true but ${reason}`)
+    const scaling = { model: 'knative', concurrency: 1, knative: { stableWindow: '6s', tick: '200ms', scaleToZeroGracePeriod: '1s' } }
+    const config = configSchema.parse({ name: 't', services: { probe: { dev: { command: [process.execPath, APP], cwd: '/' }, scaling } } })
+    const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: () => {}, adminRoutes: (e) => dashboardRoutes(e).routes })
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const { gateways, admin } = await emulator.start()
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      const errors: string[] = []
+      page.on('pageerror', (error) => errors.push(error.message))
+      await page.goto(admin)
+      const tile = (name: string) => page.locator(`section.service[data-service="probe"] [data-testid="scaling-${name}"]`)
+      await expect.poll(() => tile('model').locator('.value').textContent(), { timeout: 10_000 }).toBe('knative')
+
+      // 4 requests held 1.5 s each, one per instance at a time (concurrency 1): 3 wait, and the panic
+      // window (10 % of 6 s) sees 4 in flight + waiting against 0.7 per instance, twice what 1 ready instance serves.
+      const answers = Promise.allSettled(Array.from({ length: 4 }, (_, i) => fetch(`${gateways.probe}/slow?i=${i}&ms=1500`, { signal: AbortSignal.timeout(20_000) })))
+      await page.waitForFunction(
+        () => {
+          const value = (name: string) => document.querySelector(`section.service[data-service="probe"] [data-testid="scaling-${name}"] .value`)?.textContent
+          return value('model') === 'knative' && Number(value('desired')) >= 2 && value('mode') === 'panic'
+        },
+        undefined,
+        { timeout: 15_000 },
+      )
+      expect(Number(await tile('desired').locator('.value').textContent())).toBeGreaterThanOrEqual(2)
+      expect(await tile('actual').locator('.value').textContent()).toMatch(/^\d+$/)
+      expect(await tile('model').locator('.sub').textContent()).toBe('target 0.7 per instance')
+      // Panic is highlighted: its tile has a background the others do not.
+      const background = (name: string) => tile(name).evaluate((el) => getComputedStyle(el).backgroundColor)
+      expect(await tile('mode').getAttribute('class')).toContain('panic')
+      expect(await background('mode')).not.toBe(await background('model'))
+      expect(await tile('concurrency').locator('.sub').textContent()).toMatch(/^stable avg \d+(\.\d\d?)? · panic avg \d+(\.\d\d?)?$/)
+      const why = await tile('reason').locator('.value').textContent()
+      expect(why).toMatch(/^panic: /)
+      expect(why).not.toMatch(/\d\.\d{3,}/) // raw averages are shown rounded
+
+      // The decision log says why the count went up, and which model decides.
+      const decisions = page.locator('section.service[data-service="probe"] [data-testid="decisions"] li')
+      await expect.poll(() => decisions.filter({ hasText: /scaling up \d+ → \d+ .*— panic: / }).count(), { timeout: 5000 }).toBeGreaterThanOrEqual(1)
+      expect(await decisions.filter({ has: page.locator('.badge.panic') }).count()).toBeGreaterThanOrEqual(1)
+      expect(await decisions.last().textContent()).toContain('scales with the knative model')
+      // The instance chart draws the desired count as a line over the stacked states.
+      expect(await page.locator('[data-testid="instances-chart"] path.line.desired').count()).toBe(1)
+      await expect.poll(async () => Number(await page.locator('[data-testid="instances-chart"]').getAttribute('data-desired')), { timeout: 5000 }).toBeGreaterThanOrEqual(2)
+
+      // The same, as JSON.
+      const snapshot = (await (await fetch(`${admin}/api/dashboard`)).json()) as {
+        services: Array<Record<string, unknown> & { observed: Record<string, number> }>
+        history: Record<string, Array<{ desired: number }>>
+        events: Array<{ event: { type: string; desired?: number; previous?: number; mode?: string } }>
+      }
+      const probe = snapshot.services[0]!
+      expect(probe).toMatchObject({ model: 'knative', mode: expect.stringMatching(/^(panic|stable)$/), desiredInstances: expect.any(Number), actualInstances: expect.any(Number), reason: expect.any(String), concurrency: expect.any(Number) })
+      expect(probe.observed).toMatchObject({ stableAverage: expect.any(Number), panicAverage: expect.any(Number), targetPerInstance: 0.7 })
+      expect(snapshot.history.probe!.some((s) => s.desired >= 2)).toBe(true)
+      const scales = snapshot.events.map((e) => e.event).filter((e) => e.type === 'scale')
+      expect(scales.some((e) => e.mode === 'panic' && e.desired! >= 2)).toBe(true)
+      expect(scales.every((e) => e.desired !== e.previous)).toBe(true)
+      expect(snapshot.events.filter((e) => e.event.type === 'scaling-model')).toHaveLength(1)
+
+      expect((await answers).map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual([200, 200, 200, 200])
+      expect(errors).toEqual([])
+      mkdirSync(RESULTS, { recursive: true })
+      await page.screenshot({ path: `${RESULTS}dashboard-autoscaling.png`, fullPage: true })
+    } finally {
+      await browser.close()
+      await emulator.stop()
+    }
+  })
+})

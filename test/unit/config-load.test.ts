@@ -25,7 +25,13 @@ describe('loading a valid sls-run.yaml', () => {
     const { config } = await loadConfig({ cwd: project(minimal), env: {} })
     const api = config.services.api!
     expect(api.port).toBe(8080)
-    expect(api.scaling).toEqual({ minInstances: 0, maxInstances: 10, concurrency: 80, idleTimeout: 60_000, queueTimeout: 30_000 })
+    expect(api.scaling).toEqual({
+      minInstances: 0, maxInstances: 10, concurrency: 80, idleTimeout: 60_000, queueTimeout: 30_000,
+      cloudRun: { window: 60_000, targetUtilization: 60, evaluateEvery: 5_000 },
+      knative: { target: 100, targetUtilization: 70, stableWindow: 60_000, panicWindowPercentage: 10, panicThresholdPercentage: 200, tick: 2_000, scaleToZeroGracePeriod: 30_000, maxScaleUpRate: 1000, maxScaleDownRate: 2, initialScale: 1 },
+      containerApps: { concurrentRequests: 10, pollingInterval: 30_000, cooldownPeriod: 300_000, scaleDownStabilization: 300_000 },
+    })
+    expect(api.scaling.model).toBeUndefined() // instant, unless dev --scaling-model says otherwise
     expect(api.timeout).toBe(300_000)
     expect(api.resources).toEqual({ cpu: 1, memory: 512 * 1024 ** 2 })
     expect(api.startupProbe).toEqual({ type: 'tcp', path: '/', timeout: 240_000 })

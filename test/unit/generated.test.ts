@@ -3,12 +3,16 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { jsonSchema, withReference } from '../../src/core/config/reference.js'
+import { traceJsonSchema } from '../../src/core/trace/format.js'
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')
 
 describe('generated from the schema', () => {
   it('schema/sls-run.schema.json is up to date (run `npm run gen`)', () => {
     expect(JSON.parse(read('schema/sls-run.schema.json'))).toEqual(jsonSchema())
+  })
+  it('schema/sls-run-trace.schema.json is up to date (run `npm run gen`)', () => {
+    expect(JSON.parse(read('schema/sls-run-trace.schema.json'))).toEqual(traceJsonSchema())
   })
   it("README.md's config reference is up to date (run `npm run gen`)", () => {
     const readme = read('README.md')

@@ -10,6 +10,7 @@ import * as z from 'zod'
 import { bool, command, cronExpression, dnsLabel, duration, envMap, headerMap, HTTP_METHODS, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text, timeZone } from './fields.js'
 import { PROVIDER_IDS, providerEnvironment } from './providers.js'
 import { parseDuration } from './units.js'
+import { SCALING_MODELS } from '../autoscaler/types.js'
 
 export const SERVICE_NAME_MAX = 49
 export const RUNTIMES = ['auto', 'docker', 'process'] as const
@@ -30,13 +31,46 @@ const resources = mapping({
   memory: size('6Mi', '64Gi').prefault('512Mi').describe('Memory limit per instance'),
 }).describe('Per-instance limits, as on the platform')
 
+// Each model's parameters, defaults from the platform's published documentation (docs/autoscaling.md).
+// Windows and ticks take sub-second durations, so tests and impatient users can compress time.
+const cloudRunScaling = mapping({
+  window: duration('100ms', '1h').prefault('60s').describe('Window the concurrency is averaged over (Cloud Run: 1 minute)'),
+  targetUtilization: intRange(1, 100).prefault(60).describe('Target, in % of concurrency, for the window average (Cloud Run: 60)'),
+  evaluateEvery: duration('10ms', '10m').prefault('5s').describe('How often the window is evaluated (Cloud Run: 5 s)'),
+  idleRetention: duration('0ms', '15m').optional().describe('How long an idle instance is kept (Cloud Run: up to 15 min; default: scaling.idleTimeout, shorter for development)'),
+}).describe('Parameters of scaling.model: cloud-run')
+
+const knativeScaling = mapping({
+  target: numberRange(0.01, 1000).prefault(100).describe('Concurrency target per instance, capped by concurrency (Knative: 100)'),
+  targetUtilization: numberRange(1, 100).prefault(70).describe('Share of the target the autoscaler aims at, in % (Knative: 70)'),
+  stableWindow: duration('100ms', '1h').prefault('60s').describe('Stable window (Knative: 60 s)'),
+  panicWindowPercentage: numberRange(1, 100).prefault(10).describe('Panic window, in % of the stable window (Knative: 10)'),
+  panicThresholdPercentage: numberRange(110, 1000).prefault(200).describe('Panic when the panic window needs this % of the ready instances (Knative: 200)'),
+  tick: duration('10ms', '1m').prefault('2s').describe('Evaluation period (Knative: 2 s)'),
+  scaleToZeroGracePeriod: duration('0ms', '1h').prefault('30s').describe('How long the last instance stays once the revision is inactive (Knative: 30 s)'),
+  maxScaleUpRate: numberRange(1.01, 1_000_000).prefault(1000).describe('At most this many times the ready instances per tick (Knative: 1000)'),
+  maxScaleDownRate: numberRange(1.01, 1_000_000).prefault(2).describe('At most the ready instances divided by this per tick (Knative: 2)'),
+  initialScale: intRange(0, 1000).prefault(1).describe('Instances a new revision starts with (Knative: 1)'),
+}).describe('Parameters of scaling.model: knative (the KPA)')
+
+const containerAppsScaling = mapping({
+  concurrentRequests: intRange(1, 10_000).prefault(10).describe('HTTP scale rule: concurrent requests per replica (Container Apps: 10)'),
+  pollingInterval: duration('10ms', '1h').prefault('30s').describe('How often the rule is evaluated (Container Apps: 30 s)'),
+  cooldownPeriod: duration('0ms', '24h').prefault('300s').describe('Time after the last request before the last replica goes (Container Apps: 300 s)'),
+  scaleDownStabilization: duration('0ms', '1h').prefault('300s').describe('A scale-down waits until no higher count was wanted for this long (Container Apps: 300 s)'),
+}).describe('Parameters of scaling.model: container-apps (KEDA HTTP scale rule)')
+
 const scaling = mapping({
+  model: oneOf(SCALING_MODELS).optional().describe('How instance counts are decided: instant (development, the default; `dev --scaling-model` changes the default), cloud-run, knative, container-apps'),
   minInstances: intRange(0, 1000).prefault(0).describe('Instances kept warm (0 = scale to zero)'),
   maxInstances: intRange(1, 1000).prefault(10).describe('Upper bound on instances (requests queue beyond it)'),
-  concurrency: intRange(1, 1000).prefault(80).describe('Requests one instance handles at once'),
-  idleTimeout: duration('1s', '24h').prefault('60s').describe('Idle time before an instance drains and stops'),
+  concurrency: intRange(1, 1000).prefault(80).describe('Requests one instance handles at once (the hard limit)'),
+  idleTimeout: duration('1s', '24h').prefault('60s').describe('instant model: idle time before an instance drains and stops'),
   queueTimeout: duration('0ms', '10m').prefault('30s').describe('How long a request waits for room before 429'),
-}).describe('Autoscaling, as Cloud Run / Knative do it')
+  cloudRun: cloudRunScaling.prefault({}),
+  knative: knativeScaling.prefault({}),
+  containerApps: containerAppsScaling.prefault({}),
+}).describe('Autoscaling: the model and its parameters, as Cloud Run / Knative / Container Apps do it')
 
 const startupProbe = mapping({
   type: oneOf(['tcp', 'http']).prefault('tcp').describe('tcp: the port accepts connections; http: GET path answers 2xx'),

@@ -2,7 +2,9 @@
  * The dashboard on the admin port: the page (`/`, static files from the package's dashboard/ folder),
  * a live stream of server-sent events (`/api/events`: a snapshot, then every change, keep-alive
  * comments, closed when the emulator stops), the cost meter (`/api/cost`) and the snapshot as JSON
- * (`/api/dashboard`). It also gives the emulator's metrics their billable time and the engine handle.
+ * (`/api/dashboard`: per service also the autoscaler's model, desiredInstances, actualInstances, mode,
+ * reason, concurrency and observed; `desired` in each history sample; scaling decisions among the
+ * events). It also gives the emulator's metrics their billable time and the engine handle.
  *
  *   let dashboard: Dashboard | undefined
  *   new Emulator({ …, adminRoutes: (emulator) => (dashboard = dashboardRoutes(emulator, { docker })).routes })

@@ -1,8 +1,9 @@
 /**
  * What the dashboard shows, kept on the server so a page opened late still sees the session: the last
- * requests and events, instance counts over time, traffic (rate, latency percentiles) and the cost
- * meter. Fed by the emulator (subscribe) and by the dev loop (publish); every change goes to listeners
- * (the live stream in routes.ts) as a small message.
+ * requests and events, instance counts over time (actual and desired), traffic (rate, latency
+ * percentiles), the autoscaler's view (model, mode, observed concurrency, why) and the cost meter. Fed
+ * by the emulator (subscribe) and by the dev loop (publish); every change goes to listeners (the live
+ * stream in routes.ts) as a small message.
  */
 import type { DevLoopEvent } from '../devloop/devloop.js'
 import { CostMeter, type CostReport } from '../emulator/billing.js'
@@ -13,6 +14,8 @@ export const REQUESTS_KEPT = 200
 export const EVENTS_KEPT = 300
 export const ERRORS_KEPT = 100
 export const SAMPLES_KEPT = 900
+/** Scaling decisions kept per service, apart from the other events: a busy autoscaler does not push those out. */
+export const DECISIONS_KEPT = 100
 const RATE_WINDOW_MS = 10_000
 const LATENCY_WINDOW_MS = 60_000
 const WINDOW_MAX = 20_000
@@ -25,6 +28,8 @@ export interface Sample extends Omit<Traffic, 'window'> {
   draining: number
   inFlight: number
   queued: number
+  /** The count the autoscaler wants. */
+  desired: number
 }
 export interface Traffic {
   /** Requests per second over the last 10 s. */
@@ -41,7 +46,7 @@ export interface RevisionRow {
   at: number
   reason?: string
 }
-type Shown = Exclude<EmulatorEvent, { type: 'log' | 'request' | 'instance' | 'scale' | 'listening' | 'admin' }>
+type Shown = Exclude<EmulatorEvent, { type: 'log' | 'request' | 'instance' | 'listening' | 'admin' }>
 export type Stamped = { at: number; event: Shown | DevLoopEvent }
 
 export type Message =
@@ -56,6 +61,9 @@ interface PerService {
   window: Array<{ at: number; ms: number }>
   samples: Sample[]
   revisions: RevisionRow[]
+  /** `scale` events that changed the desired count, and the `scaling-model` line (kept apart from them). */
+  decisions: Stamped[]
+  model?: Stamped
 }
 
 export type ServiceView = ReturnType<DashboardState['services']>[number]
@@ -115,7 +123,7 @@ export class DashboardState {
       services: this.services(),
       history: Object.fromEntries([...this.per].map(([name, p]) => [name, p.samples])),
       requests: Object.fromEntries([...this.per].map(([name, p]) => [name, p.requests])),
-      events: [...this.errors, ...this.events].sort((a, b) => a.at - b.at),
+      events: [...this.errors, ...this.events, ...[...this.per.values()].flatMap((p) => [...(p.model ? [p.model] : []), ...p.decisions])].sort((a, b) => a.at - b.at),
       cost: this.cost.report(at),
     }
   }
@@ -132,6 +140,14 @@ export class DashboardState {
         pendingRevision: s.pendingRevision ?? null,
         queued: s.queued,
         inFlight: live.reduce((n, i) => n + i.inFlight, 0),
+        // The autoscaler: its model, the count it wants against the starting + ready instances, its mode, why, and what it observed.
+        model: s.model,
+        desiredInstances: s.desiredInstances,
+        actualInstances: live.filter((i) => i.state === 'starting' || i.state === 'ready').length,
+        mode: s.mode,
+        reason: s.reason,
+        concurrency: s.concurrency,
+        observed: s.observed,
         webSockets: s.webSockets,
         instances: s.instances.map((i) => ({ id: i.id, revision: i.revision, state: i.state, inFlight: i.inFlight, served: i.served, startedAt: i.startedAt, coldStartMs: i.coldStartMs ?? null, frozen: Boolean(i.frozen), debugging: Boolean(i.debugging), exit: i.exit ?? null })),
         settings: settings
@@ -184,12 +200,19 @@ export class DashboardState {
       else push(rows, next, 50)
     }
     if (event.type === 'instance') return this.sample(event.service, at)
-    if (event.type === 'scale' || event.type === 'listening' || event.type === 'admin') return
+    if (event.type === 'listening' || event.type === 'admin') return
+    if (event.type === 'scale') {
+      if (event.desired === event.previous) return // instances started for the count it already wanted
+      this.sample(event.service, at) // the desired line steps when the decision is made
+    }
     this.remember({ at, event })
   }
 
   private remember(item: Stamped): void {
-    if (isError(item.event)) push(this.errors, item, ERRORS_KEPT)
+    const e = item.event
+    if (e.type === 'scale') push(this.service(e.service).decisions, item, DECISIONS_KEPT)
+    else if (e.type === 'scaling-model') this.service(e.service).model = item
+    else if (isError(e)) push(this.errors, item, ERRORS_KEPT)
     else push(this.events, item, EVENTS_KEPT)
     this.send({ type: 'event', item })
   }
@@ -206,14 +229,14 @@ export class DashboardState {
     if (!pool) return
     const count = (state: string) => pool.instances.filter((i) => i.state === state).length
     const { window: _window, ...traffic } = this.traffic(service)
-    const sample: Sample = { at, starting: count('starting'), ready: count('ready'), draining: count('draining'), inFlight: pool.instances.reduce((n, i) => n + i.inFlight, 0), queued: pool.queued, ...traffic }
+    const sample: Sample = { at, starting: count('starting'), ready: count('ready'), draining: count('draining'), inFlight: pool.instances.reduce((n, i) => n + i.inFlight, 0), queued: pool.queued, desired: pool.desiredInstances, ...traffic }
     push(this.service(service).samples, sample, SAMPLES_KEPT)
     this.send({ type: 'sample', service, sample })
   }
 
   private service(name: string): PerService {
     let p = this.per.get(name)
-    if (!p) this.per.set(name, (p = { requests: [], window: [], samples: [], revisions: [] }))
+    if (!p) this.per.set(name, (p = { requests: [], window: [], samples: [], revisions: [], decisions: [] }))
     return p
   }
 

@@ -6,7 +6,7 @@
 import path from 'node:path'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { InstanceSpec, LogLine, Runtime } from '../../runtime/types.js'
-import type { Config } from '../config/schema.js'
+import type { Config, ProviderId } from '../config/schema.js'
 import { devImage } from '../image/targets.js'
 import { systemClock, type Clock } from './clock.js'
 import { contractEnv, hostEnvironment, revisionName } from './contract.js'
@@ -22,6 +22,8 @@ import { gatewaySend } from '../events/send.js'
 import type { EventsLogEvent } from '../events/types.js'
 import { DebugSession, type DebuggerEvent, type InspectOptions } from './debugging.js'
 import { inspectServiceRequired } from './inspect.js'
+import { modelOf, PRODUCTION_MODEL, scalingSpec } from './scaling-spec.js'
+import type { ScalingModel } from '../autoscaler/autoscaler.js'
 
 export const SHUTDOWN_GRACE_MS = 10_000
 
@@ -37,6 +39,16 @@ export type EmulatorEvent =
   | EventsLogEvent
   | DebuggerEvent
   | { type: 'events'; schedules: number; subscriptions: number; schedulesEnabled: boolean; deadLetterFile: string }
+  | ScalingModelEvent
+
+/** Which model a service scales with, and the deploy environments whose platform scales differently. */
+export interface ScalingModelEvent {
+  type: 'scaling-model'
+  service: string
+  model: ScalingModel
+  /** Environments (deploy targets) whose provider's scaling this model does not reproduce. */
+  differs: Array<{ environment: string; provider: string; model?: ScalingModel }>
+}
 
 export interface EmulatorOptions {
   config: Config
@@ -64,6 +76,8 @@ export interface EmulatorOptions {
   inspect?: InspectOptions
   /** The environment instances may take variables from (contract.ts hostEnvironment). Default: process.env. */
   hostEnv?: NodeJS.ProcessEnv
+  /** The model of services without `scaling.model` (`dev --scaling-model`). Default: instant. */
+  scalingModel?: ScalingModel
 }
 
 interface Running {
@@ -161,6 +175,7 @@ export class Emulator {
       this.emit({ type: 'admin', url: this.admin.url })
       for (const { name, revision, pool, gateway } of started) {
         this.emit({ type: 'listening', service: name, url: gateway.url, revision })
+        this.emit(this.scalingModel(name))
         pool.start()
       }
       const counts = events.counts()
@@ -209,9 +224,21 @@ export class Emulator {
         const serving = r.router.serving.status()
         const sockets = r.gateway.webSockets
         const instances = r.router.pools.flatMap((p) => p.status().instances.map((i) => ({ ...i, revision: p.settings.revision, ...(sockets[i.id] ? { webSockets: sockets[i.id] } : {}) })))
-        return { ...serving, instances, webSockets: Object.values(sockets).reduce((a, b) => a + b, 0), ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances, ...this.events?.describe(r.name) }
+        const { scaling, ...pool } = serving
+        return { ...pool, ...scaling, instances, webSockets: Object.values(sockets).reduce((a, b) => a + b, 0), ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances, ...this.events?.describe(r.name) }
       }),
     }
+  }
+
+  private scalingModel(name: string): ScalingModelEvent {
+    const model = modelOf(this.config.services[name]!.scaling, this.options.scalingModel)
+    const differs = Object.entries(this.config.environments).flatMap(([environment, env]) => {
+      const provider = (env as { provider: string }).provider
+      if (!(provider in PRODUCTION_MODEL)) return [] // a plugin's provider: its scaling is unknown here
+      const production = PRODUCTION_MODEL[provider as ProviderId]
+      return production === model ? [] : [{ environment, provider, ...(production ? { model: production } : {}) }]
+    })
+    return { type: 'scaling-model', service: name, model, differs }
   }
 
   /** Drains every service (in-flight requests finish within the grace), stops every instance, closes the ports. */
@@ -261,6 +288,7 @@ export class Emulator {
         queueTimeoutMs: service.scaling.queueTimeout,
         startupTimeoutMs: debug ? Infinity : service.startupProbe.timeout,
         ...(debug ? { debugging: true } : {}),
+        scaling: debug ? { model: 'instant', idleTimeoutMs: Infinity } : scalingSpec(service.scaling, this.options.scalingModel),
         graceMs: this.options.graceMs ?? SHUTDOWN_GRACE_MS,
         cpuThrottling: service.cpuThrottling,
         ...(delay ? { simulatedDelay: delay } : {}),

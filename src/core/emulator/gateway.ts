@@ -22,10 +22,14 @@ export interface RequestRecord {
   method: string
   path: string
   status: number
+  /** When the request arrived (epoch ms, the emulator's clock). */
+  startedAt: number
   durationMs: number
   queuedMs: number
   instanceId?: string
   coldStart: boolean
+  /** The cold start this request waited for, start to ready. */
+  coldStartMs?: number
 }
 
 export interface GatewayOptions {
@@ -129,10 +133,11 @@ export class Gateway {
     const durationMs = this.options.clock.now() - started
     const { service } = this.options
     const [method, path] = [req.method ?? 'GET', req.url ?? '/']
+    const base = { service, method, path, status, startedAt: started, durationMs }
     this.options.onRequest(
       lease
-        ? { service, method, path, status, durationMs, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: Boolean(lease.coldStart) }
-        : { service, method, path, status, durationMs, queuedMs: durationMs, coldStart: false },
+        ? { ...base, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: Boolean(lease.coldStart), ...(lease.coldStart ? { coldStartMs: lease.coldStart.totalMs } : {}) }
+        : { ...base, queuedMs: durationMs, coldStart: false },
     )
   }
 

@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { containerStats, type ContainerSample } from './container-stats.js'
 import type { RequestRecord } from './gateway.js'
-import type { ColdStart, InstanceStatus } from './pool.js'
+import type { ColdStart, Pool } from './pool.js'
 
 /** What the emulator does not know itself: the cost meter's billable time, and the engine (docker runtime). */
 export interface MetricSources {
@@ -49,7 +49,7 @@ export class EmulatorMetrics {
   private sources: MetricSources = {}
 
   /** `status` lists every pool (revision) of every service. */
-  constructor(status: () => Array<{ service: string; revision: string; queued: number; instances: InstanceStatus[] }>) {
+  constructor(status: () => Array<ReturnType<Pool['status']>>) {
     const sources = () => this.sources
     new Counter({
       name: 'slsrun_billable_seconds_total',
@@ -102,6 +102,41 @@ export class EmulatorMetrics {
         this.reset()
         for (const pool of status()) {
           for (const state of ['starting', 'ready', 'draining']) this.set({ service: pool.service, revision: pool.revision, state }, pool.instances.filter((i) => i.state === state).length)
+        }
+      },
+    })
+    // The autoscaler's view, per revision: what it wants, whether it panics, what it averaged.
+    new Gauge({
+      name: 'slsrun_desired_instances',
+      help: "Instances the autoscaler wants (its model's last decision)",
+      labelNames: ['service', 'revision', 'model'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const pool of status()) this.set({ service: pool.service, revision: pool.revision, model: pool.scaling.model }, pool.scaling.desiredInstances)
+      },
+    })
+    new Gauge({
+      name: 'slsrun_panic_mode',
+      help: 'knative model: 1 while the autoscaler is in panic mode',
+      labelNames: ['service', 'revision'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const pool of status()) this.set({ service: pool.service, revision: pool.revision }, pool.scaling.mode === 'panic' ? 1 : 0)
+      },
+    })
+    new Gauge({
+      name: 'slsrun_observed_concurrency',
+      help: 'Requests in flight + waiting: now, and averaged over the windows the model uses (stable, panic, window, polling)',
+      labelNames: ['service', 'revision', 'window'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const pool of status()) {
+          const labels = { service: pool.service, revision: pool.revision }
+          this.set({ ...labels, window: 'now' }, pool.scaling.concurrency)
+          for (const [key, value] of Object.entries(pool.scaling.observed)) if (key.endsWith('Average')) this.set({ ...labels, window: key.slice(0, -'Average'.length) }, value)
         }
       },
     })

@@ -1,5 +1,6 @@
 /** The pool's public shapes: settings, events, leases and the status of its instances (pool.ts). */
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../../runtime/types.js'
+import type { Mode, ScalingModel, ScalingSpec } from '../autoscaler/autoscaler.js'
 import type { Clock } from './clock.js'
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'failed'
@@ -37,6 +38,27 @@ export interface PoolSettings {
   cpuThrottling?: boolean
   /** `--inspect`: its instances run under a debugger (shown as "debugging"; timeouts held by the caller's settings). */
   debugging?: boolean
+  /** The autoscaling model and its parameters (default: instant with idleTimeoutMs). */
+  scaling?: ScalingSpec
+}
+
+/**
+ * A decision that changed the desired count (or started instances): the model, the count before and
+ * after, the live instances at the time, and what the model observed (window averages, targets).
+ */
+export interface ScaleEvent {
+  type: 'scale'
+  service: string
+  revision: string
+  model: ScalingModel
+  desired: number
+  previous: number
+  actual: number
+  /** Instances started by this decision (0: none yet, e.g. during a back-off, or a scale-in). */
+  starting: number
+  mode: Mode
+  reason: string
+  observed: Record<string, number>
 }
 
 export type PoolEvent =
@@ -44,7 +66,7 @@ export type PoolEvent =
   | { type: 'cold-start'; service: string; id: string; coldStart: ColdStart }
   | { type: 'start-failed'; service: string; id: string; code: StartFailure; message: string; lastLines: string[]; backoffMs: number }
   | { type: 'crash'; service: string; id: string; exit: ExitInfo; backoffMs: number }
-  | { type: 'scale'; service: string; starting: number; reason: string }
+  | ScaleEvent
 
 export interface PoolDeps {
   runtime: Runtime

@@ -1,15 +1,18 @@
 /**
- * One service's instances and the autoscaler that sizes them, as Cloud Run / Knative do it
- * (EMULATION.md): route to the ready instance with the fewest in-flight requests below
- * `concurrency`; when none has room, queue the request and start ceil(queued / concurrency)
- * instances at once, bounded by `maxInstances`; past `queueTimeout` at the bound → 429; a start
- * that fails → 503 for the requests that were waiting on it, with exponential back-off before
- * the next start; idle for `idleTimeout` → drain and stop, never below `minInstances`.
+ * One service revision's instances: the router side of the emulator. A request goes to the ready
+ * instance with the fewest in-flight requests below `concurrency` (the hard limit); when none has room it
+ * waits in the queue; past `queueTimeout` with nothing starting → 429; a start that fails → 503 for the
+ * requests that were waiting on it, with exponential back-off before the next start.
+ *
+ * How many instances exist is the autoscaler's decision (core/autoscaler: instant, cloud-run, knative,
+ * container-apps), asked on its tick, when a request finds no room, and when an instance ends; the pool
+ * starts or drains instances to match it (idle ones first), never below `minInstances`.
  *
  * No sockets and no timers of its own: the runtime, the readiness probe and the clock are injected,
  * so every transition is tested with fakes (test/unit/pool.test.ts).
  */
 import type { ExitInfo, RuntimeInstance } from '../../runtime/types.js'
+import { Autoscaler, LoadMeter, type InstanceView, type ScaleDecision, type ScaleInput } from '../autoscaler/autoscaler.js'
 import { PlatformResponse, noRoom, unavailable } from './errors.js'
 import type { ColdStart, InstanceState, InstanceStatus, Lease, PoolDeps, PoolSettings, StartFailure } from './pool-types.js'
 
@@ -28,7 +31,8 @@ interface Slot {
   coldStart?: ColdStart
   handle?: RuntimeInstance
   exit?: ExitInfo
-  idleTimer?: unknown
+  /** Ready with nothing in flight since. */
+  idleSince?: number
   abort: AbortController
   drained?: () => void
   /** Settles once the runtime has spawned it (or failed to). */
@@ -72,17 +76,39 @@ export class Pool {
   private closed = false
   /** A one-shot floor for the first scale (a new revision starts warm before traffic moves to it). */
   private warm = 0
+  private inFlight = 0
+  private readonly autoscaler: Autoscaler
+  private readonly meter: LoadMeter
+  /** The count the pool is working towards (the last decision, with the warm floor). */
+  private desired = 0
+  private tickTimer: unknown
+  private wakeTimer: unknown
+  private wakeAt = Infinity
 
   constructor(
     readonly settings: PoolSettings,
     private readonly deps: PoolDeps,
-  ) {}
+  ) {
+    this.autoscaler = new Autoscaler(settings.scaling ?? { model: 'instant', idleTimeoutMs: settings.idleTimeoutMs })
+    this.meter = new LoadMeter(deps.clock.now(), this.autoscaler.horizonMs)
+  }
 
-  /** Starts the minInstances, or `prewarm` instances if more (once: they may idle out later). */
+  /**
+   * Starts the minInstances (or the model's initial scale), or `prewarm` instances if more (once: they
+   * may scale in later), and the autoscaler's tick.
+   */
   start(prewarm = 0): void {
-    this.warm = prewarm
-    this.scale(prewarm > this.settings.minInstances ? ROLLOUT_START : 'minInstances')
+    const initial = this.autoscaler.initialScale
+    this.warm = Math.max(prewarm, initial)
+    this.reconcile('tick', prewarm > this.settings.minInstances ? ROLLOUT_START : initial > this.settings.minInstances ? 'initialScale' : undefined)
     this.warm = 0
+    this.armTick()
+  }
+
+  /** The autoscaler's view: its model, the count it wants, its mode and why. */
+  get scaling(): { model: string; desiredInstances: number; mode: string; reason: string; concurrency: number; observed: Record<string, number> } {
+    const last = this.autoscaler.last
+    return { model: this.autoscaler.model, desiredInstances: this.desired, mode: last?.mode ?? '-', reason: last?.reason ?? '', concurrency: this.meter.concurrency, observed: last?.observed ?? {} }
   }
 
   /** Where this pool's instance listens (once spawned). */
@@ -99,13 +125,18 @@ export class Pool {
   acquire(signal?: AbortSignal): Promise<Lease> {
     if (this.closed) return Promise.reject(unavailable('the emulator is shutting down'))
     const slot = this.pick()
-    if (slot) return Promise.resolve(this.lease(slot, 0))
+    if (slot) {
+      const lease = this.lease(slot, 0)
+      this.observe()
+      return Promise.resolve(lease)
+    }
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = { enqueuedAt: this.deps.clock.now(), seq: ++this.seq, resolve, reject }
       this.queue.push(waiter)
+      this.observe()
       this.armQueueTimeout(waiter)
       signal?.addEventListener('abort', () => this.dropWaiter(waiter, unavailable('the client went away')), { once: true })
-      this.scale('queued requests')
+      this.reconcile('arrival')
     })
   }
 
@@ -119,7 +150,7 @@ export class Pool {
     const backoffMs = this.fail(slot)
     this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit: { code: null, signal: null, reason: 'exited', message }, backoffMs })
     void this.deps.runtime.stop(slot.handle, 0)
-    this.scale(`replacing an instance that ${message}`)
+    this.reconcile('change', `replacing an instance that ${message}`)
   }
 
   /**
@@ -134,7 +165,7 @@ export class Pool {
     this.deps.clock.setTimeout(() => this.dispatch(), SUSPECT_MS)
   }
 
-  status(): { service: string; revision: string; queued: number; instances: InstanceStatus[] } {
+  status(): { service: string; revision: string; queued: number; instances: InstanceStatus[]; scaling: Pool['scaling'] } {
     const view = (s: Slot): InstanceStatus => ({
       id: s.id,
       state: s.state,
@@ -149,7 +180,7 @@ export class Pool {
       ...(s.coldStart ? { coldStartMs: s.coldStart.totalMs } : {}),
       ...(s.exit ? { exit: s.exit } : {}),
     })
-    return { service: this.settings.service, revision: this.settings.revision, queued: this.queue.length, instances: [...this.ended, ...this.slots.values()].map(view) }
+    return { service: this.settings.service, revision: this.settings.revision, queued: this.queue.length, instances: [...this.ended, ...this.slots.values()].map(view), scaling: this.scaling }
   }
 
   /** Refuses new requests, fails the queued ones with 503, lets in-flight ones finish, stops every instance. */
@@ -168,11 +199,14 @@ export class Pool {
   private async close(reason: string, reroute?: () => Promise<Lease>): Promise<void> {
     this.closed = true
     this.deps.clock.clearTimeout(this.retryTimer)
+    this.deps.clock.clearTimeout(this.tickTimer)
+    this.deps.clock.clearTimeout(this.wakeTimer)
     for (const waiter of this.queue.splice(0)) {
       this.deps.clock.clearTimeout(waiter.timer)
       if (reroute) reroute().then(waiter.resolve, waiter.reject)
       else this.rejectWaiter(waiter, unavailable('the emulator is shutting down'))
     }
+    this.observe()
     await Promise.all([...this.slots.values()].map((slot) => this.drain(slot, reason)))
   }
 
@@ -189,7 +223,8 @@ export class Pool {
   private lease(slot: Slot, queuedMs: number, coldStart?: ColdStart): Lease {
     slot.inFlight++
     slot.served++
-    this.deps.clock.clearTimeout(slot.idleTimer)
+    this.inFlight++
+    slot.idleSince = undefined
     const thawed = slot.inFlight === 1 ? this.thaw(slot) : undefined
     let released = false
     return {
@@ -202,11 +237,13 @@ export class Pool {
         if (released) return
         released = true
         slot.inFlight--
+        this.inFlight--
         if (slot.inFlight === 0) {
           slot.drained?.()
-          this.armIdle(slot)
+          this.markIdle(slot)
         }
         this.dispatch()
+        this.observe()
         this.freezeIfIdle(slot)
       },
     }
@@ -241,23 +278,99 @@ export class Pool {
     return [...this.slots.values()].filter((s) => s.state === 'starting' || s.state === 'ready')
   }
 
-  /** Starts what the queue and minInstances need, in parallel, within maxInstances and the back-off. */
-  private scale(reason: string): void {
+  /** In flight + waiting, and the live instances, as the autoscaler's meter sees them. */
+  private observe(): void {
+    this.meter.set(this.deps.clock.now(), this.inFlight + this.queue.length, this.live().length)
+  }
+
+  /**
+   * Asks the autoscaler (or, for a tick model on an event, re-applies its last decision: a crashed
+   * instance is replaced, not re-decided) and starts or drains instances to match. `why` names an
+   * event's cause (a crash, a rollout) in the `scale` event instead of the model's reason.
+   */
+  private reconcile(trigger: ScaleInput['trigger'], why?: string): void {
     if (this.closed) return
+    const { clock } = this.deps
+    const now = clock.now()
     const live = this.live()
-    const starting = live.filter((s) => s.state === 'starting').length
-    const forQueue = Math.ceil(this.queue.length / this.settings.concurrency) - starting
-    const forMin = Math.max(this.settings.minInstances, this.warm) - live.length
-    const count = Math.min(Math.max(forQueue, forMin), this.settings.maxInstances - live.length)
-    if (count <= 0) return
-    const wait = this.nextStartAt - this.deps.clock.now()
-    if (wait > 0) {
-      this.deps.clock.clearTimeout(this.retryTimer)
-      this.retryTimer = this.deps.clock.setTimeout(() => this.scale(reason), wait)
-      return
+    const reapply = trigger === 'change' && this.autoscaler.tickMs !== undefined ? this.autoscaler.last : undefined
+    const decision = reapply ?? this.decide(trigger, now, live)
+    if (!decision) return // the model waits for its tick
+    if (!reapply && decision.wakeAt !== undefined) this.armWake(decision.wakeAt)
+    const target = reapply ? this.desired : Math.min(Math.max(decision.desired, this.warm), this.settings.maxInstances)
+    const previous = this.desired
+    this.desired = target
+    const count = target - live.length
+    if (count > 0) {
+      const wait = this.nextStartAt - now
+      if (wait > 0) {
+        clock.clearTimeout(this.retryTimer)
+        this.retryTimer = clock.setTimeout(() => this.reconcile('change', why), wait)
+        if (target !== previous) this.emitScale(decision, previous, live.length, 0, why)
+        return
+      }
+      this.emitScale(decision, previous, live.length, count, why)
+      for (let i = 0; i < count; i++) void this.startInstance(why ?? decision.reason)
+    } else {
+      if (target !== previous) this.emitScale(decision, previous, live.length, 0, why)
+      if (count < 0) for (const slot of this.scaleInOrder(live).slice(0, -count)) void this.drain(slot, decision.reason)
     }
-    this.deps.onEvent({ type: 'scale', service: this.settings.service, starting: count, reason })
-    for (let i = 0; i < count; i++) void this.startInstance(reason)
+  }
+
+  private decide(trigger: ScaleInput['trigger'], now: number, live: Slot[]): ScaleDecision | undefined {
+    const { concurrency: limit, minInstances, maxInstances } = this.settings
+    const instances = live.map((s): InstanceView => ({ ready: s.state === 'ready', inFlight: s.inFlight, ...(s.idleSince === undefined ? {} : { idleSince: s.idleSince }) }))
+    return this.autoscaler.decide({ now, trigger, average: (w) => this.meter.average(w, now), concurrency: this.meter.concurrency, queued: this.queue.length, instances, limit, minInstances, maxInstances })
+  }
+
+  /** Which instances go first when the count comes down: ready and idle (longest idle first), then the least busy. Starting ones finish starting. */
+  private scaleInOrder(live: Slot[]): Slot[] {
+    return live
+      .filter((s) => s.state === 'ready')
+      .sort((a, b) => (a.idleSince ?? Infinity) - (b.idleSince ?? Infinity) || a.inFlight - b.inFlight)
+  }
+
+  private emitScale(decision: ScaleDecision, previous: number, actual: number, starting: number, why?: string): void {
+    this.deps.onEvent({
+      type: 'scale',
+      service: this.settings.service,
+      revision: this.settings.revision,
+      model: this.autoscaler.model,
+      desired: this.desired,
+      previous,
+      actual,
+      starting,
+      mode: decision.mode,
+      reason: why ?? decision.reason,
+      observed: { concurrency: this.meter.concurrency, queued: this.queue.length, ...decision.observed },
+    })
+  }
+
+  private armTick(): void {
+    const tickMs = this.autoscaler.tickMs
+    if (tickMs === undefined || this.closed) return
+    this.tickTimer = this.deps.clock.setTimeout(() => {
+      this.reconcile('tick')
+      this.armTick()
+    }, tickMs)
+  }
+
+  /** Decide again at `at` (an idle instance's retention ends), unless an earlier wake-up is set. */
+  private armWake(at: number): void {
+    if (this.closed || at >= this.wakeAt) return
+    const { clock } = this.deps
+    clock.clearTimeout(this.wakeTimer)
+    this.wakeAt = at
+    this.wakeTimer = clock.setTimeout(() => {
+      this.wakeAt = Infinity
+      this.reconcile('tick')
+    }, at - clock.now())
+  }
+
+  private markIdle(slot: Slot): void {
+    slot.idleSince = this.deps.clock.now()
+    const retention = this.autoscaler.idleRetentionMs
+    if (retention !== undefined && Number.isFinite(retention)) this.armWake(slot.idleSince + retention)
   }
 
   private async startInstance(reason: string): Promise<void> {
@@ -265,6 +378,7 @@ export class Pool {
     const n = this.deps.nextInstanceNumber?.() ?? ++this.counter
     const slot: Slot = { id: `${this.settings.service}#${n}`, n, state: 'starting', inFlight: 0, served: 0, startedAt: clock.now(), abort: new AbortController() }
     this.slots.set(slot.id, slot)
+    this.observe()
     this.emitState(slot, reason)
     try {
       const spawning = this.deps.runtime.start(this.deps.spec(slot.id), this.deps.onLog)
@@ -285,7 +399,7 @@ export class Pool {
       slot.state = 'ready'
       this.emitState(slot)
       this.deps.onEvent({ type: 'cold-start', service: this.settings.service, id: slot.id, coldStart: slot.coldStart })
-      this.armIdle(slot)
+      this.markIdle(slot)
       this.dispatch()
       this.freezeIfIdle(slot)
     } catch (error) {
@@ -301,8 +415,9 @@ export class Pool {
     if (slot.handle) void this.deps.runtime.stop(slot.handle, 0)
     if (!this.live().length) {
       for (const waiter of this.queue.splice(0)) this.rejectWaiter(waiter, unavailable(`${slot.id} failed to start: ${message}`))
+      this.observe()
     }
-    this.scale('replacing a failed start')
+    this.reconcile('change', 'replacing a failed start')
   }
 
   private onExit(slot: Slot, exit: ExitInfo): void {
@@ -312,7 +427,7 @@ export class Pool {
     } else if (slot.state === 'ready') {
       const backoffMs = this.fail(slot)
       this.deps.onEvent({ type: 'crash', service: this.settings.service, id: slot.id, exit, backoffMs })
-      this.scale('replacing a crashed instance')
+      this.reconcile('change', 'replacing a crashed instance')
     } else if (slot.state === 'draining') {
       this.retire(slot, 'stopped')
     }
@@ -331,19 +446,11 @@ export class Pool {
   private retire(slot: Slot, state: 'stopped' | 'failed', reason?: string): void {
     if (slot.state === 'stopped' || slot.state === 'failed') return
     slot.state = state
-    this.deps.clock.clearTimeout(slot.idleTimer)
     this.slots.delete(slot.id)
+    this.observe()
     this.ended.push(slot)
     if (this.ended.length > ENDED_KEPT) this.ended.shift()
     this.emitState(slot, reason)
-  }
-
-  private armIdle(slot: Slot): void {
-    if (slot.state !== 'ready' || slot.inFlight > 0 || this.closed || !Number.isFinite(this.settings.idleTimeoutMs)) return
-    this.deps.clock.clearTimeout(slot.idleTimer)
-    slot.idleTimer = this.deps.clock.setTimeout(() => {
-      if (slot.state === 'ready' && slot.inFlight === 0 && this.live().length > this.settings.minInstances) void this.drain(slot, 'idle')
-    }, this.settings.idleTimeoutMs)
   }
 
   /** No new requests; in-flight ones finish (bounded by the grace); then SIGTERM → SIGKILL. */
@@ -357,7 +464,7 @@ export class Pool {
   private async stop(slot: Slot, reason: string): Promise<void> {
     slot.abort.abort()
     slot.state = 'draining'
-    this.deps.clock.clearTimeout(slot.idleTimer)
+    this.observe()
     this.emitState(slot, reason)
     if (slot.inFlight > 0) {
       await new Promise<void>((resolve) => {
@@ -383,6 +490,7 @@ export class Pool {
     const index = this.queue.indexOf(waiter)
     if (index === -1) return
     this.queue.splice(index, 1)
+    this.observe()
     this.rejectWaiter(waiter, error)
   }
 
