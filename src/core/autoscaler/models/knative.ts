@@ -50,12 +50,12 @@ export const knative: Model<KnativeParams, KnativeState> = {
       maxPanicPods = 0
     }
     let want = clamp(dspc)
-    let reason = `stable window average ${stable} → ${dspc} at ${round(tv)} per instance`
+    let reason = `stable window average ${round(stable)} → ${dspc} at ${round(tv)} per instance`
     if (panicSince !== undefined) {
       want = Math.max(want, clamp(dppc))
       if (want > maxPanicPods) {
         maxPanicPods = want
-        reason = `panic: panic window average ${panic} needs ${dppc}, ≥ ${p.panicThresholdPercentage} % of ${ready} ready`
+        reason = `panic: panic window average ${round(panic)} needs ${dppc}, ≥ ${p.panicThresholdPercentage} % of ${ready} ready`
       } else {
         want = maxPanicPods
         reason = 'panic: no scale-down in panic mode'
@@ -81,4 +81,4 @@ export const knative: Model<KnativeParams, KnativeState> = {
   },
 }
 
-const round = (n: number) => Math.round(n * 1000) / 1000
+const round = (n: number) => Math.round(n * 100) / 100
