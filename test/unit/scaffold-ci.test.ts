@@ -766,3 +766,17 @@ describe('renderCi: GitHub deploy credentials, uncommented', () => {
     expect(readFileSync(githubEnv, 'utf8')).toBe(`KUBECONFIG=${runnerTemp}/kubeconfig\n`)
   })
 })
+
+describe('renderCi: the optional forecast job, uncommented', () => {
+  it.each(['github', 'gitlab'] as const)('%s: a job that runs sls-run simulate against SLOs, --json, after installing sls-run', (provider) => {
+    const content = renderCi(provider, specs.node!).content
+    expect(content).toContain('Optional forecast gate')
+    const parsed = load(uncomment(content))
+    const job = obj(provider === 'github' ? obj(parsed.jobs).forecast : parsed.forecast)
+    const commands = provider === 'github' ? arr(job.steps).map(obj).map((s) => String(s.run ?? '')) : [...arr(job.before_script), ...arr(job.script)].map(String)
+    const simulate = commands.find((c) => c.startsWith('sls-run simulate'))!
+    expect(simulate).toMatch(/--trace \$\{FORECAST_TRACE\} .*--slo "p95<=300ms" .*--json$/)
+    expect(commands.findIndex((c) => c.includes('npm install --global'))).toBeLessThan(commands.indexOf(simulate))
+    expect(obj(job.env ?? job.variables).FORECAST_TRACE).toBe('trace.ndjson')
+  })
+})

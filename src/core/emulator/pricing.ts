@@ -44,3 +44,30 @@ export interface Pricing {
   requestBased: PriceRow
   instanceBased: PriceRow
 }
+
+/**
+ * AWS Fargate, Linux/x86, us-east-1 on-demand: per-second billing of the task's vCPU and memory from
+ * its start to its stop, with a one-minute minimum per task. No request fee, no scale to zero on requests.
+ */
+export const fargatePricing = {
+  source: 'https://aws.amazon.com/fargate/pricing/ (Linux/x86, us-east-1, on-demand)',
+  retrieved: '2026-12-06',
+  vcpuHour: 0.04048,
+  gbHour: 0.004445,
+  minimumMs: 60_000,
+}
+
+/**
+ * Azure Container Apps, Consumption plan: vCPU-seconds and GiB-seconds per replica while it runs, at the
+ * active rate while it serves and the idle rate otherwise (learn.microsoft.com/azure/container-apps/billing),
+ * plus a per-request fee. The monthly free grant (180 000 vCPU-s, 360 000 GiB-s, 2 M requests per
+ * subscription) is not subtracted unless asked for: it is shared by everything in the subscription.
+ */
+export const containerAppsPricing = {
+  source: 'https://azure.microsoft.com/pricing/details/container-apps/ (Consumption plan) and learn.microsoft.com/azure/container-apps/billing',
+  retrieved: '2026-12-06',
+  active: { vcpuSecond: 0.000024, gibSecond: 0.000003 },
+  idle: { vcpuSecond: 0.000003, gibSecond: 0.000003 },
+  perMillionRequests: 0.4,
+  freePerMonth: { vcpuSeconds: 180_000, gibSeconds: 360_000, requests: 2_000_000 },
+}

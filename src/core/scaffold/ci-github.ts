@@ -1,6 +1,6 @@
 /** The GitHub Actions workflow (see ci.ts for the jobs). */
 import type { CiSpec } from './ci.js'
-import { CI_COMMANDS, CI_DEPLOY_ENV, CI_PACKAGE_VARIABLE, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE } from './ci-parts.js'
+import { CI_COMMANDS, CI_DEPLOY_ENV, CI_PACKAGE_VARIABLE, forecastComment, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE } from './ci-parts.js'
 
 const REGISTRY_SECRETS = ['SLS_RUN_REGISTRY_USERNAME', 'SLS_RUN_REGISTRY_PASSWORD'] as const
 
@@ -94,6 +94,18 @@ export function github(spec: CiSpec): string[] {
     '          # --image <service>=<repository>@<digest> per service. Fails unless the push succeeded.',
     `          images=$(${CI_COMMANDS.images} ${PUSH_NDJSON.github})`,
     '          echo "images=$images" >> "$GITHUB_OUTPUT"',
+    '',
+    ...forecastComment('  '),
+    '  # forecast:',
+    '  #   runs-on: ubuntu-latest',
+    '  #   timeout-minutes: 10',
+    '  #   env:',
+    '  #     FORECAST_TRACE: trace.ndjson',
+    '  #   steps:',
+    '  #     - uses: actions/checkout@v4',
+    ...setupSlsRun.map((line) => `  # ${line.slice(2)}`),
+    '  #     - name: Forecast against the SLOs',
+    `  #       run: ${scalar(CI_COMMANDS.forecast)}`,
     '',
     '  deploy:',
     '    needs: build-push',

@@ -1,6 +1,6 @@
 /** The GitLab CI/CD pipeline (see ci.ts for the jobs). */
 import type { CiSpec } from './ci.js'
-import { CI_COMMANDS, CI_DEPLOY_ENV, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE } from './ci-parts.js'
+import { CI_COMMANDS, CI_DEPLOY_ENV, forecastComment, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE } from './ci-parts.js'
 
 const GITLAB_DOTENV = 'sls-run-images.env'
 
@@ -85,6 +85,18 @@ export function gitlab(spec: CiSpec): string[] {
     '    reports:',
     '      # Jobs that need build-push get SLS_RUN_IMAGES as a variable.',
     `      dotenv: ${GITLAB_DOTENV}`,
+    '',
+    ...forecastComment(''),
+    '# forecast:',
+    '#   stage: test',
+    `#   image: node:${SLS_RUN_NODE}-alpine`,
+    '#   timeout: 10 minutes',
+    '#   variables:',
+    '#     FORECAST_TRACE: trace.ndjson',
+    '#   before_script:',
+    `#     - ${scalar(CI_COMMANDS.install)}`,
+    '#   script:',
+    `#     - ${scalar(CI_COMMANDS.forecast)}`,
     '',
     'deploy:',
     '  stage: deploy',

@@ -38,7 +38,22 @@ export const CI_COMMANDS = {
   images: `node -e '${IMAGES_JS}'`,
   /** Followed by what `images` printed (passed from build-push as a job output / dotenv variable). */
   deploy: `sls-run deploy --env ${CI_DEPLOY_ENV} --json --yes`,
+  /** The optional forecast gate (commented out in the workflows): exit 1 when a simulated SLO is missed. */
+  forecast: `sls-run simulate --trace ${'${FORECAST_TRACE}'} --slo "p95<=300ms" --slo "coldStarts<=1%" --slo "cost.cloud-run<=20usd/month" --json`,
 } as const
+
+/**
+ * The optional forecast job, as comment lines: replay recorded traffic (`sls-run dev --record`)
+ * through the production autoscaling model and fail when an SLO would be missed.
+ */
+export function forecastComment(indent: string): string[] {
+  return [
+    `${indent}# Optional forecast gate: record traffic with \`sls-run dev --record trace.ndjson\` (or replace`,
+    `${indent}# --trace with --generate poisson:rate=5/s,duration=1h), commit the trace, set scaling.model to your`,
+    `${indent}# platform's and uncomment the job below. It fails the pipeline when the simulated p95, cold-start`,
+    `${indent}# share or monthly cost misses its SLO (\`sls-run simulate --help\`).`,
+  ]
+}
 
 /** Where build-push keeps push's NDJSON, and where GitLab's dotenv report goes. */
 export const PUSH_NDJSON = { github: '"$RUNNER_TEMP/sls-run-push.ndjson"', gitlab: 'sls-run-push.ndjson' } as const
