@@ -37,7 +37,9 @@ function connect() {
   const source = new EventSource('/api/events')
   const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)))
   source.addEventListener('open', () => setConnection('live', 'live'))
-  source.addEventListener('error', () => setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting', source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'))
+  source.addEventListener('error', () =>
+    setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting', source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'),
+  )
   on('snapshot', snapshot)
   on('request', (m) => addRequest(m.service, m.row))
   on('event', (m) => addEvent(m.item))
@@ -161,10 +163,24 @@ function updateService(view) {
   fill(
     el.instances,
     ...rows.map((i) =>
-      h('tr', { class: `state-${i.state}` }, h('td', {}, i.id), h('td', {}, i.revision), h('td', {}, i.debugging && i.state === 'ready' ? 'debugging' : i.frozen ? `${i.state} (frozen)` : i.exit?.reason === 'oom-killed' ? `${i.state} (OOMKilled)` : i.state), h('td', { class: 'num' }, i.inFlight), h('td', { class: 'num' }, i.served), h('td', { class: 'num' }, ms(i.coldStartMs))),
+      h(
+        'tr',
+        { class: `state-${i.state}` },
+        h('td', {}, i.id),
+        h('td', {}, i.revision),
+        h('td', {}, i.debugging && i.state === 'ready' ? 'debugging' : i.frozen ? `${i.state} (frozen)` : i.exit?.reason === 'oom-killed' ? `${i.state} (OOMKilled)` : i.state),
+        h('td', { class: 'num' }, i.inFlight),
+        h('td', { class: 'num' }, i.served),
+        h('td', { class: 'num' }, ms(i.coldStartMs)),
+      ),
     ),
   )
-  fill(el.revisions, ...[...view.revisions].reverse().map((r) => h('tr', { class: `rev-${r.state}` }, h('td', {}, r.revision), h('td', {}, r.state), h('td', {}, time(r.at)), h('td', { class: 'wrap' }, r.reason ?? ''))))
+  fill(
+    el.revisions,
+    ...[...view.revisions]
+      .reverse()
+      .map((r) => h('tr', { class: `rev-${r.state}` }, h('td', {}, r.revision), h('td', {}, r.state), h('td', {}, time(r.at)), h('td', { class: 'wrap' }, r.reason ?? ''))),
+  )
 }
 
 function addRequest(name, r) {
@@ -210,7 +226,15 @@ function addEvent({ at, event: e }) {
   }
   const delivery = describeDelivery(e)
   if (delivery) {
-    prepend($('deliveries').tBodies[0], h('tr', { class: e.outcome === 'ok' ? '' : 'error' }, ...[time(at), e.service, delivery.what, String(e.attempt), String(e.status || e.error || '-'), ms(e.durationMs), delivery.outcome].map((v) => h('td', {}, v))), LIST_SHOWN)
+    prepend(
+      $('deliveries').tBodies[0],
+      h(
+        'tr',
+        { class: e.outcome === 'ok' ? '' : 'error' },
+        ...[time(at), e.service, delivery.what, String(e.attempt), String(e.status || e.error || '-'), ms(e.durationMs), delivery.outcome].map((v) => h('td', {}, v)),
+      ),
+      LIST_SHOWN,
+    )
   }
   const error = describeError(e)
   if (error) prepend($('errors'), h('li', { class: 'error' }, h('span', { class: 'when' }, time(at)), ' ', error.text, error.lines?.length ? h('pre', {}, error.lines.join('\n')) : null), LIST_SHOWN)
@@ -220,7 +244,8 @@ function addEvent({ at, event: e }) {
 
 /** A scheduled run or an event delivery (one row per try). */
 function describeDelivery(e) {
-  const how = (outcome) => (outcome === 'retry' ? `retry in ${ms(e.nextInMs ?? 0)}` : outcome === 'dead-lettered' ? `dead-lettered (${e.deadLetterFile})` : outcome) + (e.coldStart ? ', cold start' : '')
+  const how = (outcome) =>
+    (outcome === 'retry' ? `retry in ${ms(e.nextInMs ?? 0)}` : outcome === 'dead-lettered' ? `dead-lettered (${e.deadLetterFile})` : outcome) + (e.coldStart ? ', cold start' : '')
   if (e.type === 'schedule') return { what: `schedule ${e.name}${e.manual ? ' (by hand)' : ''}`, outcome: how(e.outcome) }
   if (e.type === 'event-delivery') return { what: `event ${e.eventType} (${e.eventId})`, outcome: how(e.outcome) }
   return null
@@ -283,8 +308,22 @@ function renderCost(cost) {
         { class: selected ? 'selected' : '', title: m.hint, 'data-model': m.key },
         h('td', {}, m.label, selected ? h('span', { class: 'badge' }, 'your setting') : null),
         h('td', { class: 'num', 'data-testid': `billable-${m.key}` }, num(cost.total[m.key].seconds, 1)),
-        h('td', { class: 'num' }, num(sum((b) => b.vcpuSeconds), 1)),
-        h('td', { class: 'num' }, num(sum((b) => b.gibSeconds), 2)),
+        h(
+          'td',
+          { class: 'num' },
+          num(
+            sum((b) => b.vcpuSeconds),
+            1,
+          ),
+        ),
+        h(
+          'td',
+          { class: 'num' },
+          num(
+            sum((b) => b.gibSeconds),
+            2,
+          ),
+        ),
         h('td', { class: 'num' }, m.key === 'requestBased' ? sum((b) => b.requests) : '–'),
         h('td', { class: 'num money' }, money(cost.total[m.key].total)),
         h('td', { class: 'num money' }, money(cost.total[m.key].monthly)),
@@ -293,7 +332,19 @@ function renderCost(cost) {
     if (cost.services.length > 1) {
       for (const s of cost.services) {
         const b = s[m.key]
-        rows.push(h('tr', { class: 'sub' }, h('td', {}, `↳ ${s.service}`), h('td', { class: 'num' }, num(b.seconds, 1)), h('td', { class: 'num' }, num(b.vcpuSeconds, 1)), h('td', { class: 'num' }, num(b.gibSeconds, 2)), h('td', { class: 'num' }, m.key === 'requestBased' ? b.requests : '–'), h('td', { class: 'num money' }, money(b.cost.total)), h('td', { class: 'num money' }, money(b.monthly))))
+        rows.push(
+          h(
+            'tr',
+            { class: 'sub' },
+            h('td', {}, `↳ ${s.service}`),
+            h('td', { class: 'num' }, num(b.seconds, 1)),
+            h('td', { class: 'num' }, num(b.vcpuSeconds, 1)),
+            h('td', { class: 'num' }, num(b.gibSeconds, 2)),
+            h('td', { class: 'num' }, m.key === 'requestBased' ? b.requests : '–'),
+            h('td', { class: 'num money' }, money(b.cost.total)),
+            h('td', { class: 'num money' }, money(b.monthly)),
+          ),
+        )
       }
     }
   }
@@ -304,7 +355,8 @@ function renderCost(cost) {
     `Free tier per billing account and month, not subtracted above. Request-based: ${num(rb.allowance.vcpuSeconds)} vCPU-s, ${num(rb.allowance.gibSeconds)} GiB-s, ${num(rb.allowance.requests)} requests; ` +
     `a month at this rate uses ${pct(rb.used.vcpuSeconds)}, ${pct(rb.used.gibSeconds)}, ${pct(rb.used.requests)} of it (${money(rb.monthlyAfterFreeTier)}/month after it). ` +
     `Instance-based: ${num(ib.allowance.vcpuSeconds)} vCPU-s, ${num(ib.allowance.gibSeconds)} GiB-s; uses ${pct(ib.used.vcpuSeconds)}, ${pct(ib.used.gibSeconds)} (${money(ib.monthlyAfterFreeTier)}/month after it).`
-  $('pricing').textContent = `${cost.pricing.currency} list prices: ${cost.pricing.source}, retrieved ${cost.pricing.retrieved}. Busy time counts once a request finishes, rounded up to 100 ms per busy period; projections assume this session's rate for 30 days (${duration(cost.elapsedSeconds * 1000)} observed).`
+  $('pricing').textContent =
+    `${cost.pricing.currency} list prices: ${cost.pricing.source}, retrieved ${cost.pricing.retrieved}. Busy time counts once a request finishes, rounded up to 100 ms per busy period; projections assume this session's rate for 30 days (${duration(cost.elapsedSeconds * 1000)} observed).`
 }
 
 function scheduleDraw() {

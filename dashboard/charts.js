@@ -27,7 +27,11 @@ export function stepChart(svg, samples, series, { stacked = false, spanMs = 5 * 
   const peak = Math.max(1, ...layers.flat())
   const ymax = peak <= 5 ? Math.ceil(peak) : Math.ceil(peak / 5) * 5
   const y = (v) => H - BOTTOM - (v / ymax) * (H - BOTTOM - TOP)
-  const steps = (values) => values.flatMap((v, i) => [[x(view[i].at), y(v)], [x(view[i + 1]?.at ?? t1), y(v)]])
+  const steps = (values) =>
+    values.flatMap((v, i) => [
+      [x(view[i].at), y(v)],
+      [x(view[i + 1]?.at ?? t1), y(v)],
+    ])
   const line = (points) => points.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`).join('')
 
   const nodes = [
@@ -42,7 +46,12 @@ export function stepChart(svg, samples, series, { stacked = false, spanMs = 5 * 
     series.forEach((sr, k) => {
       const top = steps(layers[k])
       if (k < stack) {
-        const base = k ? steps(layers[k - 1]).reverse() : [[top.at(-1)[0], y(0)], [top[0][0], y(0)]]
+        const base = k
+          ? steps(layers[k - 1]).reverse()
+          : [
+              [top.at(-1)[0], y(0)],
+              [top[0][0], y(0)],
+            ]
         nodes.push(s('path', { d: `${line([...top, ...base])}Z`, class: `area ${sr.cls}` }))
       } else {
         nodes.push(s('path', { d: line(top), class: `line ${sr.cls}` }))

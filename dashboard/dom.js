@@ -41,7 +41,8 @@ export function money(v) {
 }
 
 /** A figure tile: label, value, a muted line under it; `attrs` go on the tile (`class` is added to "tile"). */
-export const tile = (label, value, sub = '', attrs = {}) => h('div', { ...attrs, class: `tile ${attrs.class ?? ''}`.trim() }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), h('div', { class: 'sub muted' }, sub))
+export const tile = (label, value, sub = '', attrs = {}) =>
+  h('div', { ...attrs, class: `tile ${attrs.class ?? ''}`.trim() }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), h('div', { class: 'sub muted' }, sub))
 
 /** Prepends a row/item and keeps at most `max` children (newest first). */
 export function prepend(list, el, max) {

@@ -7,11 +7,16 @@ const fmt = (v) => String(Math.round(v * 100) / 100)
 /** The models' reasons carry raw averages ("average 0.5333333333333333"): shown as fmt does. */
 export const tidy = (text) => text.replace(/\d+\.\d{3,}/g, (n) => fmt(Number(n)))
 /** Everything the model looked at, for a tooltip: "stableAverage 1.25, panicAverage 3.40, …". */
-const observedText = (observed) => Object.entries(observed ?? {}).map(([key, v]) => `${key} ${fmt(v)}`).join(', ')
+const observedText = (observed) =>
+  Object.entries(observed ?? {})
+    .map(([key, v]) => `${key} ${fmt(v)}`)
+    .join(', ')
 
 /** The window averages a model decides on (stableAverage → "stable avg 1.25"). */
 function averages(observed) {
-  const parts = Object.entries(observed).filter(([key]) => key.endsWith('Average')).map(([key, v]) => `${key.slice(0, -'Average'.length)} avg ${fmt(v)}`)
+  const parts = Object.entries(observed)
+    .filter(([key]) => key.endsWith('Average'))
+    .map(([key, v]) => `${key.slice(0, -'Average'.length)} avg ${fmt(v)}`)
   return parts.length ? parts.join(' · ') : 'in flight + queued now'
 }
 

@@ -14,7 +14,10 @@ dev.stderr.on('data', (chunk) => {
   for (const line of String(chunk).split('\n')) if (line && !quiet.test(line)) process.stderr.write(`  ${line}\n`)
 })
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const status = () => fetch(`http://127.0.0.1:${adminPort}/api/status`).then((r) => r.json()).then((s) => s.services[0])
+const status = () =>
+  fetch(`http://127.0.0.1:${adminPort}/api/status`)
+    .then((r) => r.json())
+    .then((s) => s.services[0])
 const count = (s, state) => s.instances.filter((i) => i.state === state).length
 const say = (text) => console.log(`\n== ${text}`)
 
@@ -25,7 +28,9 @@ try {
   const responses = await Promise.all(Array.from({ length: 60 }, () => fetch(`http://127.0.0.1:${port}/`)))
   const instances = new Set(responses.map((r) => r.headers.get('x-sls-run-instance')))
   const cold = responses.filter((r) => r.headers.get('x-sls-run-cold-start')).length
-  say(`60 answers (${[...new Set(responses.map((r) => r.status))].join(', ')}) in ${Date.now() - started} ms from ${instances.size} instances (${[...instances].sort().join(', ')}); ${cold} waited for a cold start`)
+  say(
+    `60 answers (${[...new Set(responses.map((r) => r.status))].join(', ')}) in ${Date.now() - started} ms from ${instances.size} instances (${[...instances].sort().join(', ')}); ${cold} waited for a cold start`,
+  )
   say('waiting for the idle instances to scale to zero (idleTimeout 5s)')
   for (let i = 0; i < 100; i++) {
     const now = await status()

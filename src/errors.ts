@@ -1,24 +1,15 @@
 /**
  * The one error type users see. A `SlsError` is an expected failure (bad input, missing engine,
  * registry refused...): it is printed as `error CODE message` plus hints, never with a stack.
- * Anything else that reaches the top is a bug and is printed as such (see src/cli/render-error.ts).
+ * Anything else that reaches the top is a bug and is printed as such (see src/ui/errors.ts).
+ * Its code is one of the catalogue's (src/error-codes.ts, docs/errors.md): a misspelt code does not compile.
  */
+import type { ErrorCode } from './error-codes.js'
 
-/** Process exit codes; `sls-run --help` lists them. */
-export const ExitCode = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  environment: 3,
-} as const
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+export type { ErrorCode } from './error-codes.js'
 
-export const EXIT_CODE_HELP: ReadonlyArray<[ExitCode, string]> = [
-  [ExitCode.ok, 'success'],
-  [ExitCode.failure, 'the operation failed (build, push, deploy, or a bug)'],
-  [ExitCode.usage, 'usage or configuration error (bad flag, invalid sls-run.yaml)'],
-  [ExitCode.environment, 'environment missing (no Docker engine, no credentials, Node too old)'],
-]
+export { EXIT_CODE_HELP, ExitCode } from './exit-codes.js'
+import { ExitCode } from './exit-codes.js'
 
 export interface SlsErrorOptions {
   hints?: string[]
@@ -29,12 +20,12 @@ export interface SlsErrorOptions {
 }
 
 export class SlsError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly hints: string[]
   readonly exitCode: ExitCode
   readonly details: unknown
 
-  constructor(code: string, message: string, options: SlsErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: SlsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'SlsError'
     this.code = code

@@ -11,7 +11,7 @@ import { ExitCode, SlsError } from '../errors.js'
 export const PROVIDERS_HOOK = 'sls-run:providers'
 
 export async function loadPluginProviders(config: Config): Promise<void> {
-  const { successes, failures } = await config.runHook(PROVIDERS_HOOK as never, {} as never)
+  const { successes, failures } = await config.runHook(PROVIDERS_HOOK, {})
   if (failures.length) {
     const first = failures[0]!
     throw new SlsError('PROVIDER_PLUGIN_INVALID', `plugin ${first.plugin.name} failed in its ${PROVIDERS_HOOK} hook: ${first.error.message}`, {

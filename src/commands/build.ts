@@ -46,9 +46,7 @@ export default class Build extends NdjsonCommand {
       refuseStandin: !flags['allow-standin'],
     }
     const plan = await planBuild(loaded.config, request) // config, Dockerfile and target problems first: exit 2 with or without an engine
-    const emit: (e: BuildEvent) => void = this.jsonEnabled()
-      ? this.ndjson<BuildEvent>()
-      : plainBuildRenderer(this.paint, (text) => process.stderr.write(text), this.debugMode)
+    const emit: (e: BuildEvent) => void = this.jsonEnabled() ? this.ndjson<BuildEvent>() : plainBuildRenderer(this.paint, (text) => process.stderr.write(text), this.debugMode)
     for (const service of plan.skipped) emit({ type: 'skipped', service, reason: SKIPPED })
     for (const message of plan.warnings) this.warn(message)
     const engine = await probeEngine(process.env, 5000)

@@ -36,7 +36,9 @@ export default class Clean extends BaseCommand {
   static override flags = {
     all: Flags.boolean({ description: 'Also remove containers of sessions that are still running (they stop serving). Processes of running sessions are kept.' }),
     images: Flags.boolean({ description: 'Also remove images labelled dev.sls-run.standin=true (the offline test stand-ins).' }),
-    project: Flags.boolean({ description: "Only this project's containers and processes: those of sessions started from the sls-run.yaml found from here (or -c). With --all, stops only this project's running sessions." }),
+    project: Flags.boolean({
+      description: "Only this project's containers and processes: those of sessions started from the sls-run.yaml found from here (or -c). With --all, stops only this project's running sessions.",
+    }),
     config: configFlag,
   }
 

@@ -45,19 +45,20 @@ export default class Deploy extends BaseCommand {
     const { applyPlans, registryTokens } = await import('../core/deploy/apply.js')
     const { engineImages } = await import('../core/deploy/publish.js')
     const ctx = deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`))
-    const target = deployTarget(loaded, flags.env, argv as string[])
+    // Once for the whole command: the environment, the services, the provider and its settings.
+    const target = await deployTarget(loaded, flags.env, argv as string[])
     const dryRun = flags['dry-run']
-    if (!dryRun && !flags.yes && this.terminal.interactive && !this.jsonEnabled()) await confirmDeploy(target.names, flags.env, target.settings.provider)
-    const resolveImages = engineImages(loaded.config, { env: process.env, readOnly: dryRun, allowStandin: flags['allow-standin'], emit: ctx.emit!, platformCredentials: await registryTokens(target, ctx) })
+    if (!dryRun && !flags.yes && this.terminal.interactive && !this.jsonEnabled()) await confirmDeploy(target.names, flags.env, target.provider.id)
+    const resolveImages = engineImages(loaded.config, { env: process.env, readOnly: dryRun, allowStandin: flags['allow-standin'], emit: ctx.emit!, platformCredentials: registryTokens(target, ctx) })
     const allowLocalImages = dryRun || flags['allow-local-image']
-    const plans = await planDeploy(loaded, { environment: flags.env, services: target.names, images: flags.image ?? [], platform: flags.platform, resolveImages, allowLocalImages })
+    const plans = await planDeploy(loaded, { environment: flags.env, services: target.names, target, images: flags.image ?? [], platform: flags.platform, resolveImages, allowLocalImages })
     for (const plan of plans) for (const w of plan.warnings) this.logger.warn(`${plan.service}: ${w.message} [${w.code}]`)
     if (dryRun) {
       const { renderPlans } = await import('../core/deploy/render.js')
       this.print(renderPlans(plans, flags.format as 'yaml' | 'json'))
       return plans
     }
-    const results = await applyPlans(plans, target.settings, ctx)
+    const results = await applyPlans(plans, target, ctx)
     for (const result of results) this.print(formatDeployResult(result, this.paint))
     return results
   }

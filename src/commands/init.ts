@@ -24,7 +24,10 @@ export default class Init extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Ask nothing: take the defaults for what is not given.' }),
     force: Flags.boolean({ description: 'Write into a non-empty folder, overwriting files with the same names.' }),
     list: Flags.boolean({ description: 'List the templates and exit.' }),
-    install: Flags.boolean({ description: "Install the template's dependencies (e.g. npm ci) so that `sls-run dev` runs at once. Default: on an interactive terminal; --no-install never.", allowNo: true }),
+    install: Flags.boolean({
+      description: "Install the template's dependencies (e.g. npm ci) so that `sls-run dev` runs at once. Default: on an interactive terminal; --no-install never.",
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<(ScaffoldResult & { installed: boolean }) | Array<Pick<Template, 'id'> & { description: string }>> {
@@ -63,17 +66,44 @@ export default class Init extends BaseCommand {
       if (!flags.template) {
         throw new SlsError('USAGE', 'missing --template (nothing is asked under CI, without a terminal, or with --yes)', {
           exitCode: ExitCode.usage,
-          hints: [`Templates: ${listTemplates().map((t) => t.id).join(', ')}, e.g. \`sls-run init ${folder} --template node\`.`],
+          hints: [
+            `Templates: ${listTemplates()
+              .map((t) => t.id)
+              .join(', ')}, e.g. \`sls-run init ${folder} --template node\`.`,
+          ],
         })
       }
       return { template: flags.template, ...defaults }
     }
     const asker = terminalAsker()
     try {
-      const template = flags.template ?? (await asker.choose('Template?', listTemplates().map((t) => ({ value: t.id, label: t.manifest.description })), 'node'))
-      const name = flags.name ?? (await asker.text('Name', defaults.name, (n) => { try { checkName(n) } catch (e) { return (e as Error).message } }))
+      const template =
+        flags.template ??
+        (await asker.choose(
+          'Template?',
+          listTemplates().map((t) => ({ value: t.id, label: t.manifest.description })),
+          'node',
+        ))
+      const name =
+        flags.name ??
+        (await asker.text('Name', defaults.name, (n) => {
+          try {
+            checkName(n)
+          } catch (e) {
+            return (e as Error).message
+          }
+        }))
       const port = flags.port ?? Number(await asker.text('Port', String(defaults.port), (p) => (/^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535 ? undefined : 'a port between 1 and 65535')))
-      const ci = (flags.ci ?? (await asker.choose('CI workflow?', [{ value: 'github', label: 'GitHub Actions' }, { value: 'gitlab', label: 'GitLab CI' }, { value: 'none', label: 'none' }], 'github'))) as typeof defaults.ci
+      const ci = (flags.ci ??
+        (await asker.choose(
+          'CI workflow?',
+          [
+            { value: 'github', label: 'GitHub Actions' },
+            { value: 'gitlab', label: 'GitLab CI' },
+            { value: 'none', label: 'none' },
+          ],
+          'github',
+        ))) as typeof defaults.ci
       return { template, name, port, ci }
     } finally {
       asker.close()

@@ -24,7 +24,11 @@ export default class Login extends BaseCommand {
     const username = flags.username ?? process.env.SLS_RUN_REGISTRY_USERNAME
     const password = flags['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : process.env.SLS_RUN_REGISTRY_PASSWORD
     if (!username) throw new SlsError('USAGE', 'missing the user name', { exitCode: ExitCode.usage, hints: ['Pass -u USER (or set SLS_RUN_REGISTRY_USERNAME).'] })
-    if (!password) throw new SlsError('USAGE', 'missing the password', { exitCode: ExitCode.usage, hints: ['Pipe it in with --password-stdin (or set SLS_RUN_REGISTRY_PASSWORD); it is never read from the command line.'] })
+    if (!password)
+      throw new SlsError('USAGE', 'missing the password', {
+        exitCode: ExitCode.usage,
+        hints: ['Pipe it in with --password-stdin (or set SLS_RUN_REGISTRY_PASSWORD); it is never read from the command line.'],
+      })
     const verified = await verifyCredentials(registry, { username, password, source: flags['password-stdin'] ? 'stdin' : 'env SLS_RUN_REGISTRY_PASSWORD' })
     const storedIn = await storeCredentials(registry, { username, password }, process.env)
     this.print(`Login Succeeded: ${username} at ${registry} (stored in ${storedIn})`)

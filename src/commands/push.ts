@@ -12,7 +12,7 @@ async function providerTokens(config: Config, loaded: LoadedConfig, env: string)
   await loadPluginProviders(config)
   const { deployTarget } = await import('../core/deploy/plan.js')
   const { registryTokens } = await import('../core/deploy/apply.js')
-  return registryTokens(deployTarget(loaded, env, []), { env: process.env, wait: true, timeoutMs: 60_000, pollIntervalMs: 2000 })
+  return registryTokens(await deployTarget(loaded, env, []), { env: process.env, wait: true, timeoutMs: 60_000, pollIntervalMs: 2000 })
 }
 
 export default class Push extends NdjsonCommand {
@@ -41,7 +41,8 @@ export default class Push extends NdjsonCommand {
     const platformCredentials = flags.env ? await providerTokens(this.config, loaded, flags.env) : undefined
     await probeEngine(process.env, 5000)
     const { docker } = await connect(process.env, 0)
-    const push = (service: string, emit: (e: PushEvent) => void) => pushServices(docker, loaded.config, { services: [service], tag: flags.tag, platformCredentials, allowStandin: flags['allow-standin'] }, emit).then((r) => r[0]!)
+    const push = (service: string, emit: (e: PushEvent) => void) =>
+      pushServices(docker, loaded.config, { services: [service], tag: flags.tag, platformCredentials, allowStandin: flags['allow-standin'] }, emit).then((r) => r[0]!)
     let results: PushResult[] = []
     if (this.terminal.interactive && !this.jsonEnabled()) results = await runPushTasks(names, push)
     else {

@@ -20,18 +20,35 @@ export default class Simulate extends BaseCommand {
   static override args = { service: Args.string({ description: 'The service (default: the only one in sls-run.yaml, or a new one); also filters a multi-service trace.' }) }
   static override flags = {
     config: configFlag,
-    trace: Flags.string({ description: 'Trace file: `dev --record` NDJSON, CSV (at_ms,service_ms[,service]) or an Azure Functions invocations-per-minute CSV.', helpValue: 'FILE', exactlyOne: ['trace', 'generate'] }),
-    generate: Flags.string({ description: 'Generated traffic: poisson:rate=5/s,duration=1h,service=120ms | diurnal:peak=50/s,trough=0.5/s,period=24h | burst:every=10m,size=200 (seed=, service= fixed, 50ms-200ms or ~100ms with sigma=).', helpValue: 'SPEC', exactlyOne: ['trace', 'generate'] }),
+    trace: Flags.string({
+      description: 'Trace file: `dev --record` NDJSON, CSV (at_ms,service_ms[,service]) or an Azure Functions invocations-per-minute CSV.',
+      helpValue: 'FILE',
+      exactlyOne: ['trace', 'generate'],
+    }),
+    generate: Flags.string({
+      description:
+        'Generated traffic: poisson:rate=5/s,duration=1h,service=120ms | diurnal:peak=50/s,trough=0.5/s,period=24h | burst:every=10m,size=200 (seed=, service= fixed, 50ms-200ms or ~100ms with sigma=).',
+      helpValue: 'SPEC',
+      exactlyOne: ['trace', 'generate'],
+    }),
     format: Flags.string({ description: 'Trace format (default: detected from its first line).', options: ['auto', 'record', 'csv', 'azure'], default: 'auto' }),
     function: Flags.string({ description: 'Azure trace: the HashFunction to replay.', helpValue: 'HASH' }),
     spread: Flags.string({ description: "Azure trace: how a minute's invocations spread within it: uniform (random, seeded) or even.", options: ['uniform', 'even'], default: 'uniform' }),
     'service-time': Flags.string({ description: 'Azure trace: service time per request (120ms, 50ms-200ms, ~100ms).', helpValue: 'SPEC' }),
     model: Flags.string({ description: 'Autoscaling model (as --set scaling.model=…).', options: [...SCALING_MODELS] }),
-    set: Flags.string({ description: "Override a service setting, dotted as in sls-run.yaml (scaling.idleTimeout=10s); repeatable.", multiple: true, default: [], helpValue: 'KEY=VALUE' }),
+    set: Flags.string({ description: 'Override a service setting, dotted as in sls-run.yaml (scaling.idleTimeout=10s); repeatable.', multiple: true, default: [], helpValue: 'KEY=VALUE' }),
     grid: Flags.string({ description: 'Run every combination: KEY=V1,V2,… (repeatable; one row each).', multiple: true, default: [], helpValue: 'KEY=V1,V2' }),
-    slo: Flags.string({ description: 'A gate: p95<=300ms, coldStarts<=1%, errors<=0.1%, cost.cloud-run<=20usd/month, instances.peak<=10; repeatable.', multiple: true, default: [], helpValue: 'EXPR' }),
+    slo: Flags.string({
+      description: 'A gate: p95<=300ms, coldStarts<=1%, errors<=0.1%, cost.cloud-run<=20usd/month, instances.peak<=10; repeatable.',
+      multiple: true,
+      default: [],
+      helpValue: 'EXPR',
+    }),
     recommend: Flags.boolean({ description: 'Mark the cheapest row that meets every --slo (cost: the first cost.* SLO’s provider, else cloud-run).', default: false }),
-    'cold-start': Flags.string({ description: 'Start-to-ready of a simulated instance: 2s, 800ms-2s or a profile (cloud-run-node…). Default: the median recorded in a --record trace, else dev.coldStart, else 0.', helpValue: 'DURATION|RANGE|PROFILE' }),
+    'cold-start': Flags.string({
+      description: 'Start-to-ready of a simulated instance: 2s, 800ms-2s or a profile (cloud-run-node…). Default: the median recorded in a --record trace, else dev.coldStart, else 0.',
+      helpValue: 'DURATION|RANGE|PROFILE',
+    }),
     seed: Flags.integer({ description: 'Seed for sampled cold starts and the Azure uniform spread.', default: 1 }),
     'free-grant': Flags.boolean({ description: "Subtract Container Apps' monthly free grant from its cost.", default: false }),
     html: Flags.string({ description: 'Also write a self-contained HTML report (instances over time, latency CDF, costs).', helpValue: 'FILE' }),
@@ -39,7 +56,15 @@ export default class Simulate extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(Simulate)
-    const source = await traceSource({ trace: flags.trace, generate: flags.generate, format: flags.format, function: flags.function, spread: flags.spread, serviceTime: flags['service-time'], seed: flags.seed })
+    const source = await traceSource({
+      trace: flags.trace,
+      generate: flags.generate,
+      format: flags.format,
+      function: flags.function,
+      spread: flags.spread,
+      serviceTime: flags['service-time'],
+      seed: flags.seed,
+    })
     const outcome = await forecast({
       source,
       ...(args.service ? { service: args.service } : {}),

@@ -13,14 +13,21 @@ export function formatDeployResult(r: DeployResult, paint: Paint): string {
 export function formatStatus(results: StatusResult[], paint: Paint): string {
   return table(
     ['SERVICE', 'STATE', 'REVISION', 'URL', 'IMAGE'],
-    results.map((r) => [r.service, r.exists ? (r.ready ? paint('green', 'ready') : paint('yellow', `not ready: ${r.reason ?? 'unknown'}`)) : paint('dim', 'not deployed'), r.revision ?? '-', r.url ?? '-', r.image ?? '-']),
+    results.map((r) => [
+      r.service,
+      r.exists ? (r.ready ? paint('green', 'ready') : paint('yellow', `not ready: ${r.reason ?? 'unknown'}`)) : paint('dim', 'not deployed'),
+      r.revision ?? '-',
+      r.url ?? '-',
+      r.image ?? '-',
+    ]),
   )
 }
 
 async function confirm(question: string): Promise<void> {
   const asker = terminalAsker()
   try {
-    if (!(await asker.confirm(question))) throw new SlsError('ABORTED', 'not confirmed; nothing was built, pushed, deployed or removed', { exitCode: ExitCode.usage, hints: ['Pass --yes to skip the question.'] })
+    if (!(await asker.confirm(question)))
+      throw new SlsError('ABORTED', 'not confirmed; nothing was built, pushed, deployed or removed', { exitCode: ExitCode.usage, hints: ['Pass --yes to skip the question.'] })
   } finally {
     asker.close()
   }

@@ -5,7 +5,9 @@ import type { Paint } from './terminal.js'
 
 export function formatInvoke(r: InvokeResult, paint: Paint): string {
   const colour = r.status >= 500 ? 'red' : r.status >= 400 ? 'yellow' : 'green'
-  const phases = Object.entries(r.timing).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')
+  const phases = Object.entries(r.timing)
+    .map(([k, v]) => `${k} ${Math.round(v)} ms`)
+    .join(', ')
   const cold = r.coldStart ? paint('yellow', `cold start${phases ? ` (${phases})` : ''}`) : 'warm'
   const lines = [`${r.method} ${r.url} → ${paint(colour, String(r.status))} in ${Math.round(r.durationMs)} ms, ${cold}${r.instance ? ` on ${r.instance}` : ''}`]
   if (r.event) lines.push(paint('dim', `CloudEvent ${r.event.type} from ${r.event.source}, id ${r.event.id}`))

@@ -21,11 +21,30 @@ export function simulateText(report: SimulateReport, checks: SloCheck[][], recom
   const rows = report.results.map((r, i) => {
     const mark = i === recommended ? paint('green', '★') : checks[i]?.some((c) => !c.ok) ? paint('red', '✗') : checks[i]?.length ? paint('green', '✓') : ''
     const values = varied.length ? varied.map((k) => settingOf(r, k)) : [String(r.settings.model)]
-    return [mark, ...values, String(r.requests), `${r.coldStarts} (${pct(r.coldStartRatio)})`, ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99), ms(r.latencyMs.max), String(r.status['429'] ?? 0), String(r.status['504'] ?? 0), String(r.instances.peak), r.instances.mean.toFixed(2), r.instanceSeconds.active.toFixed(0), r.instanceSeconds.idle.toFixed(0), ...PROVIDERS.map(([p]) => usd(r.cost[p]?.usdPerMonth))]
+    return [
+      mark,
+      ...values,
+      String(r.requests),
+      `${r.coldStarts} (${pct(r.coldStartRatio)})`,
+      ms(r.latencyMs.p50),
+      ms(r.latencyMs.p95),
+      ms(r.latencyMs.p99),
+      ms(r.latencyMs.max),
+      String(r.status['429'] ?? 0),
+      String(r.status['504'] ?? 0),
+      String(r.instances.peak),
+      r.instances.mean.toFixed(2),
+      r.instanceSeconds.active.toFixed(0),
+      r.instanceSeconds.idle.toFixed(0),
+      ...PROVIDERS.map(([p]) => usd(r.cost[p]?.usdPerMonth)),
+    ]
   })
   const lines = [
     `${paint('bold', report.service)}: ${report.trace}, ${duration(first.durationMs)} simulated`,
-    `settings: ${Object.entries(first.settings).filter(([k]) => !varied.includes(k) && !varied.includes(`scaling.${k}`)).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `settings: ${Object.entries(first.settings)
+      .filter(([k]) => !varied.includes(k) && !varied.includes(`scaling.${k}`))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     '',
     table(header, rows),
     '',
@@ -33,7 +52,21 @@ export function simulateText(report: SimulateReport, checks: SloCheck[][], recom
   ]
   const failed = checks.flatMap((row, i) => row.filter((c) => !c.ok).map((c) => ({ row: i, c })))
   if (checks[0]?.length) {
-    lines.push('', table(['', ...(report.results.length > 1 ? ['row'] : []), 'SLO', 'got', 'off by'], checks.flatMap((row, i) => row.map((c) => [c.ok ? paint('green', 'met') : paint('red', 'missed'), ...(report.results.length > 1 ? [String(i + 1)] : []), c.slo, `${c.actual}${unitText(c.unit)}`, c.ok ? '' : `${c.by}${unitText(c.unit)}`]))))
+    lines.push(
+      '',
+      table(
+        ['', ...(report.results.length > 1 ? ['row'] : []), 'SLO', 'got', 'off by'],
+        checks.flatMap((row, i) =>
+          row.map((c) => [
+            c.ok ? paint('green', 'met') : paint('red', 'missed'),
+            ...(report.results.length > 1 ? [String(i + 1)] : []),
+            c.slo,
+            `${c.actual}${unitText(c.unit)}`,
+            c.ok ? '' : `${c.by}${unitText(c.unit)}`,
+          ]),
+        ),
+      ),
+    )
     if (recommended !== undefined) lines.push(`${paint('green', '★')} row ${recommended + 1}: the cheapest that meets every SLO`)
     else if (failed.length && report.results.length > 1) lines.push(paint('red', 'no row meets every SLO'))
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
-import awsEcs, { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
+import awsEcs, { planAwsEcs } from '../../src/core/deploy/providers/aws-ecs/index.js'
 import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { Plan, ProviderSettings } from '../../src/core/deploy/types.js'
@@ -99,7 +99,13 @@ describe('aws-ecs express deploy', () => {
   })
 
   it('explicit roles, subnets and security groups: sent as given, no defaults looked up for them', async () => {
-    const settings = { ...SETTINGS, subnets: ['subnet-x'], securityGroups: ['sg-1'], executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec`, infrastructureRoleArn: `arn:aws:iam::${ACCOUNT}:role/infra` }
+    const settings = {
+      ...SETTINGS,
+      subnets: ['subnet-x'],
+      securityGroups: ['sg-1'],
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec`,
+      infrastructureRoleArn: `arn:aws:iam::${ACCOUNT}:role/infra`,
+    }
     const p = plan(IMAGE_A, settings)
     await awsEcs.deploy(p, settings, ctx())
     expect(aws.fake.calls('CreateExpressGatewayService')[0]!.body).toMatchObject({
@@ -120,8 +126,20 @@ describe('aws-ecs express deploy', () => {
 
 describe('aws-ecs express failures', () => {
   const cases: FaultCase[] = [
-    { operation: 'CreateExpressGatewayService', type: 'AccessDeniedException', status: 400, message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:CreateExpressGatewayService', code: 'DEPLOY_PERMISSION_DENIED' },
-    { operation: 'CreateExpressGatewayService', type: 'AccessDeniedException', status: 400, message: 'not authorized to perform: iam:PassRole on resource ecsInfrastructureRoleForExpressServices', code: 'DEPLOY_PERMISSION_DENIED' },
+    {
+      operation: 'CreateExpressGatewayService',
+      type: 'AccessDeniedException',
+      status: 400,
+      message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:CreateExpressGatewayService',
+      code: 'DEPLOY_PERMISSION_DENIED',
+    },
+    {
+      operation: 'CreateExpressGatewayService',
+      type: 'AccessDeniedException',
+      status: 400,
+      message: 'not authorized to perform: iam:PassRole on resource ecsInfrastructureRoleForExpressServices',
+      code: 'DEPLOY_PERMISSION_DENIED',
+    },
     { operation: 'DescribeExpressGatewayService', type: 'ThrottlingException', status: 400, message: 'Rate exceeded', code: 'DEPLOY_QUOTA' },
     { operation: 'CreateExpressGatewayService', type: 'LimitExceededException', status: 400, message: 'Too many services', code: 'DEPLOY_QUOTA' },
     { operation: 'CreateExpressGatewayService', type: 'ConflictException', status: 409, message: 'The service is being updated by another request', code: 'DEPLOY_CONFLICT' },
@@ -231,7 +249,7 @@ describe('the fake validates Express bodies against the SDK input shapes', () =>
 
   it('answers 400 to a signed Express request with an unknown member', async () => {
     const { SignatureV4 } = await import('@smithy/signature-v4')
-    const { Sha256 } = await import('../../src/core/deploy/aws/query.js')
+    const { Sha256 } = await import('../../src/core/deploy/providers/aws-ecs/query.js')
     const url = new URL(aws.fake.url)
     const body = JSON.stringify({ serviceArn: SERVICE_ARN, primaryContainer: { image: 'i', entryPoint: ['sh'] } })
     const signer = new SignatureV4({ service: 'ecs', region: 'eu-west-1', credentials: { accessKeyId: KEY.AWS_ACCESS_KEY_ID, secretAccessKey: KEY.AWS_SECRET_ACCESS_KEY }, sha256: Sha256 })

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
-import awsEcs, { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
+import awsEcs, { planAwsEcs } from '../../src/core/deploy/providers/aws-ecs/index.js'
 import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { Plan, ProviderSettings } from '../../src/core/deploy/types.js'
@@ -38,7 +38,6 @@ function filled(p: Plan, action: string, lb = 'app/shop-web/50dc6c495c0c9188'): 
   return JSON.parse(text)
 }
 
-
 describe('aws-ecs deploy', () => {
   it('first deploy: signed requests with the plan bodies, CreateService, waits for the rollout', async () => {
     const p = plan()
@@ -54,11 +53,7 @@ describe('aws-ecs deploy', () => {
     }
     // SigV4 from the env keys, scoped to the region and each API's signing name.
     const signing = new Set(aws.fake.requests.map((r) => `${r.accessKeyId} ${r.region} ${r.signingService}`))
-    expect([...signing].sort()).toEqual([
-      'AKIDFAKEENV0000000001 eu-west-1 application-autoscaling',
-      'AKIDFAKEENV0000000001 eu-west-1 ec2',
-      'AKIDFAKEENV0000000001 eu-west-1 ecs',
-    ])
+    expect([...signing].sort()).toEqual(['AKIDFAKEENV0000000001 eu-west-1 application-autoscaling', 'AKIDFAKEENV0000000001 eu-west-1 ec2', 'AKIDFAKEENV0000000001 eu-west-1 ecs'])
     expect(aws.fake.state.scalableTargets.get('ecs|service/shop/api|ecs:service:DesiredCount')).toMatchObject({ MinCapacity: 1, MaxCapacity: 10 })
     expect(aws.events.map((e) => e.message)).toContain('creating service api with shop-prod-api:1')
     expect(aws.events.every((e) => e.service === 'api' && e.type === 'progress')).toBe(true)
@@ -139,7 +134,13 @@ describe('aws-ecs deploy', () => {
 
 describe('aws-ecs failures', () => {
   const cases: FaultCase[] = [
-    { operation: 'RegisterTaskDefinition', type: 'AccessDeniedException', status: 400, message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:RegisterTaskDefinition', code: 'DEPLOY_PERMISSION_DENIED' },
+    {
+      operation: 'RegisterTaskDefinition',
+      type: 'AccessDeniedException',
+      status: 400,
+      message: 'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:RegisterTaskDefinition',
+      code: 'DEPLOY_PERMISSION_DENIED',
+    },
     { operation: 'DescribeServices', type: 'AccessDeniedException', status: 403, message: 'not authorized to perform: ecs:DescribeServices', code: 'DEPLOY_PERMISSION_DENIED' },
     { operation: 'CreateService', type: 'ThrottlingException', status: 400, message: 'Rate exceeded', code: 'DEPLOY_QUOTA' },
     { operation: 'RegisterScalableTarget', type: 'LimitExceededException', status: 400, message: 'Maximum number of scalable targets reached', code: 'DEPLOY_QUOTA' },
@@ -335,7 +336,7 @@ describe('the fake validates against the SDK input shapes', () => {
 
   it('answers 400 to a signed request with an unknown member (the SDK would drop it, so send it raw)', async () => {
     const { SignatureV4 } = await import('@smithy/signature-v4')
-    const { Sha256 } = await import('../../src/core/deploy/aws/query.js')
+    const { Sha256 } = await import('../../src/core/deploy/providers/aws-ecs/query.js')
     const url = new URL(aws.fake.url)
     const body = JSON.stringify({ cluster: 'shop', services: ['api'], surprise: 1 })
     const signer = new SignatureV4({ service: 'ecs', region: 'eu-west-1', credentials: { accessKeyId: KEY.AWS_ACCESS_KEY_ID, secretAccessKey: KEY.AWS_SECRET_ACCESS_KEY }, sha256: Sha256 })

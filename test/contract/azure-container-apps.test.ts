@@ -8,7 +8,7 @@ import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
-import provider, { planAzureContainerApps } from '../../src/core/deploy/azure-container-apps.js'
+import provider, { planAzureContainerApps } from '../../src/core/deploy/providers/azure-container-apps/index.js'
 import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { DeployContext, DeployEvent, Plan } from '../../src/core/deploy/types.js'
@@ -66,7 +66,6 @@ function plan(byte = 'ab', raw: Record<string, unknown> = {}): Plan {
   return planAzureContainerApps(serviceSchema.parse(raw), parseDigestRef(`ghcr.io/acme/api@${digest(byte)}`), SETTINGS, { project: 'shop', environment: 'prod', service: 'api' })
 }
 
-
 const armCalls = () => fake.log.filter((l) => l.includes('/subscriptions/'))
 
 describe('azure-container-apps deploy', () => {
@@ -112,7 +111,12 @@ describe('azure-container-apps deploy', () => {
 
   it("nothing set in sls-run.yaml: Container Apps' default scale (0-10, 10 concurrent requests) is sent, valid, then unchanged", async () => {
     await provider.deploy(plan('ab'), SETTINGS, ctx())
-    const p = planAzureContainerApps(serviceSchema.parse({}), parseDigestRef(`ghcr.io/acme/api@${digest('ab')}`), SETTINGS, { project: 'shop', environment: 'prod', service: 'api', unset: PLATFORM_DEFAULTED })
+    const p = planAzureContainerApps(serviceSchema.parse({}), parseDigestRef(`ghcr.io/acme/api@${digest('ab')}`), SETTINGS, {
+      project: 'shop',
+      environment: 'prod',
+      service: 'api',
+      unset: PLATFORM_DEFAULTED,
+    })
     expect((await provider.deploy(p, SETTINGS, ctx())).unchanged).toBe(false)
     const put = fake.arm.puts.at(-1) as { properties: { template: { scale: unknown } } }
     expect(put.properties.template.scale).toEqual({ minReplicas: 0, maxReplicas: 10, rules: [{ name: 'http', http: { metadata: { concurrentRequests: '10' } } }] })
@@ -122,7 +126,12 @@ describe('azure-container-apps deploy', () => {
 
   it('a settings change that keeps the template (ingress) updates the app without a new revision', async () => {
     await provider.deploy(plan('ab'), SETTINGS, ctx())
-    const internal = planAzureContainerApps(serviceSchema.parse({}), parseDigestRef(`ghcr.io/acme/api@${digest('ab')}`), { ...SETTINGS, public: false }, { project: 'shop', environment: 'prod', service: 'api' })
+    const internal = planAzureContainerApps(
+      serviceSchema.parse({}),
+      parseDigestRef(`ghcr.io/acme/api@${digest('ab')}`),
+      { ...SETTINGS, public: false },
+      { project: 'shop', environment: 'prod', service: 'api' },
+    )
     const d = await provider.deploy(internal, { ...SETTINGS, public: false }, ctx())
     expect(d).toMatchObject({ unchanged: false, revision: 'api--r1', url: 'https://api.internal.nicebeach-1234.westeurope.azurecontainerapps.io' })
     expect(fake.arm.puts).toHaveLength(2)
@@ -324,7 +333,11 @@ describe('azure-container-apps credentials and ACR', () => {
     writeFileSync(file, 'federated.oidc.token')
     const d = await provider.deploy(plan(), SETTINGS, ctx({ env: env({ AZURE_CLIENT_SECRET: undefined, AZURE_FEDERATED_TOKEN_FILE: file }) }))
     expect(d.revision).toBe('api--r1')
-    expect(fake.tokenRequests[0]).toMatchObject({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'federated.oidc.token' })
+    expect(fake.tokenRequests[0]).toMatchObject({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: 'federated.oidc.token',
+    })
     expect(fake.tokenRequests[0]?.client_secret).toBeUndefined()
   })
 

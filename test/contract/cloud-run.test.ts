@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
-import cloudRun from '../../src/core/deploy/cloud-run.js'
+import cloudRun from '../../src/core/deploy/providers/cloud-run/index.js'
 import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import type { DeployContext, DeployEvent, Plan, ProviderSettings } from '../../src/core/deploy/types.js'
@@ -103,7 +103,16 @@ describe('cloud-run deploy', () => {
   })
 
   it('every setting away from its default (http probe, command, env, fractional cpu) passes the proto validation', async () => {
-    const raw = { port: 3000, command: 'node server.js', env: { B: '2', A: '1' }, resources: { cpu: 0.5, memory: '256Mi' }, scaling: { minInstances: 1, maxInstances: 3, concurrency: 1 }, cpuThrottling: true, timeout: '120s', startupProbe: { type: 'http', path: '/healthz', timeout: '30s' } }
+    const raw = {
+      port: 3000,
+      command: 'node server.js',
+      env: { B: '2', A: '1' },
+      resources: { cpu: 0.5, memory: '256Mi' },
+      scaling: { minInstances: 1, maxInstances: 3, concurrency: 1 },
+      cpuThrottling: true,
+      timeout: '120s',
+      startupProbe: { type: 'http', path: '/healthz', timeout: '30s' },
+    }
     const d = await cloudRun.deploy(await planFor(digest('a'), SETTINGS, raw), SETTINGS, ctx())
     expect(d.ready).toBe(true)
     expect(run.log.every((l) => l.errors.length === 0)).toBe(true)
@@ -142,7 +151,16 @@ describe('cloud-run deploy', () => {
     expect(d.unchanged).toBe(true)
     const set = run.log.filter((l) => l.rpc === 'SetIamPolicy')
     expect(set).toHaveLength(1)
-    expect(set[0]!.body).toEqual({ policy: { version: 1, etag: 'BwYabc==', bindings: [{ role: 'roles/run.developer', members: ['user:dev@example.com'] }, { role: 'roles/run.invoker', members: ['allUsers'] }] } })
+    expect(set[0]!.body).toEqual({
+      policy: {
+        version: 1,
+        etag: 'BwYabc==',
+        bindings: [
+          { role: 'roles/run.developer', members: ['user:dev@example.com'] },
+          { role: 'roles/run.invoker', members: ['allUsers'] },
+        ],
+      },
+    })
     expect(run.policies.get(NAME)!.bindings).toHaveLength(2)
     await cloudRun.deploy(await planFor(digest('a'), settings), settings, ctx())
     expect(run.calls('SetIamPolicy')).toBe(1)
@@ -158,10 +176,20 @@ describe('cloud-run deploy', () => {
 
 describe('cloud-run failures', () => {
   const cases = [
-    ['403', { code: 403, status: 'PERMISSION_DENIED', message: `Permission 'run.services.update' denied on resource '${NAME}' (or resource may not exist).` }, 'DEPLOY_PERMISSION_DENIED', 'run.services.update'],
+    [
+      '403',
+      { code: 403, status: 'PERMISSION_DENIED', message: `Permission 'run.services.update' denied on resource '${NAME}' (or resource may not exist).` },
+      'DEPLOY_PERMISSION_DENIED',
+      'run.services.update',
+    ],
     ['409 ALREADY_EXISTS', { code: 409, status: 'ALREADY_EXISTS', message: "Resource 'api' already exists." }, 'DEPLOY_CONFLICT', 'already exists'],
     ['409 ABORTED', { code: 409, status: 'ABORTED', message: "Conflict for resource 'api': version '3' was specified but current version is '4'." }, 'DEPLOY_CONFLICT', 'Conflict for resource'],
-    ['429', { code: 429, status: 'RESOURCE_EXHAUSTED', message: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per region' of service 'run.googleapis.com'." }, 'DEPLOY_QUOTA', 'Quota exceeded'],
+    [
+      '429',
+      { code: 429, status: 'RESOURCE_EXHAUSTED', message: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per region' of service 'run.googleapis.com'." },
+      'DEPLOY_QUOTA',
+      'Quota exceeded',
+    ],
   ] as const
   for (const [status, error, code, words] of cases) {
     it(`PATCH answered ${status} → ${code} with the platform's message`, async () => {
@@ -275,7 +303,10 @@ describe('cloud-run credentials', () => {
   it("gcloud's application default credentials file (authorized_user) refreshes at CLOUDSDK_AUTH_TOKEN_HOST", async () => {
     const config = path.join(home, 'gcloud-config')
     mkdirSync(config)
-    writeFileSync(path.join(config, 'application_default_credentials.json'), JSON.stringify({ type: 'authorized_user', client_id: 'cid.apps.googleusercontent.com', client_secret: 'csecret', refresh_token: '1//refresh', quota_project_id: 'acme' }))
+    writeFileSync(
+      path.join(config, 'application_default_credentials.json'),
+      JSON.stringify({ type: 'authorized_user', client_id: 'cid.apps.googleusercontent.com', client_secret: 'csecret', refresh_token: '1//refresh', quota_project_id: 'acme' }),
+    )
     env = { HOME: home, METADATA_SERVER_DETECTION: 'none', CLOUDSDK_CONFIG: config, CLOUDSDK_AUTH_TOKEN_HOST: sts.oauthUrl, CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: run.endpoint }
     const d = await cloudRun.deploy(await planFor(digest('a')), SETTINGS, ctx())
     expect(d.ready).toBe(true)

@@ -5,7 +5,7 @@ import { stringify } from 'yaml'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
 import { PLATFORM_DEFAULTED } from '../../src/core/deploy/defaults.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
-import knative, { planKnative } from '../../src/core/deploy/knative.js'
+import knative, { planKnative } from '../../src/core/deploy/providers/knative/index.js'
 import type { DeployContext, DeployEvent, Plan, ProviderSettings } from '../../src/core/deploy/types.js'
 import { useTempDir } from '../helpers/temp.js'
 import { startFakeKube, type FakeKube } from './fakes/kube-api.js'
@@ -122,14 +122,22 @@ describe('knative deploy (server-side apply)', () => {
 describe('kubeconfig', () => {
   it('client certificate and CA from files relative to the kubeconfig', async () => {
     const dir = tempDir()
-    for (const [name, pem] of [['ca.pem', pki.caPem], ['client.pem', pki.clientCert], ['client.key', pki.clientKey]] as const) writeFileSync(path.join(dir, name), pem)
+    for (const [name, pem] of [
+      ['ca.pem', pki.caPem],
+      ['client.pem', pki.clientCert],
+      ['client.key', pki.clientKey],
+    ] as const)
+      writeFileSync(path.join(dir, name), pem)
     const file = path.join(dir, 'kubeconfig')
-    writeFileSync(file, kubeconfigYaml({
-      clusters: [{ name: 'fake', cluster: { server: fake.url, 'certificate-authority': 'ca.pem' } }],
-      users: [{ name: 'me', user: { 'client-certificate': 'client.pem', 'client-key': './client.key' } }],
-      contexts: [{ name: 'fake', user: 'me' }],
-      current: 'fake',
-    }))
+    writeFileSync(
+      file,
+      kubeconfigYaml({
+        clusters: [{ name: 'fake', cluster: { server: fake.url, 'certificate-authority': 'ca.pem' } }],
+        users: [{ name: 'me', user: { 'client-certificate': 'client.pem', 'client-key': './client.key' } }],
+        contexts: [{ name: 'fake', user: 'me' }],
+        current: 'fake',
+      }),
+    )
     const out = await knative.deploy(planFor(A), SETTINGS, ctxFor({ KUBECONFIG: file }))
     expect(out.revision).toBe('api-00001')
     expect(fake.requests.every((r) => r.auth === 'cert')).toBe(true)
@@ -147,12 +155,21 @@ describe('kubeconfig', () => {
   it('context: the setting wins over current-context', async () => {
     const home = tempDir()
     mkdirSync(path.join(home, '.kube'))
-    writeFileSync(path.join(home, '.kube', 'config'), kubeconfigYaml({
-      clusters: [fakeCluster()],
-      users: [{ name: 'good', user: { token: TOKEN } }, { name: 'stale', user: { token: 'expired' } }],
-      contexts: [{ name: 'old', user: 'stale' }, { name: 'new', user: 'good' }],
-      current: 'old',
-    }))
+    writeFileSync(
+      path.join(home, '.kube', 'config'),
+      kubeconfigYaml({
+        clusters: [fakeCluster()],
+        users: [
+          { name: 'good', user: { token: TOKEN } },
+          { name: 'stale', user: { token: 'expired' } },
+        ],
+        contexts: [
+          { name: 'old', user: 'stale' },
+          { name: 'new', user: 'good' },
+        ],
+        current: 'old',
+      }),
+    )
     await expect(knative.deploy(planFor(A), SETTINGS, ctxFor({ HOME: home }))).rejects.toMatchObject({ code: 'DEPLOY_AUTH', message: expect.stringMatching(/HTTP 401 Unauthorized/) })
     const out = await knative.deploy(planFor(A, { ...SETTINGS, context: 'new' }), { ...SETTINGS, context: 'new' }, ctxFor({ HOME: home }))
     expect(out.revision).toBe('api-00001')
@@ -179,17 +196,30 @@ describe('kubeconfig', () => {
   it('exec credential plugin (v1): runs it with KUBERNETES_EXEC_INFO and uses status.token', async () => {
     const dir = tempDir()
     const script = path.join(dir, 'plugin.mjs')
-    writeFileSync(script, [
-      "const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO)",
-      "if (info.kind !== 'ExecCredential' || info.spec.interactive !== false || !info.spec.cluster.server) process.exit(7)",
-      "console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential', status: { token: process.env.PLUGIN_TOKEN } }))",
-    ].join('\n'))
-    const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [script], env: [{ name: 'PLUGIN_TOKEN', value: TOKEN }], interactiveMode: 'Never', provideClusterInfo: true }
+    writeFileSync(
+      script,
+      [
+        'const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO)',
+        "if (info.kind !== 'ExecCredential' || info.spec.interactive !== false || !info.spec.cluster.server) process.exit(7)",
+        "console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential', status: { token: process.env.PLUGIN_TOKEN } }))",
+      ].join('\n'),
+    )
+    const exec = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: process.execPath,
+      args: [script],
+      env: [{ name: 'PLUGIN_TOKEN', value: TOKEN }],
+      interactiveMode: 'Never',
+      provideClusterInfo: true,
+    }
     expect(await knative.status!('api', SETTINGS, ctxFor({ HOME: homeWith({ exec }) }))).toBeNull()
     expect(fake.requests[0]!.auth).toBe('bearer')
 
     const failing = { ...exec, apiVersion: 'client.authentication.k8s.io/v1beta1', args: ['-e', "console.error('login required: run acme login'); process.exit(2)"] }
-    await expect(knative.status!('api', SETTINGS, ctxFor({ HOME: homeWith({ exec: failing }) }))).rejects.toMatchObject({ code: 'DEPLOY_CREDENTIALS', message: expect.stringMatching(/exit 2.*login required/s) })
+    await expect(knative.status!('api', SETTINGS, ctxFor({ HOME: homeWith({ exec: failing }) }))).rejects.toMatchObject({
+      code: 'DEPLOY_CREDENTIALS',
+      message: expect.stringMatching(/exit 2.*login required/s),
+    })
     const missing = { ...exec, command: 'sls-run-no-such-auth-plugin', installHint: 'Install it with acme install auth-plugin' }
     await expect(knative.status!('api', SETTINGS, ctxFor({ HOME: homeWith({ exec: missing }), PATH: process.env.PATH }))).rejects.toMatchObject({
       code: 'DEPLOY_CREDENTIALS',
@@ -202,11 +232,17 @@ describe('kubeconfig', () => {
     const home = tempDir()
     const creds = { code: 'DEPLOY_CREDENTIALS', exitCode: 3 }
     await expect(knative.deploy(planFor(A), SETTINGS, ctxFor({ HOME: home }))).rejects.toMatchObject({ ...creds, message: expect.stringContaining(path.join(home, '.kube', 'config')) })
-    await expect(knative.status!('api', SETTINGS, ctxFor({ KUBECONFIG: path.join(home, 'nope') }))).rejects.toMatchObject({ ...creds, message: expect.stringContaining('none of the files in KUBECONFIG exist') })
+    await expect(knative.status!('api', SETTINGS, ctxFor({ KUBECONFIG: path.join(home, 'nope') }))).rejects.toMatchObject({
+      ...creds,
+      message: expect.stringContaining('none of the files in KUBECONFIG exist'),
+    })
     const noCurrent = path.join(home, 'kc')
     writeFileSync(noCurrent, kubeconfigYaml({ clusters: [fakeCluster()], contexts: [{ name: 'fake' }] }))
     await expect(knative.remove!('api', SETTINGS, ctxFor({ KUBECONFIG: noCurrent }))).rejects.toMatchObject({ ...creds, message: expect.stringContaining('no current-context') })
-    await expect(knative.status!('api', SETTINGS, ctxFor({ HOME: homeWith({ 'auth-provider': { name: 'gcp' } }) }))).rejects.toMatchObject({ ...creds, message: expect.stringContaining('auth-provider') })
+    await expect(knative.status!('api', SETTINGS, ctxFor({ HOME: homeWith({ 'auth-provider': { name: 'gcp' } }) }))).rejects.toMatchObject({
+      ...creds,
+      message: expect.stringContaining('auth-provider'),
+    })
     expect(fake.requests).toEqual([])
   })
 
@@ -254,7 +290,9 @@ describe('knative failures', () => {
   })
 
   it('the fake refuses undeclared fields and wrong types (400), which deploy reports as DEPLOY_API', async () => {
-    expect(knativeServiceErrors((planFor(A, { ...SETTINGS, context: 'x' }, { command: 'node s.js', env: { A: '1' }, startupProbe: { type: 'http', path: '/h' } }).steps[0] as any).manifest)).toEqual([])
+    expect(knativeServiceErrors((planFor(A, { ...SETTINGS, context: 'x' }, { command: 'node s.js', env: { A: '1' }, startupProbe: { type: 'http', path: '/h' } }).steps[0] as any).manifest)).toEqual(
+      [],
+    )
     const plan = planFor(A)
     const manifest = (plan.steps[0] as { manifest: any }).manifest
     manifest.spec.template.spec.containers[0].bogus = true

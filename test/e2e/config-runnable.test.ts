@@ -34,7 +34,9 @@ describe('sls-run config validate: configs that cannot run', () => {
     expect(json.code).toBe(2)
     const out = envelope(json)
     expect(out).toMatchObject({ status: 'error', error: { code: 'CONFIG_INVALID', message: 'sls-run.yaml: 5 problems found' } })
-    const found = (out.error!.details.diagnostics as Array<{ line: number; column: number; code: string; path: string; severity: string }>).map((d) => `${d.line}:${d.column} ${d.severity} ${d.code} ${d.path}`)
+    const found = (out.error!.details.diagnostics as Array<{ line: number; column: number; code: string; path: string; severity: string }>).map(
+      (d) => `${d.line}:${d.column} ${d.severity} ${d.code} ${d.path}`,
+    )
     expect(found).toEqual([
       '4:19 error CONFIG_INVALID services.api.env.TOKEN',
       '5:14 error ENV_FILE_INVALID services.api.envFile',

@@ -6,13 +6,17 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configSchema } from '../../src/core/config/schema.js'
 import { dashboardRoutes, type Dashboard } from '../../src/core/dashboard/routes.js'
+import { DevSession } from '../../src/core/dev/session.js'
 import { Emulator } from '../../src/core/emulator/emulator.js'
 import { ProcessRuntime } from '../../src/runtime/process/process-runtime.js'
+import { waitFor } from '../helpers/wait.js'
 
 const APP = fileURLToPath(new URL('../fixtures/apps/platform-probe.mjs', import.meta.url))
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
@@ -26,6 +30,7 @@ if (!haveChromium && !CI) console.warn(`dashboard browser tests SKIPPED: ${reaso
 const HOSTILE = '/x/<img/src=x/onerror=alert(1)><b>bold</b>'
 
 describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `dashboard (Chromium): ${reason}`, () => {
+  let session: DevSession
   let emulator: Emulator
   let dashboard: Dashboard
   let browser: Browser
@@ -48,8 +53,24 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
         },
       },
     })
-    emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, onEvent: () => {}, adminRoutes: (e) => (dashboard = dashboardRoutes(e)).routes })
-    const started = await emulator.start()
+    // A whole dev session in-process (events, dashboard), on the process runtime.
+    session = new DevSession({
+      loaded: { config, file: path.join(process.cwd(), 'sls-run.yaml'), dir: process.cwd() },
+      services: ['probe'],
+      port: 0,
+      adminPort: 0,
+      runtime: new ProcessRuntime(),
+      graceMs: 2000,
+      watch: false,
+      schedules: true,
+      deadLetterFile: path.join(os.tmpdir(), `sls-run-dashboard-test-${process.pid}.ndjson`),
+      onEvent: () => {},
+      warn: () => {},
+      onFatal: (error) => console.error(error),
+    })
+    const started = await session.start()
+    emulator = session.platform!
+    dashboard = session.dashboardView!
     gateway = started.gateways.probe!
     admin = started.admin
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
@@ -62,7 +83,7 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
 
   afterAll(async () => {
     await browser?.close()
-    await emulator?.stop()
+    await session?.stop()
   })
 
   it('loads with no console errors and goes live', async () => {
@@ -95,7 +116,12 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
     expect(started).toBeGreaterThan(1)
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid="instances-chart"]')?.getAttribute('data-peak')) >= n, started, { timeout: 10_000 })
     expect(await page.locator('[data-testid="instances-chart"] path.area.ready').count()).toBe(1)
-    expect(await page.locator('section.service tbody tr').filter({ hasText: /^probe#\d/ }).count()).toBeGreaterThanOrEqual(started)
+    expect(
+      await page
+        .locator('section.service tbody tr')
+        .filter({ hasText: /^probe#\d/ })
+        .count(),
+    ).toBeGreaterThanOrEqual(started)
     expect(await page.locator('section.service table').nth(2).locator('tbody tr').count()).toBe(started) // cold starts
 
     // The cost meter (updated every second): non-zero billable time and money.
@@ -112,7 +138,11 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
   })
 
   it('lists event deliveries in the schedules and events panel', async () => {
-    const res = await fetch(`${admin}/events`, { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'dash-1', 'ce-source': '/test', 'ce-type': 'com.example.ping', 'content-type': 'application/json' }, body: '{}' })
+    const res = await fetch(`${admin}/events`, {
+      method: 'POST',
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'dash-1', 'ce-source': '/test', 'ce-type': 'com.example.ping', 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(res.status).toBe(202)
     const row = page.locator('#deliveries tbody tr').first()
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('event com.example.ping (dash-1)')
@@ -142,9 +172,16 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'dashboard (Chromium)' : `d
     const first = new TextDecoder().decode((await reader.read()).value)
     expect(first).toMatch(/^retry: 2000\n\n|^event: snapshot/)
     await emulator.stop()
-    const deadline = Date.now() + 5000
-    let ended = false
-    while (!ended && Date.now() < deadline) ended = await reader.read().then((r) => r.done, () => true)
+    const ended = await waitFor(
+      () =>
+        reader.read().then(
+          (r) => r.done,
+          () => true,
+        ),
+      5000,
+      0,
+      'the event stream to end',
+    )
     expect(ended).toBe(true)
     await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 5000 }).not.toBe('live')
   })
@@ -155,7 +192,16 @@ describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): an instance under -
     if (!haveChromium) throw new Error(`CI=true but ${reason}`)
     const config = configSchema.parse({ name: 't', services: { probe: { dev: { command: [process.execPath, APP], cwd: '/' } } } })
     let dashboard: Dashboard | undefined
-    const emulator = new Emulator({ config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000, inspect: { service: 'probe', port: 0 }, onEvent: () => {}, adminRoutes: (e) => (dashboard = dashboardRoutes(e)).routes })
+    const emulator = new Emulator({
+      config,
+      port: 0,
+      adminPort: 0,
+      runtime: new ProcessRuntime(),
+      graceMs: 2000,
+      inspect: { service: 'probe', port: 0 },
+      onEvent: () => {},
+      adminRoutes: (e) => (dashboard = dashboardRoutes(e)).routes,
+    })
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     try {
       const { admin } = await emulator.start()
@@ -187,8 +233,19 @@ describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): layout', () => {
       expect((await fetch(gateways[name]!)).status).toBe(200)
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
       await page.goto(admin)
-      await page.locator('section.service tbody tr').filter({ hasText: `${name}#1` }).first().waitFor({ timeout: 15_000 })
-      const [instances, revisions] = await Promise.all(['Instances', 'Revisions'].map((title) => page.locator('.cols > div').filter({ has: page.locator('h3', { hasText: new RegExp(`^${title}$`) }) }).boundingBox()))
+      await page
+        .locator('section.service tbody tr')
+        .filter({ hasText: `${name}#1` })
+        .first()
+        .waitFor({ timeout: 15_000 })
+      const [instances, revisions] = await Promise.all(
+        ['Instances', 'Revisions'].map((title) =>
+          page
+            .locator('.cols > div')
+            .filter({ has: page.locator('h3', { hasText: new RegExp(`^${title}$`) }) })
+            .boundingBox(),
+        ),
+      )
       const table = await page.locator('.cols > div').first().locator('table').boundingBox()
       expect(instances && revisions && table).toBeTruthy()
       expect(table!.x + table!.width).toBeLessThanOrEqual(revisions!.x)
@@ -255,7 +312,14 @@ describe.skipIf(!haveChromium && !CI)('dashboard (Chromium): autoscaling', () =>
         events: Array<{ event: { type: string; desired?: number; previous?: number; mode?: string } }>
       }
       const probe = snapshot.services[0]!
-      expect(probe).toMatchObject({ model: 'knative', mode: expect.stringMatching(/^(panic|stable)$/), desiredInstances: expect.any(Number), actualInstances: expect.any(Number), reason: expect.any(String), concurrency: expect.any(Number) })
+      expect(probe).toMatchObject({
+        model: 'knative',
+        mode: expect.stringMatching(/^(panic|stable)$/),
+        desiredInstances: expect.any(Number),
+        actualInstances: expect.any(Number),
+        reason: expect.any(String),
+        concurrency: expect.any(Number),
+      })
       expect(probe.observed).toMatchObject({ stableAverage: expect.any(Number), panicAverage: expect.any(Number), targetPerInstance: 0.7 })
       expect(snapshot.history.probe!.some((s) => s.desired >= 2)).toBe(true)
       const scales = snapshot.events.map((e) => e.event).filter((e) => e.type === 'scale')

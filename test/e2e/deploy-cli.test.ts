@@ -79,7 +79,10 @@ describe('sls-run deploy', () => {
     copyFileSync(LOCAL_FIXTURE, path.join(dir, 'sls-run.yaml'))
     const env = { HOME: tempDir(), DOCKER_HOST: 'tcp://127.0.0.1:9' }
     const local = `127.0.0.1:18500/acme/web@sha256:${'ab'.repeat(32)}`
-    for (const args of [['deploy', 'web', '--env', 'run', '--image', local], ['deploy', 'api', '--env', 'kn']]) {
+    for (const args of [
+      ['deploy', 'web', '--env', 'run', '--image', local],
+      ['deploy', 'api', '--env', 'kn'],
+    ]) {
       const r = await runCli([...args, '--json'], { cwd: dir, env })
       expect(r.code, args.join(' ')).toBe(2)
       const out = envelope(r)

@@ -24,7 +24,21 @@ describe('provider plugins', () => {
     const state = path.join(dir, 'state')
     writeFileSync(
       path.join(dir, 'sls-run.yaml'),
-      ['name: shop', 'services:', '  api:', '    port: 8080', 'environments:', '  edge:', '    provider: plugin', '    plugin: example', `    settings: ${settings.replace('STATE', JSON.stringify(state))}`, '  typo:', '    provider: plugin', '    plugin: exmaple', ''].join('\n'),
+      [
+        'name: shop',
+        'services:',
+        '  api:',
+        '    port: 8080',
+        'environments:',
+        '  edge:',
+        '    provider: plugin',
+        '    plugin: example',
+        `    settings: ${settings.replace('STATE', JSON.stringify(state))}`,
+        '  typo:',
+        '    provider: plugin',
+        '    plugin: exmaple',
+        '',
+      ].join('\n'),
     )
     mkdirSync(state)
     return { cwd: dir, env: { SLS_RUN_DATA_DIR: data }, state }
@@ -36,7 +50,9 @@ describe('provider plugins', () => {
     const first = await run(['deploy', '--env', 'edge', '--image', IMAGE, '--json'])
     expect(first.code, first.stderr).toBe(0)
     const out = envelope(first)
-    expect(out.result).toEqual([{ service: 'api', env: 'edge', provider: 'example', url: 'http://api.local.example.test', revision: 'api-00001', digest: IMAGE.split('@')[1], image: IMAGE, unchanged: false, ready: true }])
+    expect(out.result).toEqual([
+      { service: 'api', env: 'edge', provider: 'example', url: 'http://api.local.example.test', revision: 'api-00001', digest: IMAGE.split('@')[1], image: IMAGE, unchanged: false, ready: true },
+    ])
     expect(out.warnings).toEqual([expect.stringContaining('[EXAMPLE_NO_SCALE_TO_ZERO]')])
     expect(JSON.parse(readFileSync(path.join(state, 'api.json'), 'utf8')).manifest.image).toBe(IMAGE)
 
@@ -77,7 +93,11 @@ describe('provider plugins', () => {
     // util-linux `script` gives the command a pseudo-terminal; the answer is typed ahead on it.
     const onTty = (answer: string) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn('script', ['-qec', `exec '${process.execPath}' '${BIN}' deploy --env edge --image '${IMAGE}'`, '/dev/null'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+        const child = spawn('script', ['-qec', `exec '${process.execPath}' '${BIN}' deploy --env edge --image '${IMAGE}'`, '/dev/null'], {
+          cwd,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', ...env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
         let out = ''
         child.stdout.on('data', (chunk) => (out += chunk))
         child.stdin.write(`${answer}\n`)

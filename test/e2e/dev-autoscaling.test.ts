@@ -39,7 +39,9 @@ async function emulate(scaling: Record<string, unknown>) {
 describe('autoscaling models, live (process runtime)', () => {
   it('knative: a step load panics the desired count up, holds it, and decays to zero no earlier than stable window + grace', async () => {
     const { url, emulator, scales, live } = await emulate({
-      model: 'knative', concurrency: 1, maxInstances: 6,
+      model: 'knative',
+      concurrency: 1,
+      maxInstances: 6,
       knative: { stableWindow: '6s', panicWindowPercentage: 10, tick: '200ms', scaleToZeroGracePeriod: '1s' },
     })
     await waitFor(() => live() === 1 || undefined) // initialScale 1
@@ -68,7 +70,13 @@ describe('autoscaling models, live (process runtime)', () => {
     expect(Math.max(...(await Promise.all(responses.map((r) => r.json()))).map((b) => b.peak))).toBeLessThanOrEqual(2)
     expect(scales()[0]!.event).toMatchObject({ model: 'cloud-run', reason: 'requests waiting at the hard limit: scale out at once' })
     const status = await (await fetch(`${admin}/api/status`)).json()
-    expect(status.services[0]).toMatchObject({ model: 'cloud-run', mode: '-', desiredInstances: expect.any(Number), reason: expect.any(String), observed: expect.objectContaining({ targetPerInstance: 1.2 }) })
+    expect(status.services[0]).toMatchObject({
+      model: 'cloud-run',
+      mode: '-',
+      desiredInstances: expect.any(Number),
+      reason: expect.any(String),
+      observed: expect.objectContaining({ targetPerInstance: 1.2 }),
+    })
     const metrics = await (await fetch(`${admin}/metrics`)).text()
     expect(metrics).toMatch(/^slsrun_desired_instances\{service="probe",revision="probe-00001",model="cloud-run"\} \d+$/m)
     expect(metrics).toMatch(/^slsrun_panic_mode\{service="probe",revision="probe-00001"\} 0$/m)
@@ -100,7 +108,11 @@ describe('sls-run dev --record and --scaling-model (built CLI)', () => {
     await waitFor(() => ndjsonEvents(stdout).find((e) => e.type === 'scaling-model'))
     const secret = 'hunter2-s3cr3t'
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/items/${i}?token=${secret}&page=2`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, cookie: `sid=${secret}` }, body: `{"password":"${secret}"}` })
+      const res = await fetch(`http://127.0.0.1:${port}/items/${i}?token=${secret}&page=2`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, cookie: `sid=${secret}` },
+        body: `{"password":"${secret}"}`,
+      })
       expect(res.status).toBe(200)
       await res.arrayBuffer()
     }
@@ -109,12 +121,21 @@ describe('sls-run dev --record and --scaling-model (built CLI)', () => {
     child.kill('SIGINT')
     expect(await exited).toBe(0)
     const events = ndjsonEvents(stdout)
-    expect(events.find((e) => e.type === 'scaling-model')).toEqual({ at: expect.any(String), type: 'scaling-model', service: 'probe', model: 'knative', differs: [{ environment: 'prod', provider: 'cloud-run', model: 'cloud-run' }] })
+    expect(events.find((e) => e.type === 'scaling-model')).toEqual({
+      at: expect.any(String),
+      type: 'scaling-model',
+      service: 'probe',
+      model: 'knative',
+      differs: [{ environment: 'prod', provider: 'cloud-run', model: 'cloud-run' }],
+    })
     expect(events.find((e) => e.type === 'scale')).toMatchObject({ model: 'knative', reason: 'initialScale', observed: expect.any(Object) })
     const text = readFileSync(trace, 'utf8')
     expect(text).not.toContain(secret)
     expect(text).not.toContain('Bearer')
-    const lines = text.trim().split('\n').map((line) => traceLine.parse(JSON.parse(line)))
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => traceLine.parse(JSON.parse(line)))
     expect(lines).toHaveLength(3)
     expect(lines.map((l) => l.path).sort()).toEqual(['/items/0?token=&page=', '/items/1?token=&page=', '/items/2?token=&page='])
     for (const line of lines) expect(line).toMatchObject({ v: 1, service: 'probe', method: 'POST', status: 200, instance: 'probe#1' })

@@ -24,8 +24,6 @@ afterEach(() => {
 
 const alive = processAlive
 
-const until = <T>(probe: () => T | undefined | Promise<T | undefined>, ms = 10_000) => waitFor(probe, ms)
-
 async function startDev(json: boolean) {
   const dir = tempDir()
   writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  probe:\n    scaling: { minInstances: 2 }\n    dev: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(APP)}] }\n`)
@@ -41,11 +39,19 @@ async function startDev(json: boolean) {
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const pids = await until(async () => {
-    const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then((r) => r.json(), () => undefined)
-    const ready = status?.services[0].instances.filter((i: { state: string }) => i.state === 'ready') ?? []
-    return ready.length === 2 ? (ready.map((i: { pid: number }) => i.pid) as number[]) : undefined
-  })
+  const pids = await waitFor(
+    async () => {
+      const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then(
+        (r) => r.json(),
+        () => undefined,
+      )
+      const ready = status?.services[0].instances.filter((i: { state: string }) => i.state === 'ready') ?? []
+      return ready.length === 2 ? (ready.map((i: { pid: number }) => i.pid) as number[]) : undefined
+    },
+    10_000,
+    50,
+    'two ready instances in /api/status',
+  )
   pidsToCheck.push(...pids)
   return { child, pids, port, exited, output: () => ({ stdout, stderr }) }
 }
@@ -56,10 +62,18 @@ describe('sls-run dev (built CLI)', () => {
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
     child.kill('SIGINT')
     expect(await exited).toBe(0)
-    const events = output().stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const events = output()
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['admin', 'listening', 'scale', 'instance', 'cold-start', 'request']))
     expect(events.at(-1).type).toBe('stopped')
-    expect(events.filter((e) => e.type === 'instance' && e.state === 'stopped').map((e) => e.id).sort()).toEqual(['probe#1', 'probe#2'])
+    expect(
+      events
+        .filter((e) => e.type === 'instance' && e.state === 'stopped')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(['probe#1', 'probe#2'])
     expect(pids.filter(alive)).toEqual([])
   })
 
@@ -68,7 +82,7 @@ describe('sls-run dev (built CLI)', () => {
     expect(pids.filter(alive)).toHaveLength(2)
     child.kill('SIGKILL')
     await exited
-    await until(() => pids.filter(alive).length === 0 || undefined, 8_000)
+    await waitFor(() => pids.filter(alive).length === 0 || undefined, 8_000)
     expect(pids.filter(alive)).toEqual([])
   })
 
@@ -97,11 +111,20 @@ describe('sls-run dev (built CLI)', () => {
     let stdout = ''
     child.stdout!.on('data', (chunk) => (stdout += chunk))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    const res = await until(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r, () => undefined))
+    const res = await waitFor(() =>
+      fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r,
+        () => undefined,
+      ),
+    )
     expect(res.status).toBe(200)
     child.kill('SIGINT')
     expect(await exited).toBe(0)
-    const runtime = stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.type === 'runtime')
+    const runtime = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .find((e) => e.type === 'runtime')
     expect(runtime).toMatchObject({ service: 'probe', runtime: 'process', reason: expect.stringMatching(/no Docker engine answers/) })
   })
 })

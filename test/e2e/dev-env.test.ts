@@ -19,7 +19,10 @@ describe('what an instance inherits from `sls-run dev`', () => {
   it("AWS_SECRET_ACCESS_KEY exported on the host stays out; dev.inheritEnv's names come in", async () => {
     const dir = tempDir()
     writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  probe:\n    dev: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(APP)}], inheritEnv: [SHARED_SETTING] }\n`)
-    const child = startCli(['dev', '--json', '--runtime', 'process', '--port', '0', '--admin-port', '0', '--no-watch'], { cwd: dir, env: { AWS_SECRET_ACCESS_KEY: 'leak-canary', SHARED_SETTING: 'on' } })
+    const child = startCli(['dev', '--json', '--runtime', 'process', '--port', '0', '--admin-port', '0', '--no-watch'], {
+      cwd: dir,
+      env: { AWS_SECRET_ACCESS_KEY: 'leak-canary', SHARED_SETTING: 'on' },
+    })
     let stdout = ''
     child.stdout!.on('data', (chunk) => (stdout += chunk))
     const listening = await waitFor(() => ndjsonEvents(stdout).find((e) => e.type === 'listening'), 15_000)

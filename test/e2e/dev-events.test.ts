@@ -56,9 +56,19 @@ async function startDev(extraArgs: string[] = []) {
   const child = startCli(['dev', '--json', '--port', String(port), '--admin-port', String(adminPort), ...extraArgs], { cwd: dir })
   let stdout = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
-  const events = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>)
+  const events = () =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>)
   await waitFor(() => events().some((e) => e.type === 'listening') || undefined, 15_000)
-  const received = (): Received[] => (existsSync(sinkFile) ? readFileSync(sinkFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [])
+  const received = (): Received[] =>
+    existsSync(sinkFile)
+      ? readFileSync(sinkFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : []
   return { dir, admin: `http://127.0.0.1:${adminPort}`, adminPort, events, received }
 }
 
@@ -111,13 +121,22 @@ describe('events in sls-run dev', () => {
     expect(invalid.status).toBe(400)
     expect((await invalid.json()).error).toMatch(/type/)
     const events = dev.events().filter((e) => e.type === 'event-delivery')
-    expect(events.filter((e) => e.outcome === 'ok').map((e) => e.eventId).sort()).toEqual(['b-1', 's-1'])
+    expect(
+      events
+        .filter((e) => e.outcome === 'ok')
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['b-1', 's-1'])
     expect(dev.events().some((e) => e.type === 'schedule')).toBe(false) // --no-schedules
   }, 30_000)
 
   it('a subscriber answering 500 is retried, then the event is dead-lettered to the NDJSON file', async () => {
     const dev = await startDev(['--no-schedules'])
-    const res = await fetch(`${dev.admin}/events`, { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'f-1', 'ce-source': '/shop', 'ce-type': 'com.example.fail', 'content-type': 'text/plain' }, body: 'payload' })
+    const res = await fetch(`${dev.admin}/events`, {
+      method: 'POST',
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'f-1', 'ce-source': '/shop', 'ce-type': 'com.example.fail', 'content-type': 'text/plain' },
+      body: 'payload',
+    })
     expect(res.status).toBe(202)
     const last = await waitFor(() => dev.events().find((e) => e.type === 'event-delivery' && e.outcome === 'dead-lettered'), 15_000)
     const tries = dev.events().filter((e) => e.type === 'event-delivery' && e.eventId === 'f-1')
@@ -128,7 +147,10 @@ describe('events in sls-run dev', () => {
     ])
     expect(dev.received().filter((r) => r.path === '/fail')).toHaveLength(3)
     expect(last.deadLetterFile).toBe(path.join(dev.dir, '.sls-run', 'dead-letters.ndjson'))
-    const [line] = readFileSync(last.deadLetterFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const [line] = readFileSync(last.deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(line).toMatchObject({ service: 'sink', path: '/fail', attempts: 3, lastStatus: 500, event: { id: 'f-1', type: 'com.example.fail', source: '/shop', data: 'payload' } })
   }, 30_000)
 

@@ -9,9 +9,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/runtime/free-port.js'
-import { processAlive } from '../helpers/wait.js'
+import { processAlive, waitFor } from '../helpers/wait.js'
 import { BIN } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
+import { stripVTControlCharacters } from 'node:util'
 
 const APP = fileURLToPath(new URL('../fixtures/apps/log-lines.mjs', import.meta.url))
 const ESC = '\u001b'
@@ -29,17 +30,7 @@ afterEach(() => {
 
 const alive = processAlive
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '')
+const plain = (text: string) => stripVTControlCharacters(text)
 
 /**
  * Runs `sls-run dev` (one service, `logs`), on a pseudo-terminal (tty) or with piped output, sends one
@@ -61,12 +52,20 @@ async function devSession(tty: boolean, extraEnv: Record<string, string> = {}) {
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const res = await until(() => fetch(`http://127.0.0.1:${port}/hello`).then((r) => r, () => undefined))
+  const res = await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${port}/hello`).then(
+        (r) => r,
+        () => undefined,
+      ),
+    15_000,
+  )
   expect(res.status).toBe(200)
-  const pid = Number((await until(() => /hello from pid (\d+) for \/hello/.exec(plain(output)) ?? undefined))[1])
+  const pid = Number((await waitFor(() => /hello from pid (\d+) for \/hello/.exec(plain(output)) ?? undefined, 15_000))[1])
   pids.push(pid)
-  await until(() => plain(output).includes(`warning from pid ${pid}`) || undefined)
-  if (tty) child.stdin!.write('\u0003') // Ctrl-C, typed on the terminal
+  await waitFor(() => plain(output).includes(`warning from pid ${pid}`) || undefined, 15_000)
+  if (tty)
+    child.stdin!.write('\u0003') // Ctrl-C, typed on the terminal
   else child.kill('SIGINT')
   const code = await exited
   return { output, code, pid }

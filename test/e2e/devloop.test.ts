@@ -130,7 +130,9 @@ describe('dev loop (process runtime)', () => {
 
   it('the loop breaker: an app that keeps rewriting a file it ships trips it once, with DEV_RELOAD_LOOP and the dev.ignore line', async () => {
     // Every instance rewrites gen.txt (not ignored by any rule) every 100 ms: each save is a reload.
-    const source = app('loop').replace("process.on('SIGTERM'", "let n = 0\nsetInterval(() => fs.writeFileSync('gen.txt', `${process.pid}-${n++}`), 100)\nprocess.on('SIGTERM'").replace("import http from 'node:http'", "import fs from 'node:fs'\nimport http from 'node:http'")
+    const source = app('loop')
+      .replace("process.on('SIGTERM'", "let n = 0\nsetInterval(() => fs.writeFileSync('gen.txt', `${process.pid}-${n++}`), 100)\nprocess.on('SIGTERM'")
+      .replace("import http from 'node:http'", "import fs from 'node:fs'\nimport http from 'node:http'")
     const { dir, url, events } = await session('', { source, watch: '' })
     expect((await fetch(url)).status).toBe(200) // the first instance starts; from then on no request comes
     await waitFor(() => events.some((e) => e.type === 'reload-paused'), 20_000)

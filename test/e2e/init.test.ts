@@ -13,6 +13,7 @@ import { listTemplates } from '../../src/core/scaffold/templates.js'
 import { freePort } from '../../src/runtime/free-port.js'
 import { BIN, envelope, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
+import { waitFor } from '../helpers/wait.js'
 
 const tempDir = useTempDir('sls-run-init-')
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string }
@@ -23,7 +24,12 @@ afterEach(() => stoppers.splice(0).forEach((stop) => stop()))
 /** Starts `sls-run dev` in dir and resolves with the gateway's answer to GET / once it has one. */
 async function devServes(dir: string): Promise<{ status: number; body: string }> {
   const [port, adminPort] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--admin-port', String(adminPort)], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn(process.execPath, [BIN, 'dev', '--port', String(port), '--admin-port', String(adminPort)], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
   let log = ''
   child.stdout!.on('data', (c) => (log += c))
   child.stderr!.on('data', (c) => (log += c))
@@ -34,13 +40,17 @@ async function devServes(dir: string): Promise<{ status: number; body: string }>
     } catch {}
   })
   try {
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
-      if (res) return { status: res.status, body: await res.text() }
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sls-run dev never answered:\n${log}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    const res = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
+        if (!res && child.exitCode !== null) throw new Error(`sls-run dev never answered (it exited ${child.exitCode}):\n${log}`)
+        return res
+      },
+      60_000,
+      100,
+      () => `sls-run dev to answer GET /:\n${log}`,
+    )
+    return { status: res.status, body: await res.text() }
   } finally {
     child.kill('SIGINT')
     expect(await exited).toBe(0)
@@ -111,7 +121,10 @@ describe('sls-run init: what every template ships', () => {
       const tests = (envelope(r).result.files as string[]).filter(isTestFile)
       expect(tests.length, 'the template has tests').toBeGreaterThan(0)
       const ignore = DockerIgnore.parse(readFileSync(path.join(parent, 'app/.dockerignore'), 'utf8'))
-      expect(tests.filter((f) => !ignore.excludes(f)), 'test files sent to the engine').toEqual([])
+      expect(
+        tests.filter((f) => !ignore.excludes(f)),
+        'test files sent to the engine',
+      ).toEqual([])
       expect((envelope(r).result.files as string[]).filter((f) => !isTestFile(f) && !ignore.excludes(f)).length, 'the app itself still ships').toBeGreaterThan(0)
     })
   }
@@ -139,7 +152,13 @@ describe('sls-run init: choices and bad input', () => {
     const parent = tempDir()
     // util-linux `script` runs the command on a pseudo-terminal; the answers arrive on its input.
     const tty = (answers: string, dir: string) =>
-      spawnSync('script', ['-qec', `stty cols 120; ${process.execPath} ${BIN} init ${dir}`, '/dev/null'], { cwd: parent, input: answers, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm' } })
+      spawnSync('script', ['-qec', `stty cols 120; ${process.execPath} ${BIN} init ${dir}`, '/dev/null'], {
+        cwd: parent,
+        input: answers,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm' },
+      })
     const r = tty('static\nmy-site\n9000\n3\n', 'site')
     expect(r.stdout).toMatch(/Template\?[\s\S]*static[\s\S]*Name \(site\)[\s\S]*Port \(8080\)[\s\S]*CI workflow\?/)
     expect(r.stdout).toContain('created site from the static template')

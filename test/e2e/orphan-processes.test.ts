@@ -46,13 +46,20 @@ async function startDev(env: NodeJS.ProcessEnv) {
   const dir = tempDir()
   writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  probe:\n    scaling: { minInstances: 2 }\n    dev: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(APP)}] }\n`)
   const adminPort = await freePort()
-  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--runtime', 'process', '--no-watch', '--port', '0', '--admin-port', String(adminPort)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--runtime', 'process', '--no-watch', '--port', '0', '--admin-port', String(adminPort)], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.push(child)
   let stdout = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const pids = await waitFor(async () => {
-    const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then((r) => r.json(), () => undefined)
+    const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then(
+      (r) => r.json(),
+      () => undefined,
+    )
     const ready = status?.services[0].instances.filter((i: { state: string }) => i.state === 'ready') ?? []
     return ready.length === 2 ? (ready.map((i: { pid: number }) => i.pid) as number[]).sort(numeric) : undefined
   }, 15_000)

@@ -14,12 +14,14 @@ import { parse } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/runtime/free-port.js'
 import { ndjsonEvents } from '../helpers/cli.js'
+import { waitFor } from '../helpers/wait.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   name: string
   version: string
   main?: string
+  exports?: unknown
   bin: Record<string, string>
   oclif: { commands: string; hooks: Record<string, string>; helpClass: string }
 }
@@ -56,6 +58,10 @@ function npmEnv(cache?: string): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'INIT_CWD'))
   return { ...env, ...(cache ? { npm_config_cache: cache } : {}), npm_config_update_notifier: 'false', npm_config_loglevel: 'warn' }
 }
+
+/** The files an `exports` field names: a path, or conditions and subpaths mapping to paths (null: not exported). */
+const exportTargets = (exports: unknown): string[] =>
+  typeof exports === 'string' ? [exports] : Array.isArray(exports) ? exports.flatMap(exportTargets) : exports && typeof exports === 'object' ? Object.values(exports).flatMap(exportTargets) : []
 
 /** Every file under dir, relative, `/`-separated, sorted. */
 const filesUnder = (dir: string): string[] =>
@@ -105,8 +111,17 @@ describe('the npm package', () => {
 
   it('holds every file package.json points to, and the templates whole', () => {
     const pjson = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as typeof PKG
-    const pointed = [...Object.values(pjson.bin), pjson.oclif.commands, ...Object.values(pjson.oclif.hooks), `${pjson.oclif.helpClass}.js`.replace(/\.js\.js$/, '.js'), 'oclif.manifest.json', 'schema/sls-run.schema.json']
+    const pointed = [
+      ...Object.values(pjson.bin),
+      pjson.oclif.commands,
+      ...Object.values(pjson.oclif.hooks),
+      `${pjson.oclif.helpClass}.js`.replace(/\.js\.js$/, '.js'),
+      'oclif.manifest.json',
+      'schema/sls-run.schema.json',
+    ]
+    // A CLI only: no main or exports today; whichever comes back must point at a file the build produces.
     if (pjson.main !== undefined) pointed.push(pjson.main)
+    pointed.push(...exportTargets(pjson.exports).filter((target) => !target.includes('*')))
     for (const file of pointed) expect(existsSync(path.join(installed, file)), file).toBe(true)
     // npm drops some names when packing (.gitignore, .npmrc…): every template file must survive
     for (const template of readdirSync(path.join(ROOT, 'templates'))) {
@@ -158,12 +173,16 @@ describe('the npm package', () => {
     child.stderr!.on('data', (chunk) => (stderr += chunk))
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
 
-    const deadline = Date.now() + 30_000
-    let listening: ReturnType<typeof ndjsonEvents>[number] | undefined
-    while (!(listening = ndjsonEvents(stdout).find((e) => e.type === 'listening'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no listening event:\n${stdout}\n${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    const listening = await waitFor(
+      () => {
+        const event = ndjsonEvents(stdout).find((e) => e.type === 'listening')
+        if (!event && child.exitCode !== null) throw new Error(`no listening event (sls-run dev exited ${child.exitCode}):\n${stdout}\n${stderr}`)
+        return event
+      },
+      30_000,
+      50,
+      () => `a listening event:\n${stdout}\n${stderr}`,
+    )
     expect(listening.url).toBe(`http://127.0.0.1:${port}`)
     const res = await fetch(`${listening.url}/`)
     expect(res.status).toBe(200)

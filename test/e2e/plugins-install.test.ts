@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { envelope, runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
+import { stripVTControlCharacters } from 'node:util'
 
 const PLUGIN = fileURLToPath(new URL('../fixtures/plugin-provider', import.meta.url))
 const IMAGE = `ghcr.io/acme/api@sha256:${'cd'.repeat(32)}`
@@ -21,12 +22,15 @@ describe('sls-run plugins', () => {
     const [data, tarballs, project] = [tempDir(), tempDir(), tempDir()]
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)))
     const [packed] = JSON.parse(execFileSync('npm', ['pack', PLUGIN, '--json', '--pack-destination', tarballs], { encoding: 'utf8', env })) as Array<{ filename: string }>
-    writeFileSync(path.join(project, 'sls-run.yaml'), ['name: shop', 'services:', '  api:', '    port: 8080', 'environments:', '  edge:', '    provider: plugin', '    plugin: example', '    settings: { stateDir: ./state }', ''].join('\n'))
+    writeFileSync(
+      path.join(project, 'sls-run.yaml'),
+      ['name: shop', 'services:', '  api:', '    port: 8080', 'environments:', '  edge:', '    provider: plugin', '    plugin: example', '    settings: { stateDir: ./state }', ''].join('\n'),
+    )
     const run = (args: string[]) => runCli(args, { cwd: project, env: { SLS_RUN_DATA_DIR: data }, timeoutMs: 60_000 })
 
     const install = await run(['plugins', 'install', `file:${path.join(tarballs, packed!.filename)}`])
     expect(install.code, install.stderr).toBe(0)
-    expect((await run(['plugins'])).stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/^sls-run-provider-example 1\.0\.0/m)
+    expect(stripVTControlCharacters((await run(['plugins'])).stdout)).toMatch(/^sls-run-provider-example 1\.0\.0/m)
     const planned = await run(['deploy', '--env', 'edge', '--dry-run', '--image', IMAGE, '--json'])
     expect(planned.code, planned.stdout + planned.stderr).toBe(0)
     expect(envelope(planned).result).toEqual([expect.objectContaining({ provider: 'example', service: 'api', image: IMAGE })])

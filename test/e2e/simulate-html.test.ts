@@ -47,7 +47,12 @@ function result(over: Partial<SimResult> & { scale?: number } = {}): SimResult {
     instances: { peak: 10, mean: 4.618 },
     instanceSeconds: { active: 1520.44, idle: 1250.02 },
     cost: {
-      'cloud-run': { usd: 1.7146, usdPerMonth: 1234.567, basis: 'request-based: busy instance time rounded up to 100 ms + $0.40 per million requests', source: 'cloud.google.com/run/pricing (2025-01)' },
+      'cloud-run': {
+        usd: 1.7146,
+        usdPerMonth: 1234.567,
+        basis: 'request-based: busy instance time rounded up to 100 ms + $0.40 per million requests',
+        source: 'cloud.google.com/run/pricing (2025-01)',
+      },
       'cloud-run-instance': { usd: 0.0787, usdPerMonth: 56.7, basis: 'instance-based: every instance second', source: 'cloud.google.com/run/pricing (2025-01)' },
       'aws-fargate': { usd: 0.0000058, usdPerMonth: 0.00421, basis: 'per vCPU-second and GB-second of each task', source: 'aws.amazon.com/fargate/pricing (2025-01)' },
     },
@@ -207,7 +212,19 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'simulate --html (Chromium)
   })
 
   it('a run with no requests: empty charts, no cost, no errors', async () => {
-    const empty = result({ durationMs: 30_000, requests: 0, coldStarts: 0, coldStartRatio: 0, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 }, status: {}, instances: { peak: 0, mean: 0 }, instanceSeconds: { active: 0, idle: 0 }, cost: {}, timeline: [], latencyCdf: [] })
+    const empty = result({
+      durationMs: 30_000,
+      requests: 0,
+      coldStarts: 0,
+      coldStartRatio: 0,
+      latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
+      status: {},
+      instances: { peak: 0, mean: 0 },
+      instanceSeconds: { active: 0, idle: 0 },
+      cost: {},
+      timeline: [],
+      latencyCdf: [],
+    })
     const { page, problems, close } = await open({ results: [empty], grid: false, generatedAt: GENERATED }, 'empty.html')
     try {
       await expectCharts(page)
@@ -235,7 +252,18 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'simulate --html (Chromium)
 
       const rows = page.locator('[data-testid="grid"] tbody tr')
       expect(await rows.count()).toBe(3)
-      expect(await page.locator('[data-testid="grid"] thead th').allTextContents()).toEqual(['Run', 'concurrency', 'note', 'Requests', 'Cold starts', 'p95', 'Peak instances', 'cloud-run $/month', 'cloud-run-instance $/month', 'aws-fargate $/month'])
+      expect(await page.locator('[data-testid="grid"] thead th').allTextContents()).toEqual([
+        'Run',
+        'concurrency',
+        'note',
+        'Requests',
+        'Cold starts',
+        'p95',
+        'Peak instances',
+        'cloud-run $/month',
+        'cloud-run-instance $/month',
+        'aws-fargate $/month',
+      ])
       expect(await rows.nth(0).locator('td').allTextContents()).toEqual([labels[0], '10', '<b>bold</b>', '3,012', '1.23%', '612 ms', '10', '$1,234.57', '$56.70', '$0.0042'])
       expect(await rows.nth(2).locator('td').nth(7).textContent()).toBe('$98.76')
       expect(await page.locator('b').count()).toBe(0)
@@ -244,7 +272,9 @@ describe.skipIf(!haveChromium && !CI)(haveChromium ? 'simulate --html (Chromium)
       const cloudRun = page.locator('[data-testid="cost"] tr[data-provider="cloud-run"]')
       expect(await cloudRun.count()).toBe(3)
       expect(await cloudRun.locator('td:nth-child(2)').allTextContents()).toEqual(['$1,234.57', '$1,234.57', '$98.76'])
-      expect(await page.locator('[data-testid="cost"] th', { hasText: /^cloud-run-instance/ }).textContent()).toContain('instance-based: every instance second — prices: cloud.google.com/run/pricing (2025-01)')
+      expect(await page.locator('[data-testid="cost"] th', { hasText: /^cloud-run-instance/ }).textContent()).toContain(
+        'instance-based: every instance second — prices: cloud.google.com/run/pricing (2025-01)',
+      )
       expect(await page.locator('[data-testid="cost"] .bar').count()).toBe(9)
 
       expect(problems).toEqual([])

@@ -23,7 +23,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.stop()))
 })
 
-const SETTINGS = ['scaling.model=cloud-run', 'scaling.concurrency=2', 'scaling.maxInstances=4', 'scaling.cloudRun.window=2s', 'scaling.cloudRun.evaluateEvery=200ms', 'scaling.cloudRun.idleRetention=1500ms']
+const SETTINGS = [
+  'scaling.model=cloud-run',
+  'scaling.concurrency=2',
+  'scaling.maxInstances=4',
+  'scaling.cloudRun.window=2s',
+  'scaling.cloudRun.evaluateEvery=200ms',
+  'scaling.cloudRun.idleRetention=1500ms',
+]
 
 it('cold starts and instance-seconds of a recorded live run, simulated, agree within 10 %', async () => {
   const scaling = { model: 'cloud-run', concurrency: 2, maxInstances: 4, cloudRun: { window: '2s', evaluateEvery: '200ms', idleRetention: '1500ms' } }
@@ -33,7 +40,11 @@ it('cold starts and instance-seconds of a recorded live run, simulated, agree wi
   const recorder = new TraceRecorder(file, t0)
   const lifetimes = new Map<string, { from: number; to?: number }>()
   const emulator = new Emulator({
-    config, port: 0, adminPort: 0, runtime: new ProcessRuntime(), graceMs: 2000,
+    config,
+    port: 0,
+    adminPort: 0,
+    runtime: new ProcessRuntime(),
+    graceMs: 2000,
     onEvent: (e) => {
       if (e.type === 'request') recorder.request(e)
       if (e.type === 'instance' && e.state === 'starting') lifetimes.set(e.id, { from: Date.now() })
@@ -54,7 +65,10 @@ it('cold starts and instance-seconds of a recorded live run, simulated, agree wi
   const endMs = Date.now() - t0
   await recorder.close()
   expect(statuses.every((s) => s === 200)).toBe(true)
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
   expect(lines).toHaveLength(32)
   const liveColdStarts = lines.filter((l) => l.coldStart).length
   const liveInstanceSeconds = [...lifetimes.values()].reduce((s, l) => s + (l.to! - l.from), 0) / 1000

@@ -41,7 +41,10 @@ export interface BuildJson {
 
 /** Every stdout line is one JSON document; the last is the result envelope. */
 export function buildJson(r: CliResult): BuildJson {
-  const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>)
+  const lines = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
   const last = lines.pop()
   if (last?.type !== 'result') throw new Error(`the last line is not the result envelope:\n${r.stdout}\n${r.stderr}`)
   return { events: lines, result: last as BuildJson['result'] }

@@ -51,7 +51,11 @@ export function useCliProcesses(): (args: string[], options: { cwd: string; stdi
     }
   })
   return (args, options) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env }, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env },
+      stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
+    })
     children.push(child)
     return child
   }

@@ -32,9 +32,9 @@ async function start(target: SuiteTarget, service: Record<string, unknown>, grac
   return { url: gateways.probe!, admin, events, emulator }
 }
 
-/** Polls a condition every 20 ms for up to `ms` (5 s); throws when it is still false then (never a silent pass). */
+/** waitFor at the suite's pace: the condition every 20 ms for up to `ms` (5 s); throws, naming it, when it is still false then. */
 export async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  await waitFor(async () => (await condition()) || undefined, ms, 20)
+  await waitFor(condition, ms, 20)
 }
 
 export const json = async (res: Response) => JSON.parse(await res.text())
@@ -139,7 +139,12 @@ export function emulatorSuite(target: () => SuiteTarget): void {
       expect(after.status).toBe(200)
       expect((await json(after)).peak).toBe(1)
     }
-    expect(emulator.status().services[0]!.instances.filter((i) => i.state === 'ready').map((i) => i.inFlight)).toEqual([0])
+    expect(
+      emulator
+        .status()
+        .services[0]!.instances.filter((i) => i.state === 'ready')
+        .map((i) => i.inFlight),
+    ).toEqual([0])
   })
 
   it('a request that outlives timeout + grace: its slot is freed and the stuck instance replaced', async () => {
@@ -149,7 +154,9 @@ export function emulatorSuite(target: () => SuiteTarget): void {
     const after = await fetch(url, { signal: AbortSignal.timeout(10_000) }) // queued until the stuck one is cut at 3.3 s, then a cold start
     expect(after.status).toBe(200)
     expect(after.headers.get('x-sls-run-instance')).toBe('probe#2')
-    expect(events).toContainEqual(expect.objectContaining({ type: 'crash', id: 'probe#1', exit: expect.objectContaining({ message: expect.stringMatching(/did not finish a request within timeout \+ 300 ms/) }) }))
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'crash', id: 'probe#1', exit: expect.objectContaining({ message: expect.stringMatching(/did not finish a request within timeout \+ 300 ms/) }) }),
+    )
   })
 
   it("10 MB uploads with curl's default headers (Expect: 100-continue) six times, then a GET: all 200, nothing left in flight", async () => {
@@ -163,7 +170,9 @@ export function emulatorSuite(target: () => SuiteTarget): void {
       writeFileSync(file, Buffer.alloc(10 * 1024 * 1024, 5))
       for (let i = 0; i < 6; i++) {
         const out = await new Promise<string>((resolve, reject) =>
-          execFile('curl', ['-sS', '-v', '--max-time', '20', '-w', '\n%{http_code}', '--data-binary', `@${file}`, `${url}/upload`], (error, stdout, stderr) => (error ? reject(error) : resolve(`${stderr}\n${stdout}`))),
+          execFile('curl', ['-sS', '-v', '--max-time', '20', '-w', '\n%{http_code}', '--data-binary', `@${file}`, `${url}/upload`], (error, stdout, stderr) =>
+            error ? reject(error) : resolve(`${stderr}\n${stdout}`),
+          ),
         )
         expect(out).toMatch(/> Expect: 100-continue/i) // curl really asked
         expect(out.trim().split('\n').at(-1)).toBe('200')
@@ -173,7 +182,12 @@ export function emulatorSuite(target: () => SuiteTarget): void {
       rmSync(dir, { recursive: true, force: true })
     }
     expect((await fetch(url, { signal: AbortSignal.timeout(10_000) })).status).toBe(200)
-    expect(emulator.status().services[0]!.instances.filter((i) => i.state === 'ready').map((i) => i.inFlight)).toEqual([0])
+    expect(
+      emulator
+        .status()
+        .services[0]!.instances.filter((i) => i.state === 'ready')
+        .map((i) => i.inFlight),
+    ).toEqual([0])
   })
 
   it('streams a 10 MB upload and a 10 MB download intact', async () => {
@@ -191,12 +205,14 @@ export function emulatorSuite(target: () => SuiteTarget): void {
     await fetch(url)
     const { Readable } = await import('node:stream')
     const chunks = Array.from({ length: 10 }, () => Buffer.alloc(1024, 1))
-    const slowBody = Readable.from((async function* () {
-      for (const chunk of chunks) {
-        await new Promise((resolve) => setTimeout(resolve, 100))
-        yield chunk
-      }
-    })())
+    const slowBody = Readable.from(
+      (async function* () {
+        for (const chunk of chunks) {
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          yield chunk
+        }
+      })(),
+    )
     const slow = fetch(`${url}/upload`, { method: 'POST', body: slowBody as unknown as BodyInit, duplex: 'half' } as RequestInit)
     await new Promise((resolve) => setTimeout(resolve, 150))
     const started = Date.now()

@@ -1,5 +1,5 @@
 /** A fake clock and a fake runtime for the autoscaler's unit tests: time and instances move only when a test says so. */
-import type { Clock } from '../../src/core/emulator/clock.js'
+import type { Clock } from '../../src/core/clock.js'
 import type { ExitInfo, InstanceSpec, Runtime, RuntimeInstance } from '../../src/runtime/types.js'
 
 export class FakeClock implements Clock {

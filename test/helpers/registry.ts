@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import os from 'node:os'
 import path from 'node:path'
 import { freePort } from '../../src/runtime/free-port.js'
+import { waitFor } from './wait.js'
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry'
 const START_TIMEOUT_MS = 10_000
@@ -148,28 +149,30 @@ export async function startRegistry(options: { username?: string; password?: str
     c.unref()
     let spawnError: Error | undefined
     c.once('error', (error) => (spawnError = error))
-    const deadline = Date.now() + START_TIMEOUT_MS
     let last = 'no answer'
-    for (;;) {
-      if (spawnError) throw new Error(`could not start ${REGISTRY_BINARY}: ${spawnError.message}`)
-      if (c.exitCode !== null || c.signalCode !== null) {
-        running.delete(c)
-        return false
-      }
-      try {
-        const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) })
-        await res.arrayBuffer()
-        if (res.status === 401) return true
-        last = `HTTP ${res.status}`
-      } catch (error) {
-        last = (error as Error).message
-      }
-      if (Date.now() > deadline) {
-        await halt('SIGKILL')
-        throw new Error(`docker-registry on ${url} did not answer GET /v2/ with 401 within ${START_TIMEOUT_MS / 1000} s (last: ${last}); log tail:\n${logTail(logFile)}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    const outcome = await waitFor(
+      async () => {
+        if (spawnError) throw new Error(`could not start ${REGISTRY_BINARY}: ${spawnError.message}`)
+        if (c.exitCode !== null || c.signalCode !== null) return 'exited'
+        try {
+          const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) })
+          await res.arrayBuffer()
+          if (res.status === 401) return 'up'
+          last = `HTTP ${res.status}`
+        } catch (error) {
+          last = (error as Error).message
+        }
+        return undefined
+      },
+      START_TIMEOUT_MS,
+      50,
+      () => `docker-registry on ${url} to answer GET /v2/ with 401 (last: ${last}); log tail:\n${logTail(logFile)}`,
+    ).catch(async (error: unknown) => {
+      if (!spawnError) await halt('SIGKILL') // timed out: it runs, but does not serve
+      throw error
+    })
+    if (outcome === 'exited') running.delete(c)
+    return outcome === 'up'
   }
 
   try {

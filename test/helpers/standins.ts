@@ -110,7 +110,10 @@ function hostFacts() {
     throw new Error(`${BUSYBOX} is dynamically linked (Debian's busybox, not busybox-static): run \`scripts/provision.sh standins\``)
   }
   const busyboxVersion = (spawnSync(BUSYBOX, [], { encoding: 'utf8' }).stdout ?? '').split('\n')[0]!.trim()
-  const applets = execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n').map((a) => a.trim()).filter((a) => a && a !== 'bin/busybox')
+  const applets = execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' })
+    .split('\n')
+    .map((a) => a.trim())
+    .filter((a) => a && a !== 'bin/busybox')
   const nodeBin = realpathSync(execFileSync('which', ['node'], { encoding: 'utf8' }).trim())
   const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim().replace(/^v/, '')
   const ldd = execFileSync('ldd', [nodeBin], { encoding: 'utf8' })
@@ -124,14 +127,23 @@ function hostFacts() {
 
 function recipes(host: ReturnType<typeof hostFacts>): Recipe[] {
   const accounts = (node: boolean): Item[] => [
-    { type: 'text', name: 'etc/passwd', mode: 0o644, text: `root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${node ? 'node:x:1000:1000:Linux User,,,:/home/node:/bin/sh\n' : ''}` },
+    {
+      type: 'text',
+      name: 'etc/passwd',
+      mode: 0o644,
+      text: `root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${node ? 'node:x:1000:1000:Linux User,,,:/home/node:/bin/sh\n' : ''}`,
+    },
     { type: 'text', name: 'etc/group', mode: 0o644, text: `root:x:0:root\nnogroup:x:65533:\nnobody:x:65534:\n${node ? 'node:x:1000:node\n' : ''}` },
     { type: 'text', name: 'etc/shadow', mode: 0o640, text: `root:*::0:::::\nnobody:!::0:::::\n${node ? 'node:!:19000:0:99999:7:::\n' : ''}` },
   ]
   const present = new Set(host.applets)
   const modes: Record<string, number> = { root: 0o700, tmp: 0o1777, 'var/tmp': 0o1777 }
   const base: Item[] = [
-    ...['bin', 'sbin', 'etc', 'home', 'lib', 'root', 'tmp', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'usr/local/sbin', 'usr/local/lib', 'var/tmp'].map((name): Item => ({ type: 'dir', name, mode: modes[name] ?? 0o755 })),
+    ...['bin', 'sbin', 'etc', 'home', 'lib', 'root', 'tmp', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'usr/local/sbin', 'usr/local/lib', 'var/tmp'].map((name): Item => ({
+      type: 'dir',
+      name,
+      mode: modes[name] ?? 0o755,
+    })),
     { type: 'host', name: 'bin/busybox', from: BUSYBOX },
     ...host.applets.map((name): Item => ({ type: 'symlink', name, target: '/bin/busybox' })),
     ...(present.has('usr/sbin/addgroup') ? [] : [{ type: 'text' as const, name: 'usr/sbin/addgroup', mode: 0o755, text: ADDGROUP }]),
@@ -142,7 +154,10 @@ function recipes(host: ReturnType<typeof hostFacts>): Recipe[] {
   const alpine: Recipe = {
     for: 'alpine:3.20',
     dockerfile: `FROM scratch\nCOPY base/ /\nCOPY accounts/ /\nENV PATH=${PATH_ENV}\nCMD ["/bin/sh"]\n`,
-    layers: [['base', base], ['accounts', accounts(false)]],
+    layers: [
+      ['base', base],
+      ['accounts', accounts(false)],
+    ],
     hashInputs: ['alpine:3.20', ...common],
   }
   const node: Recipe = {
@@ -153,14 +168,17 @@ function recipes(host: ReturnType<typeof hostFacts>): Recipe[] {
     layers: [
       ['base', base],
       ['accounts', accounts(true)],
-      ['node', [
-        { type: 'host', name: 'usr/local/bin/node', from: host.nodeBin },
-        ...host.libs.map((lib): Item => ({ type: 'host', name: lib.slice(1), from: lib })),
-        { type: 'text', name: 'etc/nsswitch.conf', mode: 0o644, text: 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n' },
-        { type: 'tree', name: 'usr/local/lib/node_modules/npm', from: host.npmDir },
-        { type: 'symlink', name: 'usr/local/bin/npm', target: '../lib/node_modules/npm/bin/npm-cli.js' },
-        { type: 'symlink', name: 'usr/local/bin/npx', target: '../lib/node_modules/npm/bin/npx-cli.js' },
-      ]],
+      [
+        'node',
+        [
+          { type: 'host', name: 'usr/local/bin/node', from: host.nodeBin },
+          ...host.libs.map((lib): Item => ({ type: 'host', name: lib.slice(1), from: lib })),
+          { type: 'text', name: 'etc/nsswitch.conf', mode: 0o644, text: 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n' },
+          { type: 'tree', name: 'usr/local/lib/node_modules/npm', from: host.npmDir },
+          { type: 'symlink', name: 'usr/local/bin/npm', target: '../lib/node_modules/npm/bin/npm-cli.js' },
+          { type: 'symlink', name: 'usr/local/bin/npx', target: '../lib/node_modules/npm/bin/npx-cli.js' },
+        ],
+      ],
       ['home', [{ type: 'dir', name: 'node', mode: 0o755 }]],
     ],
     hashInputs: ['node:22-alpine', ...common, host.nodeVersion, host.npmVersion, host.libs],
@@ -175,7 +193,8 @@ async function fill(pack: tar.Pack, recipe: Recipe): Promise<void> {
     new Promise<void>((resolve, reject) => {
       const done = (error?: Error | null) => (error ? reject(error) : resolve())
       const full = { uid: 0, gid: 0, mtime: MTIME, ...header }
-      if (body === undefined) pack.entry(full, done) // directory or symlink
+      if (body === undefined)
+        pack.entry(full, done) // directory or symlink
       else if (typeof body === 'string') pack.entry(full, body, done)
       else pipeline(body, pack.entry(full, done)).catch(reject)
     })
@@ -259,11 +278,16 @@ export async function ensureStandins(docker: Dockerode, run: string, log: (line:
   const results: StandinInfo[] = []
   for (const recipe of recipes(host)) {
     const name = standinName(recipe.for, run)
-    const hash = createHash('sha256').update(JSON.stringify([RECIPE_VERSION, ...recipe.hashInputs])).digest('hex')
-    const existing = await docker.getImage(name).inspect().catch((error: { statusCode?: number }) => {
-      if (error.statusCode === 404) return undefined
-      throw error
-    })
+    const hash = createHash('sha256')
+      .update(JSON.stringify([RECIPE_VERSION, ...recipe.hashInputs]))
+      .digest('hex')
+    const existing = await docker
+      .getImage(name)
+      .inspect()
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode === 404) return undefined
+        throw error
+      })
     const current = existing?.Config?.Labels ?? {}
     if (existing && !current[STANDIN_LABEL]) throw new Error(`${name} exists but is not a stand-in (no ${STANDIN_LABEL} label): not touching it`)
     if (existing && current[`${STANDIN_LABEL}.hash`] === hash) {
@@ -281,7 +305,11 @@ export async function ensureStandins(docker: Dockerode, run: string, log: (line:
       'org.opencontainers.image.description': `offline stand-in for ${recipe.for}, built from host files by sls-run's test support; NOT the real image`,
     })
     const seconds = (performance.now() - started) / 1000
-    if (existing && existing.Id !== id) await docker.getImage(existing.Id).remove().catch(() => {}) // in use: removeRun gets it
+    if (existing && existing.Id !== id)
+      await docker
+        .getImage(existing.Id)
+        .remove()
+        .catch(() => {}) // in use: removeRun gets it
     results.push({ name, for: recipe.for, id, built: true, seconds })
   }
   return results
@@ -294,12 +322,20 @@ export async function ensureStandins(docker: Dockerode, run: string, log: (line:
  */
 export async function removeRun(docker: Dockerode, run: string): Promise<string[]> {
   const filters = { label: [`${RUN_LABEL}=${run}`] }
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})
+  for (const c of await docker.listContainers({ all: true, filters }))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => {})
   for (let pass = 0; pass < 6; pass++) {
     const images = await docker.listImages({ all: true, filters })
     if (!images.length) break
     // Newest first: an image built on another is newer than it (the stand-ins go last).
-    for (const image of images.sort((a, b) => b.Created - a.Created)) await docker.getImage(image.Id).remove({ force: true }).catch(() => {})
+    for (const image of images.sort((a, b) => b.Created - a.Created))
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {})
   }
   const containers = await docker.listContainers({ all: true, filters })
   const images = await docker.listImages({ all: true, filters })

@@ -24,7 +24,11 @@ const build = (cwd: string, ...args: string[]) => runCli(['build', '--json', ...
 afterAll(async () => {
   for (const repo of repos) {
     const images = await docker.listImages({ filters: { reference: [repo] } })
-    for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => {})
+    for (const image of images)
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {})
   }
 })
 
@@ -203,11 +207,16 @@ describe.skipIf(!inject('engine'))('sls-run build: terminal and large contexts',
     fixtureRepo(dir, repo)
     const log = path.join(dir, '..', `${path.basename(dir)}.tty.log`)
     // util-linux `script` gives the command a pseudo-terminal, as a developer's shell would.
-    const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${BIN} build ${onStandins().join(' ')}`, log], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', DOCKER_HOST: process.env.DOCKER_HOST }, encoding: 'utf8', timeout: 100_000 })
+    const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${BIN} build ${onStandins().join(' ')}`, log], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', DOCKER_HOST: process.env.DOCKER_HOST },
+      encoding: 'utf8',
+      timeout: 100_000,
+    })
     const tty = readFileSync(log, 'utf8')
     rmSync(log, { force: true })
     expect(r.status, tty).toBe(0)
-    expect(tty).toMatch(/\u001b\[2K/) // listr2 redraws lines in place
+    expect(tty).toContain('\u001b[2K') // listr2 redraws lines in place
     const escaped = repo.replace(/[/.]/g, '\\$&')
     expect(tty).toMatch(new RegExp(`✔\\S* web: ${escaped}:[0-9a-f]{7} [0-9.]+ MB in [0-9.]+ m?s \\(\\d+/\\d+ steps cached\\)`))
     expect(tty).toContain(`\u001b[1mweb\u001b[22m \u001b[32mbuilt\u001b[39m ${repo}:`) // the summary, in colour on a terminal

@@ -20,7 +20,10 @@ describe.skipIf(!inject('engine'))('container metrics (docker runtime)', () => {
   }, 120_000)
   afterAll(async () => {
     await emulator?.stop()
-    await docker.getImage(PROBE_IMAGE).remove({ force: true }).catch(() => undefined)
+    await docker
+      .getImage(PROBE_IMAGE)
+      .remove({ force: true })
+      .catch(() => undefined)
   })
 
   it('exports slsrun_container_cpu_seconds_total and slsrun_container_memory_bytes per instance', async () => {

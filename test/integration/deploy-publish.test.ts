@@ -63,7 +63,11 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
     await kube?.close()
     pki?.dispose()
     await registry?.stop()
-    for (const image of await docker.listImages({ filters: { reference: [repo] } })) await docker.getImage(image.Id).remove({ force: true }).catch(() => {})
+    for (const image of await docker.listImages({ filters: { reference: [repo] } }))
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {})
     rmSync(dir, { recursive: true, force: true })
     rmSync(home, { recursive: true, force: true })
   })
@@ -71,7 +75,14 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
   const deploy = (...args: string[]) =>
     runCli(['deploy', '--env', 'k', '--json', '--allow-standin', '--allow-local-image', ...args], {
       cwd: dir,
-      env: { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_REGISTRY_USERNAME: registry.username, SLS_RUN_REGISTRY_PASSWORD: registry.password, SLS_RUN_DEPLOY_POLL_MS: '50' },
+      env: {
+        HOME: home,
+        DOCKER_HOST: process.env.DOCKER_HOST,
+        DOCKER_CONFIG: home,
+        SLS_RUN_REGISTRY_USERNAME: registry.username,
+        SLS_RUN_REGISTRY_PASSWORD: registry.password,
+        SLS_RUN_DEPLOY_POLL_MS: '50',
+      },
       timeoutMs: 150_000,
     })
 
@@ -97,7 +108,11 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
   }, 200_000)
 
   it('without --json: progress on stderr (the recorded digest), one result line per service on stdout', async () => {
-    const r = await runCli(['deploy', '--env', 'k', '--yes', '--allow-standin', '--allow-local-image'], { cwd: dir, env: { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_DEPLOY_POLL_MS: '50' }, timeoutMs: 60_000 })
+    const r = await runCli(['deploy', '--env', 'k', '--yes', '--allow-standin', '--allow-local-image'], {
+      cwd: dir,
+      env: { HOME: home, DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: home, SLS_RUN_DEPLOY_POLL_MS: '50' },
+      timeoutMs: 60_000,
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/web: .*already pushed as sha256:[0-9a-f]{64}/)
     expect(r.stdout).toMatch(/^web: unchanged web-00001 http:\/\/web\.shop\.example\.com /m)
@@ -108,7 +123,11 @@ describe.skipIf(!inject('engine'))('sls-run deploy: build, push, deploy by diges
     const refused = await runCli(['push', '--json', '--allow-standin'], { cwd: dir, env, timeoutMs: 60_000 })
     expect(refused.code).toBe(1)
     expect(refused.stdout).toContain('"code":"REGISTRY_AUTH"')
-    const pushed = await runCli(['push', '--env', 'edge', '--json', '--allow-standin'], { cwd: dir, env: { ...env, EXAMPLE_REGISTRY_USER: registry.username, EXAMPLE_REGISTRY_PASSWORD: registry.password }, timeoutMs: 60_000 })
+    const pushed = await runCli(['push', '--env', 'edge', '--json', '--allow-standin'], {
+      cwd: dir,
+      env: { ...env, EXAMPLE_REGISTRY_USER: registry.username, EXAMPLE_REGISTRY_PASSWORD: registry.password },
+      timeoutMs: 60_000,
+    })
     expect(pushed.code, pushed.stderr + pushed.stdout).toBe(0)
     const last = JSON.parse(pushed.stdout.trim().split('\n').pop()!)
     expect(last.result[0]).toMatchObject({ service: 'web', credentials: 'example registry token' })

@@ -28,8 +28,6 @@ afterEach(() => {
 const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) })
 const sessionContainers = async (session: string) => docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${session}`] } })
 
-const until = <T>(probe: () => T | undefined | Promise<T | undefined>, ms = 20_000) => waitFor(probe, ms)
-
 function project(image = IMAGE): string {
   const dir = tempDir()
   writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  probe:\n    image: ${image}\n    scaling: { minInstances: 2 }\n    dev: { runtime: docker }\n`)
@@ -44,14 +42,27 @@ async function startDev(dir: string) {
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const containers = await until(async () => {
-    if (child.exitCode !== null) throw new Error(`sls-run dev exited ${child.exitCode}: ${stderr}${stdout}`)
-    const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then((r) => r.json(), () => undefined)
-    const ready = status?.services[0].instances.filter((i: { state: string }) => i.state === 'ready') ?? []
-    return ready.length === 2 ? (ready.map((i: { container: string }) => i.container) as string[]) : undefined
-  })
+  const containers = await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`sls-run dev exited ${child.exitCode}: ${stderr}${stdout}`)
+      const status = await fetch(`http://127.0.0.1:${adminPort}/api/status`).then(
+        (r) => r.json(),
+        () => undefined,
+      )
+      const ready = status?.services[0].instances.filter((i: { state: string }) => i.state === 'ready') ?? []
+      return ready.length === 2 ? (ready.map((i: { container: string }) => i.container) as string[]) : undefined
+    },
+    20_000,
+    50,
+    'two ready instances in /api/status',
+  )
   const session = (await docker.getContainer(containers[0]!).inspect()).Config.Labels[LABEL.session]!
-  const events = () => stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  const events = () =>
+    stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
   return { child, port, containers, session, exited, events, stderr: () => stderr }
 }
 
@@ -77,7 +88,10 @@ describe.skipIf(!inject('engine'))('sls-run dev --runtime docker (built CLI) and
   beforeAll(() => buildProbeImage(docker, `${IMAGE}:latest`), 120_000)
   afterAll(async () => {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=orphan-${run}`] } })) await docker.getContainer(c.Id).remove({ force: true })
-    await docker.getImage(`${IMAGE}:latest`).remove({ force: true }).catch(() => undefined)
+    await docker
+      .getImage(`${IMAGE}:latest`)
+      .remove({ force: true })
+      .catch(() => undefined)
   })
 
   it('Ctrl-C drains and removes every container; exit 0', async () => {
@@ -94,7 +108,7 @@ describe.skipIf(!inject('engine'))('sls-run dev --runtime docker (built CLI) and
     const { child, session, exited } = await startDev(project())
     child.kill('SIGKILL')
     await exited
-    await until(async () => (await sessionContainers(session)).length === 0 || undefined, 15_000)
+    await waitFor(async () => (await sessionContainers(session)).length === 0 || undefined, 15_000)
     expect(await sessionContainers(session)).toEqual([])
   })
 

@@ -27,7 +27,10 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
   }, 120_000)
   afterAll(async () => {
     expect(await managedCount(session)).toBe(0) // every container of the suite is gone
-    await docker.getImage(PROBE_IMAGE).remove({ force: true }).catch(() => undefined)
+    await docker
+      .getImage(PROBE_IMAGE)
+      .remove({ force: true })
+      .catch(() => undefined)
   })
 
   emulatorSuite(() => ({ runtime, service: { image: PROBE_IMAGE }, instanceUrl: (url) => url.replace('127.0.0.1', HOST_ALIAS) }))
@@ -88,7 +91,9 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
       await until(() => events.some((e) => e.type === 'crash'), 10_000)
       expect(events).toContainEqual(expect.objectContaining({ type: 'crash', id: 'probe#1', exit: expect.objectContaining({ reason: 'oom-killed', code: 137 }) }))
       const status = await json(await fetch(`${admin}/api/status`))
-      expect(status.services[0].instances).toContainEqual(expect.objectContaining({ id: 'probe#1', state: 'failed', exit: expect.objectContaining({ reason: 'oom-killed', message: expect.stringContaining('OOMKilled') }) }))
+      expect(status.services[0].instances).toContainEqual(
+        expect.objectContaining({ id: 'probe#1', state: 'failed', exit: expect.objectContaining({ reason: 'oom-killed', message: expect.stringContaining('OOMKilled') }) }),
+      )
       expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/slsrun_instance_crashes_total\{service="probe",reason="oom-killed"\} 1/)
       const next = await fetch(url, { signal: AbortSignal.timeout(20_000) })
       expect(next.status).toBe(200)
@@ -121,7 +126,16 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
     })
 
     it('graceful stop: SIGTERM, then SIGKILL after the grace; the exit code and reason are kept', async () => {
-      const spec = (instanceId: string, command?: string[]) => ({ service: 'probe', revision: 'probe-00001', instanceId, cwd: '/', env: {}, port: 8080, image: PROBE_IMAGE, ...(command ? { command } : {}) })
+      const spec = (instanceId: string, command?: string[]) => ({
+        service: 'probe',
+        revision: 'probe-00001',
+        instanceId,
+        cwd: '/',
+        env: {},
+        port: 8080,
+        image: PROBE_IMAGE,
+        ...(command ? { command } : {}),
+      })
       const polite = await runtime.start(spec('probe#91'), () => undefined)
       const stubborn = await runtime.start(spec('probe#92', ['node', 'ignore-sigterm.mjs']), () => undefined)
       await until(() => stubborn.lastLines(1)[0] === 'listening' && polite.lastLines(0).length === 0, 10_000)

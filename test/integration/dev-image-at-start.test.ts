@@ -19,7 +19,11 @@ const startCli = useCliProcesses()
 
 describe.skipIf(!inject('engine'))('dev builds a missing or stale image at start (docker runtime)', () => {
   afterAll(async () => {
-    for (const image of await docker.listImages({ filters: { reference: [IMAGE] } })) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined)
+    for (const image of await docker.listImages({ filters: { reference: [IMAGE] } }))
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined)
   })
 
   async function session(dir: string) {
@@ -37,7 +41,10 @@ describe.skipIf(!inject('engine'))('dev builds a missing or stale image at start
   it('builds when missing (steps shown, stand-in notice), not when current, again when a source is newer', async () => {
     const dir = tempDir()
     writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${inject('standins').node}\nWORKDIR /app\nCOPY server.mjs .\nCMD ["node", "server.mjs"]\n`)
-    writeFileSync(path.join(dir, 'server.mjs'), `import http from 'node:http'\nhttp.createServer((q, s) => s.end('hi')).listen(Number(process.env.PORT), '0.0.0.0')\nprocess.on('SIGTERM', () => process.exit(0))\n`)
+    writeFileSync(
+      path.join(dir, 'server.mjs'),
+      `import http from 'node:http'\nhttp.createServer((q, s) => s.end('hi')).listen(Number(process.env.PORT), '0.0.0.0')\nprocess.on('SIGTERM', () => process.exit(0))\n`,
+    )
     writeFileSync(path.join(dir, 'sls-run.yaml'), `name: t\nservices:\n  web:\n    build: { context: . }\n    image: ${IMAGE}\n    dev: { runtime: docker }\n`)
 
     const first = await session(dir)

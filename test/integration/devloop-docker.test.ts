@@ -39,7 +39,11 @@ describe.skipIf(!inject('engine'))('dev loop (docker runtime)', () => {
   afterAll(async () => {
     expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${session.id}`] } })).toEqual([])
     const ids = new Set([...built, ...(await docker.listImages({ filters: { reference: [IMAGE] } })).map((i) => i.Id)])
-    for (const id of ids) await docker.getImage(id).remove({ force: true }).catch(() => undefined) // rebuilds leave untagged images
+    for (const id of ids)
+      await docker
+        .getImage(id)
+        .remove({ force: true })
+        .catch(() => undefined) // rebuilds leave untagged images
   })
 
   async function start() {

@@ -29,7 +29,10 @@ describe.skipIf(!inject('engine'))('sls-run doctor with a Docker engine', () => 
 
 describe.skipIf(!inject('engine'))('debug output', () => {
   it('--verbose and SLS_RUN_LOG=debug print debug lines on stderr, never on stdout', async () => {
-    for (const [args, env] of [[['doctor', '--verbose', '--json'], {}], [['doctor', '--json'], { SLS_RUN_LOG: 'debug' }]] as const) {
+    for (const [args, env] of [
+      [['doctor', '--verbose', '--json'], {}],
+      [['doctor', '--json'], { SLS_RUN_LOG: 'debug' }],
+    ] as const) {
       const r = await runCli([...args], { env: { DOCKER_HOST: process.env.DOCKER_HOST, ...env } })
       expect(r.stderr).toMatch(/^debug engine: \{/m)
       expect(envelope(r).status).toBe('ok')

@@ -7,6 +7,7 @@
 import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startRegistry, type TestRegistry } from '../helpers/registry.js'
+import { waitFor } from '../helpers/wait.js'
 
 const SOURCE = inject('standins').alpine // this run's offline alpine stand-in (test/helpers/standins.ts), built by the engine project's global setup
 const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json'
@@ -59,8 +60,7 @@ describe.skipIf(!inject('engine'))('push-test harness: real registry with htpass
     return { lines, ms: performance.now() - started }
   }
 
-  const manifest = (auth = true) =>
-    fetch(`${registry.url}/v2/harness/alpine/manifests/t1`, { headers: { Accept: MANIFEST_V2, ...(auth ? { Authorization: basic(registry) } : {}) } })
+  const manifest = (auth = true) => fetch(`${registry.url}/v2/harness/alpine/manifests/t1`, { headers: { Accept: MANIFEST_V2, ...(auth ? { Authorization: basic(registry) } : {}) } })
 
   beforeAll(async () => {
     const started = performance.now()
@@ -72,7 +72,11 @@ describe.skipIf(!inject('engine'))('push-test harness: real registry with htpass
   })
 
   afterAll(async () => {
-    for (const ref of created) await docker.getImage(ref).remove({ noprune: true }).catch(() => {})
+    for (const ref of created)
+      await docker
+        .getImage(ref)
+        .remove({ noprune: true })
+        .catch(() => {})
     await registry?.stop()
   })
 
@@ -102,7 +106,10 @@ describe.skipIf(!inject('engine'))('push-test harness: real registry with htpass
     const aux = lines.at(-1)?.aux
     console.log(
       `first push of ${SOURCE} to ${repo}:t1 in ${ms.toFixed(0)} ms, ${lines.length} lines; layers: ${JSON.stringify(Object.fromEntries(layers))}\n` +
-        lines.filter((l) => l.status !== 'Pushing').map((l) => JSON.stringify(l)).join('\n'),
+        lines
+          .filter((l) => l.status !== 'Pushing')
+          .map((l) => JSON.stringify(l))
+          .join('\n'),
     )
     expect(aux).toMatchObject({ Tag: 't1', Digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), Size: expect.any(Number) })
     expect(layers.size).toBeGreaterThan(0)
@@ -133,15 +140,16 @@ describe.skipIf(!inject('engine'))('push-test harness: real registry with htpass
 
   it('kill() takes it down at once; restart() brings it back on the same port with the same storage', async () => {
     registry.kill()
-    const deadline = Date.now() + 5000
-    let down = false
-    while (!down && Date.now() < deadline) {
-      down = await fetch(`${registry.url}/v2/`, { signal: AbortSignal.timeout(500) }).then(
-        () => false,
-        () => true,
-      )
-      if (!down) await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    const down = await waitFor(
+      () =>
+        fetch(`${registry.url}/v2/`, { signal: AbortSignal.timeout(500) }).then(
+          () => false,
+          () => true,
+        ),
+      5000,
+      20,
+      `the killed registry on ${registry.url} to refuse connections`,
+    )
     expect(down).toBe(true)
 
     const started = performance.now()

@@ -30,7 +30,11 @@ function project(dir: string, image: string, files: Record<string, string>, extr
 }
 
 const removeRepo = async (repo: string) => {
-  for (const image of await docker.listImages({ filters: { reference: [repo] } })) await docker.getImage(image.Id).remove({ force: true }).catch(() => {})
+  for (const image of await docker.listImages({ filters: { reference: [repo] } }))
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => {})
 }
 
 describe.skipIf(!inject('engine'))('stand-in guard: build, push and deploy refuse an image on a stand-in', () => {
@@ -47,7 +51,12 @@ describe.skipIf(!inject('engine'))('stand-in guard: build, push and deploy refus
     home = mkdtempSync(path.join(os.tmpdir(), 'sls-run-standin-guard-home-'))
     repo = `${registry.host}/guard/web-${run}`
     // Like the templates: the base is a build argument (defaulting to the real image), set here to the stand-in.
-    project(dir, repo, { Dockerfile: 'ARG ALPINE_IMAGE=alpine:3.20\nFROM ${ALPINE_IMAGE}\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n', 'hello.txt': 'hello\n' }, 'environments:\n  k: { provider: knative, namespace: shop }\n')
+    project(
+      dir,
+      repo,
+      { Dockerfile: 'ARG ALPINE_IMAGE=alpine:3.20\nFROM ${ALPINE_IMAGE}\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n', 'hello.txt': 'hello\n' },
+      'environments:\n  k: { provider: knative, namespace: shop }\n',
+    )
   }, 60_000)
 
   afterAll(async () => {

@@ -6,7 +6,10 @@ import { connect } from '../../src/runtime/docker/engine.js'
 import { ensureStandins, RUN_LABEL, STANDIN_LABEL } from '../helpers/standins.js'
 
 const { run, alpine, node } = inject('standins')
-const NAMES: Array<[name: string, real: string]> = [[alpine, 'alpine:3.20'], [node, 'node:22-alpine']]
+const NAMES: Array<[name: string, real: string]> = [
+  [alpine, 'alpine:3.20'],
+  [node, 'node:22-alpine'],
+]
 
 describe.skipIf(!inject('engine'))('stand-in base images', async () => {
   const { docker } = await connect(process.env, 60_000)
@@ -62,13 +65,17 @@ describe.skipIf(!inject('engine'))('stand-in base images', async () => {
     expect(pathEnv).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
     expect(tmpMode).toBe('1777')
     expect(Number(certs)).toBeGreaterThan(10)
-    const users = await exec(alpine, ['sh', '-c', [
-      'set -e',
-      'addgroup -S app && adduser -S -G app -h /app app && id app && stat -c %U:%G /app',
-      'adduser -D -u 2001 bob && id bob && addgroup bob app && id bob',
-      'addgroup -g 3000 ops && adduser -D -G ops -s /bin/ash eve && grep ^eve: /etc/passwd',
-      'su bob -c whoami',
-    ].join('\n')])
+    const users = await exec(alpine, [
+      'sh',
+      '-c',
+      [
+        'set -e',
+        'addgroup -S app && adduser -S -G app -h /app app && id app && stat -c %U:%G /app',
+        'adduser -D -u 2001 bob && id bob && addgroup bob app && id bob',
+        'addgroup -g 3000 ops && adduser -D -G ops -s /bin/ash eve && grep ^eve: /etc/passwd',
+        'su bob -c whoami',
+      ].join('\n'),
+    ])
     expect(users).toEqual({
       code: 0,
       out: [

@@ -11,17 +11,27 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { buildJson, git, onStandins } from '../helpers/build-fixture.js'
 import { runCli } from '../helpers/cli.js'
 import { useTempDir } from '../helpers/temp.js'
+import { waitFor } from '../helpers/wait.js'
 
 const docker = new Docker()
 const run = Math.random().toString(36).slice(2, 8)
 const images: string[] = []
 afterAll(async () => {
-  for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => {})
+  for (const image of images)
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => {})
 })
 
 /** Every file under dir, then the uid the image runs as (a container with the image's own user). */
 async function inspectFiles(image: string, dir: string): Promise<{ files: string[]; uid: string }> {
-  const container = await docker.createContainer({ Image: image, Tty: true, Cmd: ['sh', '-c', `find ${dir} -type f; echo "uid=$(id -u)"`], Labels: { 'dev.sls-run.managed': 'true', 'dev.sls-run.test': 'templates' } })
+  const container = await docker.createContainer({
+    Image: image,
+    Tty: true,
+    Cmd: ['sh', '-c', `find ${dir} -type f; echo "uid=$(id -u)"`],
+    Labels: { 'dev.sls-run.managed': 'true', 'dev.sls-run.test': 'templates' },
+  })
   try {
     await container.start()
     await container.wait()
@@ -35,7 +45,10 @@ async function inspectFiles(image: string, dir: string): Promise<{ files: string
 describe.skipIf(!inject('engine'))('templates build and run on the stand-in bases', () => {
   const tempDir = useTempDir('sls-run-tpl-')
 
-  for (const [template, workdir] of [['node', '/app'], ['static', '/srv']] as const) {
+  for (const [template, workdir] of [
+    ['node', '/app'],
+    ['static', '/srv'],
+  ] as const) {
     it(`${template}: non-root, serves /, exits 0 within 10 s of SIGTERM, ships no dev files`, { timeout: 240_000 }, async () => {
       const parent = tempDir()
       const name = `tpl-${template}-${run}`
@@ -49,7 +62,9 @@ describe.skipIf(!inject('engine'))('templates build and run on the stand-in base
       expect(built.code, built.stderr + built.stdout.slice(-3000)).toBe(0)
       const result = buildJson(built).result.result![0]
       images.push(...result.tags)
-      process.stderr.write(`template ${template}: image ${(result.size / 1e6).toFixed(1)} MB, added over ${result.report.baseImage} ${(result.report.added / 1e3).toFixed(1)} kB, build ${result.durationMs} ms\n`)
+      process.stderr.write(
+        `template ${template}: image ${(result.size / 1e6).toFixed(1)} MB, added over ${result.report.baseImage} ${(result.report.added / 1e3).toFixed(1)} kB, build ${result.durationMs} ms\n`,
+      )
 
       const { files, uid } = await inspectFiles(result.id, workdir)
       expect(files.length).toBeGreaterThan(1)
@@ -68,12 +83,13 @@ describe.skipIf(!inject('engine'))('templates build and run on the stand-in base
         const started = Date.now()
         await container.start()
         const port = (await container.inspect()).NetworkSettings.Ports['8080/tcp']![0]!.HostPort
-        let first: Response | undefined
-        while (!first && Date.now() - started < 30_000) {
-          first = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(250) }).catch(() => undefined)
-          if (!first) await new Promise((resolve) => setTimeout(resolve, 20))
-        }
-        expect(first?.status).toBe(200)
+        const first = await waitFor(
+          () => fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(250) }).catch(() => undefined),
+          30_000,
+          20,
+          `the ${template} container to answer on port ${port}`,
+        )
+        expect(first.status).toBe(200)
         process.stderr.write(`template ${template}: docker start → first 200 in ${Date.now() - started} ms\n`)
         const stopAt = Date.now()
         await container.stop({ t: 10 })
@@ -86,4 +102,3 @@ describe.skipIf(!inject('engine'))('templates build and run on the stand-in base
     })
   }
 })
-

@@ -1,7 +1,7 @@
 /** The admin server refuses DNS rebinding: only a Host that names this machine is served, on every route. */
 import http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { localHost, sendJson, startAdmin, type AdminServer } from '../../src/core/emulator/admin.js'
+import { localHost, sendJson, startAdmin, type AdminServer } from '../../src/core/http/admin.js'
 
 const admins: AdminServer[] = []
 afterEach(async () => {

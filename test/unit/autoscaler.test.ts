@@ -8,8 +8,17 @@ import { Autoscaler, LoadMeter, type InstanceView, type ScaleInput, type Scaling
 
 const T0 = 1_000_000
 const KNATIVE: ScalingSpec = {
-  model: 'knative', target: 100, targetUtilization: 70, stableWindowMs: 60_000, panicWindowPercentage: 10, panicThresholdPercentage: 200,
-  tickMs: 2_000, scaleToZeroGracePeriodMs: 30_000, maxScaleUpRate: 1000, maxScaleDownRate: 2, initialScale: 1,
+  model: 'knative',
+  target: 100,
+  targetUtilization: 70,
+  stableWindowMs: 60_000,
+  panicWindowPercentage: 10,
+  panicThresholdPercentage: 200,
+  tickMs: 2_000,
+  scaleToZeroGracePeriodMs: 30_000,
+  maxScaleUpRate: 1000,
+  maxScaleDownRate: 2,
+  initialScale: 1,
 }
 const CLOUD_RUN: ScalingSpec = { model: 'cloud-run', windowMs: 60_000, targetUtilization: 60, evaluateEveryMs: 5_000, idleRetentionMs: 60_000 }
 const CONTAINER_APPS: ScalingSpec = { model: 'container-apps', concurrentRequests: 10, pollingIntervalMs: 30_000, cooldownPeriodMs: 300_000, scaleDownStabilizationMs: 300_000 }
@@ -51,7 +60,11 @@ describe('knative (KPA): knative/serving pkg/autoscaler/scaling/autoscaler.go, d
     // t0: a burst: 1 ready, the panic window sees 400 → ceil(400/70) = 6, 6 / 1 ≥ 2: panic at 6.
     expect(scaler.decide(input({ instances: ready(1), averages: { [STABLE]: 40, [PANIC]: 400 } }))).toMatchObject({ desired: 6, mode: 'panic' })
     // +2 s: load gone from the panic window (6 ready): 0 needed, but panic holds the maximum.
-    expect(scaler.decide(input({ now: T0 + 2_000, instances: ready(6), averages: { [STABLE]: 40, [PANIC]: 0 } }))).toMatchObject({ desired: 6, mode: 'panic', reason: 'panic: no scale-down in panic mode' })
+    expect(scaler.decide(input({ now: T0 + 2_000, instances: ready(6), averages: { [STABLE]: 40, [PANIC]: 0 } }))).toMatchObject({
+      desired: 6,
+      mode: 'panic',
+      reason: 'panic: no scale-down in panic mode',
+    })
     // +60 s exactly: panicTime + stable window is not yet *before* now: still panic.
     expect(scaler.decide(input({ now: T0 + 60_000, instances: ready(6), averages: { [STABLE]: 40, [PANIC]: 0 } }))).toMatchObject({ desired: 6, mode: 'panic' })
     // +62 s: stable again; the stable average 40 → 1, but at most ÷ 2 per decision: floor(6 / 2) = 3.
@@ -109,7 +122,11 @@ describe('cloud-run: 60 % of concurrency over a 60 s window, every 5 s (cloud.go
   })
 
   it('idle instances stay for idleRetention, then go; the earliest expiry is the next wake-up', () => {
-    const instances: InstanceView[] = [{ ready: true, inFlight: 3 }, { ready: true, inFlight: 0, idleSince: T0 - 61_000 }, { ready: true, inFlight: 0, idleSince: T0 - 10_000 }]
+    const instances: InstanceView[] = [
+      { ready: true, inFlight: 3 },
+      { ready: true, inFlight: 0, idleSince: T0 - 61_000 },
+      { ready: true, inFlight: 0, idleSince: T0 - 10_000 },
+    ]
     const d = new Autoscaler(CLOUD_RUN).decide(input({ limit: 80, instances, averages: { 60_000: 3 } }))!
     expect(d).toMatchObject({ desired: 2, reason: 'idle past idleRetention', wakeAt: T0 + 50_000 })
   })
@@ -147,7 +164,10 @@ describe('instant: the development model', () => {
     expect(new Autoscaler(INSTANT).decide(input({ limit: 2, queued: 7, concurrency: 7, instances: [{ ready: false, inFlight: 0 }] }))!.desired).toBe(4)
   })
   it('stops an instance idle for idleTimeout, and wakes for the next one', () => {
-    const instances: InstanceView[] = [{ ready: true, inFlight: 0, idleSince: T0 - 60_000 }, { ready: true, inFlight: 0, idleSince: T0 - 1_000 }]
+    const instances: InstanceView[] = [
+      { ready: true, inFlight: 0, idleSince: T0 - 60_000 },
+      { ready: true, inFlight: 0, idleSince: T0 - 1_000 },
+    ]
     expect(new Autoscaler(INSTANT).decide(input({ instances }))).toMatchObject({ desired: 1, reason: 'idle', wakeAt: T0 + 59_000 })
   })
 })
@@ -159,7 +179,7 @@ describe('LoadMeter: the time-weighted concurrency the models average', () => {
     meter.set(10_000, 4, 1)
     meter.set(40_000, 0, 1)
     expect(meter.average(60_000, 60_000)).toBe(2) // 4 × 30 s / 60 s
-    expect(meter.average(30_000, 60_000)).toBeCloseTo(4 * 10 / 30, 5) // 4 × 10 s / 30 s
+    expect(meter.average(30_000, 60_000)).toBeCloseTo((4 * 10) / 30, 5) // 4 × 10 s / 30 s
     expect(meter.average(6_000, 60_000)).toBe(0)
   })
   it('before a window has passed, averages over the time since observation began', () => {

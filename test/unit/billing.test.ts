@@ -19,7 +19,12 @@ const req = (id: string | undefined, durationMs: number, queuedMs = 0): BillingE
 
 describe('request-based billing', () => {
   it('rounds each busy period up to 100 ms and prices vCPU, memory and requests', () => {
-    const m = meter([[0, start('api#1')], [500, ready('api#1')], [1000, req('api#1', 30)], [3000, req('api#1', 250)]])
+    const m = meter([
+      [0, start('api#1')],
+      [500, ready('api#1')],
+      [1000, req('api#1', 30)],
+      [3000, req('api#1', 250)],
+    ])
     const s = m.report(T0 + 4000).services[0]!
     expect(s.requestBased.seconds).toBeCloseTo(0.1 + 0.3)
     expect(s.requestBased.vcpuSeconds).toBeCloseTo(0.4)
@@ -33,24 +38,42 @@ describe('request-based billing', () => {
 
   it('counts concurrent requests on one instance once (the union of their intervals)', () => {
     // Three overlapping requests: [900,1000], [950,1100], [1050,1150] → one busy period 900–1150 = 250 ms → 300 ms.
-    const m = meter([[0, start('api#1')], [1000, req('api#1', 100)], [1100, req('api#1', 150)], [1150, req('api#1', 100)]])
+    const m = meter([
+      [0, start('api#1')],
+      [1000, req('api#1', 100)],
+      [1100, req('api#1', 150)],
+      [1150, req('api#1', 100)],
+    ])
     expect(m.report(T0 + 2000).services[0]!.requestBased.seconds).toBeCloseTo(0.3)
   })
 
   it('a long request finishing last swallows the short ones it overlapped', () => {
     // Short ones at [100,110] and [300,310] (100 ms each, rounded); then one in flight 50–400 ends: 350 → 400 ms.
-    const m = meter([[0, start('api#1')], [110, req('api#1', 10)], [310, req('api#1', 10)], [400, req('api#1', 350)]])
+    const m = meter([
+      [0, start('api#1')],
+      [110, req('api#1', 10)],
+      [310, req('api#1', 10)],
+      [400, req('api#1', 350)],
+    ])
     expect(m.report(T0 + 500).services[0]!.requestBased.seconds).toBeCloseTo(0.4)
     expect(m.billableSeconds(T0 + 500).get('api')).toBeCloseTo(0.4)
   })
 
   it('bills two instances busy at the same time separately', () => {
-    const m = meter([[0, start('api#1')], [0, start('api#2')], [1000, req('api#1', 200)], [1000, req('api#2', 200)]])
+    const m = meter([
+      [0, start('api#1')],
+      [0, start('api#2')],
+      [1000, req('api#1', 200)],
+      [1000, req('api#2', 200)],
+    ])
     expect(m.report(T0 + 1000).services[0]!.requestBased.seconds).toBeCloseTo(0.4)
   })
 
   it('does not bill the time a request waited in the queue or for a cold start', () => {
-    const m = meter([[0, start('api#1')], [2000, req('api#1', 1950, 1900)]])
+    const m = meter([
+      [0, start('api#1')],
+      [2000, req('api#1', 1950, 1900)],
+    ])
     expect(m.report(T0 + 2000).services[0]!.requestBased.seconds).toBeCloseTo(0.1)
   })
 
@@ -62,12 +85,22 @@ describe('request-based billing', () => {
   })
 
   it('keeps the busy time of instances that stopped', () => {
-    const m = meter([[0, start('api#1')], [1000, req('api#1', 500)], [2000, stop('api#1')], [3000, start('api#2')], [3200, req('api#2', 100)]])
+    const m = meter([
+      [0, start('api#1')],
+      [1000, req('api#1', 500)],
+      [2000, stop('api#1')],
+      [3000, start('api#2')],
+      [3200, req('api#2', 100)],
+    ])
     expect(m.report(T0 + 10_000).services[0]!.requestBased.seconds).toBeCloseTo(0.6)
   })
 
   it('billable seconds never go down, even when a later long request merges rounded periods', () => {
-    const m = meter([[0, start('api#1')], [10, req('api#1', 10)], [30, req('api#1', 10)]])
+    const m = meter([
+      [0, start('api#1')],
+      [10, req('api#1', 10)],
+      [30, req('api#1', 10)],
+    ])
     expect(m.billableSeconds(T0 + 30).get('api')).toBeCloseTo(0.2)
     m.observe(req('api#1', 35), T0 + 35)
     expect(m.report(T0 + 35).services[0]!.requestBased.seconds).toBeCloseTo(0.1)
@@ -77,7 +110,14 @@ describe('request-based billing', () => {
 
 describe('instance-based and always-on billing', () => {
   it('bills each instance from start to stop (or to now), idle time included, with no request fee', () => {
-    const m = meter([[0, start('api#1')], [1000, req('api#1', 100)], [5000, stop('api#1')], [6000, start('api#2')], [7000, stop('api#2', 'failed')], [8000, start('api#3')]])
+    const m = meter([
+      [0, start('api#1')],
+      [1000, req('api#1', 100)],
+      [5000, stop('api#1')],
+      [6000, start('api#2')],
+      [7000, stop('api#2', 'failed')],
+      [8000, start('api#3')],
+    ])
     const s = m.report(T0 + 10_000).services[0]!
     expect(s.instanceBased.seconds).toBeCloseTo(5 + 1 + 2)
     expect(s.instanceBased.vcpuSeconds).toBeCloseTo(8)
@@ -96,7 +136,10 @@ describe('instance-based and always-on billing', () => {
   it('prices the session services from the start, before any event', () => {
     const m = new CostMeter({ resources: () => ({ cpu: 1, memoryBytes: GIB }), startedAt: T0, services: ['api', 'worker'] })
     const r = m.report(T0 + 10_000)
-    expect(r.services.map((s) => [s.service, s.alwaysOn.seconds, s.requestBased.seconds])).toEqual([['api', 10, 0], ['worker', 10, 0]])
+    expect(r.services.map((s) => [s.service, s.alwaysOn.seconds, s.requestBased.seconds])).toEqual([
+      ['api', 10, 0],
+      ['worker', 10, 0],
+    ])
     expect(r.total.alwaysOn.seconds).toBe(20)
   })
 

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Diagnostic } from '../../src/core/config/diagnostic.js'
 import { loadConfig } from '../../src/core/config/load.js'
-import { SlsError } from '../../src/errors.js'
+import { type SlsError } from '../../src/errors.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const tempDir = useTempDir()
@@ -26,9 +26,24 @@ describe('loading a valid sls-run.yaml', () => {
     const api = config.services.api!
     expect(api.port).toBe(8080)
     expect(api.scaling).toEqual({
-      minInstances: 0, maxInstances: 10, concurrency: 80, idleTimeout: 60_000, queueTimeout: 30_000,
+      minInstances: 0,
+      maxInstances: 10,
+      concurrency: 80,
+      idleTimeout: 60_000,
+      queueTimeout: 30_000,
       cloudRun: { window: 60_000, targetUtilization: 60, evaluateEvery: 5_000 },
-      knative: { target: 100, targetUtilization: 70, stableWindow: 60_000, panicWindowPercentage: 10, panicThresholdPercentage: 200, tick: 2_000, scaleToZeroGracePeriod: 30_000, maxScaleUpRate: 1000, maxScaleDownRate: 2, initialScale: 1 },
+      knative: {
+        target: 100,
+        targetUtilization: 70,
+        stableWindow: 60_000,
+        panicWindowPercentage: 10,
+        panicThresholdPercentage: 200,
+        tick: 2_000,
+        scaleToZeroGracePeriod: 30_000,
+        maxScaleUpRate: 1000,
+        maxScaleDownRate: 2,
+        initialScale: 1,
+      },
       containerApps: { concurrentRequests: 10, pollingInterval: 30_000, cooldownPeriod: 300_000, scaleDownStabilization: 300_000 },
     })
     expect(api.scaling.model).toBeUndefined() // instant, unless dev --scaling-model says otherwise
@@ -105,7 +120,10 @@ describe('loading a valid sls-run.yaml', () => {
 
   it('a duplicate key is reported with every other problem of the file, not alone', async () => {
     const dir = project('name: shop\nservices:\n  api:\n    port: 1\n    port: 2\n    timeout: soon\n  Bad_Name: {}\n')
-    const error = await loadConfig({ cwd: dir, env: {} }).then(() => undefined, (e: unknown) => e as SlsError)
+    const error = await loadConfig({ cwd: dir, env: {} }).then(
+      () => undefined,
+      (e: unknown) => e as SlsError,
+    )
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 })
     const codes = (error!.details as { diagnostics: Diagnostic[] }).diagnostics.map((d) => `${d.line} ${d.code}`)
     expect(codes).toContain('5 CONFIG_DUPLICATE_KEY')
@@ -115,7 +133,10 @@ describe('loading a valid sls-run.yaml', () => {
 
   it('reports every path problem at once: a folder as envFile and a missing dev.cwd are errors, a missing envFile stays a warning', async () => {
     const dir = project('name: shop\nservices:\n  api:\n    envFile: secrets/\n    dev: { cwd: nope }\n  web:\n    envFile: .env.local\n', { 'secrets/x': '' })
-    const error = await loadConfig({ cwd: dir, env: {} }).then(() => undefined, (e: unknown) => e as SlsError)
+    const error = await loadConfig({ cwd: dir, env: {} }).then(
+      () => undefined,
+      (e: unknown) => e as SlsError,
+    )
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 })
     expect((error!.details as { diagnostics: Diagnostic[] }).diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code} ${d.path}`)).toEqual([
       '4:14 error ENV_FILE_INVALID services.api.envFile',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nextRun, nextRuns } from '../../src/core/events/cron.js'
+import { nextRun, nextRuns } from '../../src/core/cron.js'
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString())
 const at = (s: string) => new Date(s)
@@ -9,11 +9,7 @@ describe('cron', () => {
     expect(nextRun('* * * * *', 'Etc/UTC', at('2026-01-10T10:00:30.000Z'))?.toISOString()).toBe('2026-01-10T10:01:00.000Z')
     // A tick is never its own successor: from the tick itself, the next one is a minute later.
     expect(nextRun('* * * * *', 'Etc/UTC', at('2026-01-10T10:01:00.000Z'))?.toISOString()).toBe('2026-01-10T10:02:00.000Z')
-    expect(iso(nextRuns('* * * * *', 'Etc/UTC', at('2026-01-10T10:00:00.001Z'), 3))).toEqual([
-      '2026-01-10T10:01:00.000Z',
-      '2026-01-10T10:02:00.000Z',
-      '2026-01-10T10:03:00.000Z',
-    ])
+    expect(iso(nextRuns('* * * * *', 'Etc/UTC', at('2026-01-10T10:00:00.001Z'), 3))).toEqual(['2026-01-10T10:01:00.000Z', '2026-01-10T10:02:00.000Z', '2026-01-10T10:03:00.000Z'])
   })
 
   it('a step: */15 fires on the quarter hours', () => {
@@ -47,11 +43,7 @@ describe('cron', () => {
   })
 
   it('6 fields: seconds first (local extension)', () => {
-    expect(iso(nextRuns('*/20 * * * * *', 'Etc/UTC', at('2026-01-10T10:00:00Z'), 3))).toEqual([
-      '2026-01-10T10:00:20.000Z',
-      '2026-01-10T10:00:40.000Z',
-      '2026-01-10T10:01:00.000Z',
-    ])
+    expect(iso(nextRuns('*/20 * * * * *', 'Etc/UTC', at('2026-01-10T10:00:00Z'), 3))).toEqual(['2026-01-10T10:00:20.000Z', '2026-01-10T10:00:40.000Z', '2026-01-10T10:01:00.000Z'])
     expect(nextRun('30 0 9 * * *', 'Etc/UTC', at('2026-01-10T00:00:00Z'))?.toISOString()).toBe('2026-01-10T09:00:30.000Z')
   })
 
@@ -67,11 +59,7 @@ describe('cron', () => {
 
   it('day of month and day of week both restricted: either matches (unix-cron)', () => {
     // 2026-01-13 is a Tuesday; the 15th is a Thursday.
-    expect(iso(nextRuns('0 0 15 * 2', 'Etc/UTC', at('2026-01-12T00:00:00Z'), 3))).toEqual([
-      '2026-01-13T00:00:00.000Z',
-      '2026-01-15T00:00:00.000Z',
-      '2026-01-20T00:00:00.000Z',
-    ])
+    expect(iso(nextRuns('0 0 15 * 2', 'Etc/UTC', at('2026-01-12T00:00:00Z'), 3))).toEqual(['2026-01-13T00:00:00.000Z', '2026-01-15T00:00:00.000Z', '2026-01-20T00:00:00.000Z'])
   })
 
   it('an expression that never fires again: null, and no runs', () => {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { apiError, type ApiResponse } from '../../src/core/deploy/api.js'
-import { resolveKubeTarget } from '../../src/core/deploy/kube/kubeconfig.js'
+import { resolveKubeTarget } from '../../src/core/deploy/providers/knative/kubeconfig.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const res = (status: number, json: unknown): ApiResponse => ({ status, headers: {}, json, text: JSON.stringify(json) })
@@ -13,7 +13,14 @@ describe('apiError', () => {
   it.each([
     [google(429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Write requests'"), 'DEPLOY_QUOTA'],
     [res(403, { kind: 'Status', reason: 'Forbidden', message: 'services "api" is forbidden: exceeded quota: compute-resources, requested: limits.cpu=1' }), 'DEPLOY_QUOTA'],
-    [google(403, 'PERMISSION_DENIED', 'Your application is authenticating by using local Application Default Credentials. The run.googleapis.com API requires a quota project, which is not set by default.'), 'DEPLOY_PERMISSION_DENIED'],
+    [
+      google(
+        403,
+        'PERMISSION_DENIED',
+        'Your application is authenticating by using local Application Default Credentials. The run.googleapis.com API requires a quota project, which is not set by default.',
+      ),
+      'DEPLOY_PERMISSION_DENIED',
+    ],
     [google(504, 'DEADLINE_EXCEEDED', 'Deadline exceeded'), 'DEPLOY_API'],
     [google(503, 'UNAVAILABLE', 'The service is currently unavailable; too many retries exceeded'), 'DEPLOY_API'],
     [res(400, { __type: 'LimitExceededException', message: 'Too many task definitions' }), 'DEPLOY_QUOTA'],

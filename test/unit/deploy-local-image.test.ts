@@ -59,7 +59,7 @@ describe('deploy refuses a local image for every provider', () => {
     expect(error.hints.join(' ')).toMatch(/push/i)
   })
 
-  it.each(ENVIRONMENTS)("%s: the image: of sls-run.yaml is refused before anything is built or pushed", async (environment) => {
+  it.each(ENVIRONMENTS)('%s: the image: of sls-run.yaml is refused before anything is built or pushed', async (environment) => {
     const resolveImages = vi.fn(async () => new Map())
     await expect(planDeploy(await load(), { environment, services: ['api'], images: [], resolveImages })).rejects.toMatchObject({ code: 'DEPLOY_IMAGE_LOCAL', exitCode: 2 })
     expect(resolveImages).not.toHaveBeenCalled()

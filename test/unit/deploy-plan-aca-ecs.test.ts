@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { loadConfig } from '../../src/core/config/load.js'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
-import { planAwsEcs } from '../../src/core/deploy/aws-ecs.js'
-import { planAzureContainerApps } from '../../src/core/deploy/azure-container-apps.js'
+import { planAwsEcs } from '../../src/core/deploy/providers/aws-ecs/index.js'
+import { planAzureContainerApps } from '../../src/core/deploy/providers/azure-container-apps/index.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
 import { planDeploy } from '../../src/core/deploy/plan.js'
 import { loadProvider } from '../../src/core/deploy/registry.js'
@@ -63,15 +63,7 @@ describe('azure-container-apps plan', () => {
 
   it('every setting and every warning; location given, public, a non-amd64 image', async () => {
     const plan = planAzureContainerApps(svc(EVERYTHING), parseDigestRef(IMAGE.ref, 'linux/arm64'), { ...ACA, location: 'westeurope', public: true }, CTX)
-    expect(codes(plan)).toEqual([
-      'ACA_PLATFORM',
-      'ACA_MEMORY_FOR_CPU',
-      'ACA_IDLE_TIMEOUT',
-      'QUEUE_TIMEOUT_UNSUPPORTED',
-      'ACA_TIMEOUT_MAX',
-      'ACA_CPU_THROTTLING',
-      'ENV_FILE_NOT_DEPLOYED',
-    ])
+    expect(codes(plan)).toEqual(['ACA_PLATFORM', 'ACA_MEMORY_FOR_CPU', 'ACA_IDLE_TIMEOUT', 'QUEUE_TIMEOUT_UNSUPPORTED', 'ACA_TIMEOUT_MAX', 'ACA_CPU_THROTTLING', 'ENV_FILE_NOT_DEPLOYED'])
     expect(plan.steps).toHaveLength(1)
     const app = body(plan, 0)
     expect(app.location).toBe('westeurope')
@@ -79,7 +71,14 @@ describe('azure-container-apps plan', () => {
     expect(app.properties.configuration.ingress).toMatchObject({ external: true, targetPort: 3000 })
     const container = app.properties.template.containers[0]
     expect(container).toMatchObject({ name: 'api', image: IMAGE.ref, command: ['/bin/sh', '-c', 'node server.js --fast'], resources: { cpu: 2, memory: '4Gi' } })
-    expect(container.probes[0]).toEqual({ type: 'Startup', httpGet: { path: '/healthz', port: 3000, scheme: 'HTTP' }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 })
+    expect(container.probes[0]).toEqual({
+      type: 'Startup',
+      httpGet: { path: '/healthz', port: 3000, scheme: 'HTTP' },
+      initialDelaySeconds: 0,
+      periodSeconds: 10,
+      timeoutSeconds: 10,
+      failureThreshold: 3,
+    })
     expect(app.properties.template.scale).toMatchObject({ minReplicas: 0, maxReplicas: 30, rules: [{ http: { metadata: { concurrentRequests: '40' } } }] })
     await snapshot(plan, 'aca-everything')
   })
@@ -143,7 +142,11 @@ describe('aws-ecs plan', () => {
       image: IMAGE.ref,
       entryPoint: ['/bin/sh', '-c', 'node server.js --fast'],
       portMappings: [{ containerPort: 3000, protocol: 'tcp' }],
-      environment: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'PORT', value: '3000' }],
+      environment: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '2' },
+        { name: 'PORT', value: '3000' },
+      ],
       healthCheck: { command: ['CMD-SHELL', 'curl -fsS -o /dev/null http://localhost:3000/healthz || exit 1'], interval: 30, timeout: 5, retries: 3, startPeriod: 30 },
       logConfiguration: { logDriver: 'awslogs' },
     })
@@ -223,7 +226,15 @@ describe('aws-ecs express plan', () => {
   })
 
   it('every setting and every warning; roles, subnets and security groups given', async () => {
-    const settings = { ...EXPRESS, subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: true, targetGroupArn: TG, executionRoleArn: 'arn:aws:iam::123456789012:role/exec', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/infra' }
+    const settings = {
+      ...EXPRESS,
+      subnets: ['subnet-a', 'subnet-b'],
+      securityGroups: ['sg-1'],
+      assignPublicIp: true,
+      targetGroupArn: TG,
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      infrastructureRoleArn: 'arn:aws:iam::123456789012:role/infra',
+    }
     const plan = planAwsEcs(svc({ ...EVERYTHING, resources: { cpu: 3, memory: '40Gi' } }), parseDigestRef(IMAGE.ref, 'linux/s390x'), settings, CTX)
     expect(codes(plan)).toEqual([
       'ECS_PLATFORM',
@@ -247,7 +258,11 @@ describe('aws-ecs express plan', () => {
         image: IMAGE.ref,
         containerPort: 3000,
         command: ['/bin/sh', '-c', 'node server.js --fast'],
-        environment: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'PORT', value: '3000' }],
+        environment: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+          { name: 'PORT', value: '3000' },
+        ],
       },
       healthCheckPath: '/healthz',
       cpu: '8192',
@@ -283,6 +298,12 @@ describe('registry and planDeploy', () => {
     const loaded = await loadConfig({ file: FIXTURE, env: {} })
     const [plan] = await planDeploy(loaded, { environment: 'azure', services: ['api'], images: [IMAGE.ref] })
     expect(plan!.provider).toBe('azure-container-apps')
-    expect(body(plan!, 1).properties.template.containers[0]).toMatchObject({ image: IMAGE.ref, env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'PORT', value: '3000' }] })
+    expect(body(plan!, 1).properties.template.containers[0]).toMatchObject({
+      image: IMAGE.ref,
+      env: [
+        { name: 'LOG_LEVEL', value: 'info' },
+        { name: 'PORT', value: '3000' },
+      ],
+    })
   })
 })

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { loadConfig } from '../../src/core/config/load.js'
 import { service as serviceSchema } from '../../src/core/config/schema.js'
-import { planCloudRun } from '../../src/core/deploy/cloud-run.js'
+import { planCloudRun } from '../../src/core/deploy/providers/cloud-run/index.js'
 import { parseDigestRef } from '../../src/core/deploy/image-ref.js'
-import { planKnative } from '../../src/core/deploy/knative.js'
+import { planKnative } from '../../src/core/deploy/providers/knative/index.js'
 import { planDeploy } from '../../src/core/deploy/plan.js'
 import { loadProvider } from '../../src/core/deploy/registry.js'
 import { renderPlans } from '../../src/core/deploy/render.js'
@@ -47,7 +47,12 @@ function validKnative(manifest: Record<string, unknown>): void {
 describe('image references', () => {
   it('accepts repo@digest and repo:tag@digest (the tag is dropped), with a registry port', async () => {
     expect(parseDigestRef(`ghcr.io/acme/api@${DIGEST}`)).toEqual({ repository: 'ghcr.io/acme/api', digest: DIGEST, ref: `ghcr.io/acme/api@${DIGEST}` })
-    expect(parseDigestRef(`localhost:5000/api:v1@${DIGEST}`, 'linux/arm64')).toMatchObject({ repository: 'localhost:5000/api', tag: 'v1', platform: 'linux/arm64', ref: `localhost:5000/api@${DIGEST}` })
+    expect(parseDigestRef(`localhost:5000/api:v1@${DIGEST}`, 'linux/arm64')).toMatchObject({
+      repository: 'localhost:5000/api',
+      tag: 'v1',
+      platform: 'linux/arm64',
+      ref: `localhost:5000/api@${DIGEST}`,
+    })
   })
   it('refuses a tag alone and malformed digests, exit 2', async () => {
     expect(() => parseDigestRef('ghcr.io/acme/api:v1')).toThrow(expect.objectContaining({ code: 'DEPLOY_IMAGE_NOT_DIGEST', exitCode: 2 }))
@@ -109,7 +114,7 @@ describe('cloud-run plan', () => {
     expect(fit({ cpu: 1, memory: '10Gi' })).toEqual(['4', '10Gi', 'CLOUD_RUN_CPU_FOR_MEMORY'])
     expect(fit({ cpu: 1, memory: '64Mi' })).toEqual(['1', '128Mi', 'CLOUD_RUN_MEMORY_MIN'])
   })
-  it('a tcp startup probe mirrors Cloud Run\'s default (one check for the whole timeout)', async () => {
+  it("a tcp startup probe mirrors Cloud Run's default (one check for the whole timeout)", async () => {
     const plan = planCloudRun(svc({ startupProbe: { timeout: '60s' } }), IMAGE, CLOUD_RUN, CTX)
     expect((plan.steps[0] as any).body.template.containers[0].startupProbe).toEqual({ tcpSocket: { port: 8080 }, timeoutSeconds: 60, periodSeconds: 60, failureThreshold: 1 })
   })
@@ -130,13 +135,16 @@ describe('planDeploy (sls-run.yaml with an environment)', () => {
     const loaded = await loadConfig({ file: FIXTURE, env: {} })
     const worker = `ghcr.io/acme/worker@${DIGEST}`
     const plans = await planDeploy(loaded, { environment: 'staging', services: [], images: [IMAGE.ref, `worker=${worker}`] })
-    expect(plans.map((p) => [p.service, p.image])).toEqual([['api', IMAGE.ref], ['worker', worker]])
+    expect(plans.map((p) => [p.service, p.image])).toEqual([
+      ['api', IMAGE.ref],
+      ['worker', worker],
+    ])
     await expect(planDeploy(loaded, { environment: 'staging', services: [], images: [IMAGE.ref] })).rejects.toMatchObject({ code: 'DEPLOY_IMAGE_REQUIRED', exitCode: 2 })
     await expect(planDeploy(loaded, { environment: 'staging', services: ['nope'], images: [] })).rejects.toMatchObject({ code: 'UNKNOWN_SERVICE', exitCode: 2 })
     await expect(planDeploy(loaded, { environment: 'nope', services: [], images: [] })).rejects.toMatchObject({ code: 'CONFIG_UNKNOWN_ENV', exitCode: 2 })
     expect((await planDeploy(loaded, { environment: 'azure', services: ['api'], images: [IMAGE.ref] }))[0]!.provider).toBe('azure-container-apps')
   })
-  it('warns when --image is not the service\'s repository', async () => {
+  it("warns when --image is not the service's repository", async () => {
     const loaded = await loadConfig({ file: FIXTURE, env: {} })
     const [plan] = await planDeploy(loaded, { environment: 'staging', services: ['worker'], images: [IMAGE.ref] })
     expect(codes(plan!)[0]).toBe('DEPLOY_IMAGE_REPOSITORY')
@@ -158,6 +166,9 @@ describe('planDeploy (sls-run.yaml with an environment)', () => {
     const plans = await planDeploy(loaded, { environment: 'staging', services: ['api', 'worker'], images: [`api=${IMAGE.ref}`], resolveImages })
     expect(asked).toEqual([['worker']])
     expect(plans.map((p) => p.image)).toEqual([IMAGE.ref, `ghcr.io/acme/worker@sha256:${'b'.repeat(64)}`])
-    await expect(planDeploy(loaded, { environment: 'staging', services: ['api', 'worker'], images: [], resolveImages })).rejects.toMatchObject({ code: 'DEPLOY_IMAGE_REQUIRED', message: expect.stringContaining('api') })
+    await expect(planDeploy(loaded, { environment: 'staging', services: ['api', 'worker'], images: [], resolveImages })).rejects.toMatchObject({
+      code: 'DEPLOY_IMAGE_REQUIRED',
+      message: expect.stringContaining('api'),
+    })
   })
 })

@@ -112,9 +112,7 @@ describe('parseDockerignore', () => {
   })
   it('keeps a # that is not in column 1', () => expect(parseDockerignore(' # x')).toEqual([{ pattern: '# x', negate: false, line: 1 }]))
   it('splits only on \\n and drops one \\r', () => expect(parseDockerignore('a\rb\r\r\n').map((r) => r.pattern)).toEqual(['a\rb']))
-  it.each(['!', '! ', '!/', '  !  '])('rejects the empty exception %j', (line) =>
-    expect(() => parseDockerignore(`ok\n${line}`)).toThrow(/line 2: illegal exclusion pattern/),
-  )
+  it.each(['!', '! ', '!/', '  !  '])('rejects the empty exception %j', (line) => expect(() => parseDockerignore(`ok\n${line}`)).toThrow(/line 2: illegal exclusion pattern/))
   it.each([
     ['[', /unterminated|malformed/],
     ['a[', /unterminated|malformed/],

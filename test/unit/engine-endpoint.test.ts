@@ -10,7 +10,11 @@ const tempDir = useTempDir()
 
 describe('engine endpoint', () => {
   it('uses DOCKER_HOST unix sockets as given', () => {
-    expect(resolveEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({ url: 'unix:///run/user/1000/docker.sock', local: true, options: { socketPath: '/run/user/1000/docker.sock' } })
+    expect(resolveEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({
+      url: 'unix:///run/user/1000/docker.sock',
+      local: true,
+      options: { socketPath: '/run/user/1000/docker.sock' },
+    })
   })
   it('parses tcp hosts, with the TLS port when DOCKER_TLS_VERIFY is set', () => {
     expect(resolveEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2375' }).options).toMatchObject({ host: '10.0.0.5', port: 2375, protocol: 'http' })

@@ -43,12 +43,19 @@ function setup(subscriptions: Subscription[], answers: Record<string, Answer[]> 
       return typeof answer === 'number' ? result(answer, answer >= 400 ? `answer ${answer}` : '') : answer(signal!)
     },
   })
-  const deadLetters = (): DeadLetterLine[] => (existsSync(deadLetterFile) ? readFileSync(deadLetterFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as DeadLetterLine) : [])
+  const deadLetters = (): DeadLetterLine[] =>
+    existsSync(deadLetterFile)
+      ? readFileSync(deadLetterFile, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as DeadLetterLine)
+      : []
   return { bus, clock, calls, events, deadLetterFile, deadLetters }
 }
 
 const sub = (service: string, type: string, extra: Partial<Subscription> = {}): Subscription => ({ service, type, path: `/events/${service}`, retry: RETRY, ...extra })
-const orderEvent = (extra: Record<string, unknown> = {}) => new CloudEvent<unknown>({ id: 'o-1', source: '/orders', type: 'order.created', datacontenttype: 'application/json', data: { n: 1, text: 'ü' }, ...extra })
+const orderEvent = (extra: Record<string, unknown> = {}) =>
+  new CloudEvent<unknown>({ id: 'o-1', source: '/orders', type: 'order.created', datacontenttype: 'application/json', data: { n: 1, text: 'ü' }, ...extra })
 
 const servers: http.Server[] = []
 afterEach(async () => {
@@ -163,7 +170,10 @@ describe('routing', () => {
     const published = bus.publish(orderEvent())
     expect(published.subscribers).toEqual(['any-source', 'orders-only'])
     const finals = await published.done
-    expect(finals.map((e) => [e.service, e.outcome])).toEqual([['any-source', 'ok'], ['orders-only', 'ok']])
+    expect(finals.map((e) => [e.service, e.outcome])).toEqual([
+      ['any-source', 'ok'],
+      ['orders-only', 'ok'],
+    ])
     expect(calls.map((c) => c.service)).toEqual(['any-source', 'orders-only'])
     expect(JSON.parse((calls[0]!.request.body as Buffer).toString('utf8'))).toEqual({ n: 1, text: 'ü' })
   })
@@ -174,7 +184,14 @@ describe('retries and dead letters', () => {
     const { bus, clock, calls, events, deadLetterFile, deadLetters } = setup([sub('api', 'order.created')], { api: [500] })
     const t0 = clock.now()
     const { done } = bus.publish(orderEvent())
-    for (const [wait, expected] of [[999, 1], [1, 2], [1_999, 2], [1, 3], [3_999, 3], [1, 4]] as const) {
+    for (const [wait, expected] of [
+      [999, 1],
+      [1, 2],
+      [1_999, 2],
+      [1, 3],
+      [3_999, 3],
+      [1, 4],
+    ] as const) {
       await clock.advance(wait)
       expect(calls).toHaveLength(expected)
     }

@@ -1,15 +1,14 @@
 /** EventsSession: what the emulator composes — jobs and subscriptions from the config, its admin routes, a config reload, --no-schedules. */
 import { afterEach, describe, expect, it } from 'vitest'
 import { configSchema } from '../../src/core/config/schema.js'
-import { startAdmin, type AdminServer } from '../../src/core/emulator/admin.js'
+import { startAdmin, type AdminServer } from '../../src/core/http/admin.js'
 import { EventsSession } from '../../src/core/events/session.js'
 import type { EventsLogEvent, OutgoingRequest, SendResult } from '../../src/core/events/types.js'
 import { FakeClock } from '../helpers/fakes.js'
 import { useTempDir } from '../helpers/temp.js'
 
 const ok = (): SendResult => ({ status: 200, headers: {}, body: Buffer.from('ok'), durationMs: 1, coldStart: false })
-const config = (schedules: unknown[]) =>
-  configSchema.parse({ name: 't', services: { api: { schedules, events: [{ type: 'com.example.a', path: '/a' }] }, other: {} } })
+const config = (schedules: unknown[]) => configSchema.parse({ name: 't', services: { api: { schedules, events: [{ type: 'com.example.a', path: '/a' }] }, other: {} } })
 
 describe('EventsSession', () => {
   const tempDir = useTempDir()
@@ -84,7 +83,10 @@ describe('EventsSession', () => {
     await clock.advance(61_000)
     const before = session.describe('api').schedules[0]!.lastRun
     expect(before).toMatchObject({ outcome: 'ok' })
-    const next = configSchema.parse({ name: 't', services: { api: { schedules: [{ name: 'every-minute', cron: '* * * * *', path: '/tick' }], events: [{ type: 'com.example.b', path: '/b' }] }, other: {} } })
+    const next = configSchema.parse({
+      name: 't',
+      services: { api: { schedules: [{ name: 'every-minute', cron: '* * * * *', path: '/tick' }], events: [{ type: 'com.example.b', path: '/b' }] }, other: {} },
+    })
     await session.update(next)
     expect(session.describe('api').schedules[0]!.lastRun).toEqual(before)
     expect(session.describe('api').subscriptions).toEqual([{ type: 'com.example.b', path: '/b' }])

@@ -1,9 +1,11 @@
-// The JSON Schema and README's config reference are generated from src/core/config/schema.ts
-// (`npm run gen`); these tests fail when either has drifted from the schema.
+// The JSON Schema and README's config reference are generated from src/core/config/schema.ts, and
+// docs/errors.md from the error catalogue, src/error-codes.ts (`npm run gen`); these tests fail when
+// one has drifted from its source.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { jsonSchema, withReference } from '../../src/core/config/reference.js'
 import { traceJsonSchema } from '../../src/core/trace/format.js'
+import { errorsMarkdown } from '../../src/error-codes.js'
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')
 
@@ -17,6 +19,9 @@ describe('generated from the schema', () => {
   it("README.md's config reference is up to date (run `npm run gen`)", () => {
     const readme = read('README.md')
     expect(readme).toBe(withReference(readme))
+  })
+  it('docs/errors.md is up to date with the error catalogue (run `npm run gen`)', () => {
+    expect(read('docs/errors.md')).toBe(errorsMarkdown())
   })
   it('the JSON Schema refuses unknown keys and knows the units, for editors', () => {
     const schema = jsonSchema() as any

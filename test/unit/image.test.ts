@@ -98,7 +98,12 @@ describe('ProgressReader', () => {
 
   it('an error inside a 200 stream fails the step and keeps its last 30 lines', () => {
     const reader = new ProgressReader(() => {})
-    reader.write(lines({ stream: 'Step 1/1 : RUN x\n' }, ...Array.from({ length: 45 }, (_, i) => ({ stream: `out-${i + 1}\n` })), { errorDetail: { code: 3, message: "The command '/bin/sh -c x' returned a non-zero code: 3" }, error: 'x' }))
+    reader.write(
+      lines({ stream: 'Step 1/1 : RUN x\n' }, ...Array.from({ length: 45 }, (_, i) => ({ stream: `out-${i + 1}\n` })), {
+        errorDetail: { code: 3, message: "The command '/bin/sh -c x' returned a non-zero code: 3" },
+        error: 'x',
+      }),
+    )
     const outcome = reader.end()
     expect(outcome.imageId).toBeUndefined()
     expect(outcome.error).toMatch(/non-zero code: 3/)
@@ -117,7 +122,10 @@ describe('buildFailure', () => {
     expect((error.details as any).diagnostics[0]).toMatchObject({ file: '/p/Dockerfile', line: 3, column: 3, length: 5, sourceLine: '  COPPY . .' })
   })
   it('BuildKit phrasing too', () => {
-    const error = buildFailure('api', dockerfile, { error: 'failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error on line 3: unknown instruction: COPPY', tail: [] })
+    const error = buildFailure('api', dockerfile, {
+      error: 'failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error on line 3: unknown instruction: COPPY',
+      tail: [],
+    })
     expect((error.details as any).diagnostics[0].line).toBe(3)
   })
   it('names an unreachable base image', () => {
@@ -140,7 +148,8 @@ describe('failedBase: the base of the stage the engine failed on', () => {
     expect(failedBase(file, { error: offline, failedStep: step('sha256:2', '[runtime 1/2] FROM docker.io/library/alpine:3.20@sha256:abc') })).toEqual({ ref: 'alpine:3.20', line: 5 })
   })
   it("BuildKit's frontend: the registry URL in its message", () => {
-    const head = (ref: string) => `failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://registry-1.docker.io/v2/${ref}": dial tcp: lookup registry-1.docker.io: no such host`
+    const head = (ref: string) =>
+      `failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://registry-1.docker.io/v2/${ref}": dial tcp: lookup registry-1.docker.io: no such host`
     expect(failedBase(file, { error: head('library/golang/manifests/1.23-alpine') })).toEqual({ ref: 'golang:1.23-alpine', line: 3 })
     expect(failedBase(file, { error: head('library/alpine/manifests/3.20') })).toEqual({ ref: 'alpine:3.20', line: 5 })
     expect(failedBase(parseDockerfile('FROM ghcr.io/acme/base:1\n'), { error: 'Head "https://ghcr.io/v2/acme/base/manifests/1": denied' })).toEqual({ ref: 'ghcr.io/acme/base:1', line: 1 })

@@ -27,7 +27,18 @@ describe('inspectLaunch', () => {
   })
 
   it('go: go run becomes a headless dlv debug of the same package with its program arguments', () => {
-    expect(inspectLaunch('go', 'go run ./cmd/api -v', {}, 'process').command).toEqual(['dlv', 'debug', './cmd/api', '--headless', '--listen=127.0.0.1:0', '--api-version=2', '--accept-multiclient', '--continue', '--', '-v'])
+    expect(inspectLaunch('go', 'go run ./cmd/api -v', {}, 'process').command).toEqual([
+      'dlv',
+      'debug',
+      './cmd/api',
+      '--headless',
+      '--listen=127.0.0.1:0',
+      '--api-version=2',
+      '--accept-multiclient',
+      '--continue',
+      '--',
+      '-v',
+    ])
     expect(inspectLaunch('go', ['go', 'run', '.'], {}, 'process').command).toEqual(['dlv', 'debug', '.', '--headless', '--listen=127.0.0.1:0', '--api-version=2', '--accept-multiclient', '--continue'])
   })
 })

@@ -22,9 +22,15 @@ describe('terminal detection', () => {
 
 describe('diagnostic rendering', () => {
   const d: Diagnostic = {
-    code: 'CONFIG_INVALID', severity: 'error', file: 'sls-run.yaml', line: 12, column: 20, length: 1,
+    code: 'CONFIG_INVALID',
+    severity: 'error',
+    file: 'sls-run.yaml',
+    line: 12,
+    column: 20,
+    length: 1,
     message: 'services.api.scaling.concurrency must be a whole number between 1 and 1000 (got 0)',
-    sourceLine: '      concurrency: 0', hints: ['Cloud Run allows 1 to 1000.'],
+    sourceLine: '      concurrency: 0',
+    hints: ['Cloud Run allows 1 to 1000.'],
   }
   it('prints location, severity, code, the source line and a caret under the column', () => {
     expect(formatDiagnostic(d, plain).split('\n')).toEqual([
@@ -52,7 +58,10 @@ describe('errors', () => {
     expect(normalizeError(parseError)).toMatchObject({ code: 'USAGE', exitCode: 2, message: 'Nonexistent flag: --nope' })
   })
   it('builds the JSON error envelope', () => {
-    expect(errorEnvelope(new SlsError('X', 'm', { hints: ['h'], details: { a: 1 } }), false)).toEqual({ status: 'error', error: { code: 'X', message: 'm', hints: ['h'], details: { a: 1 } } })
+    expect(errorEnvelope(new SlsError('PUSH_FAILED', 'm', { hints: ['h'], details: { a: 1 } }), false)).toEqual({
+      status: 'error',
+      error: { code: 'PUSH_FAILED', message: 'm', hints: ['h'], details: { a: 1 } },
+    })
     expect(errorEnvelope(new Error('boom'), false).error).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('boom') })
   })
 })

@@ -17,8 +17,17 @@ function setup(scaling: ScalingSpec, overrides: Partial<PoolSettings> = {}) {
   /** When each event happened, on the fake clock. */
   const at = new Map<PoolEvent, number>()
   const settings: PoolSettings = {
-    service: 'api', revision: 'api-00001', concurrency: 1, minInstances: 0, maxInstances: 10,
-    idleTimeoutMs: 60_000, queueTimeoutMs: 30_000, startupTimeoutMs: 240_000, graceMs: 1_000, scaling, ...overrides,
+    service: 'api',
+    revision: 'api-00001',
+    concurrency: 1,
+    minInstances: 0,
+    maxInstances: 10,
+    idleTimeoutMs: 60_000,
+    queueTimeoutMs: 30_000,
+    startupTimeoutMs: 240_000,
+    graceMs: 1_000,
+    scaling,
+    ...overrides,
   }
   const pool = new Pool(settings, {
     runtime,
@@ -61,8 +70,17 @@ function setup(scaling: ScalingSpec, overrides: Partial<PoolSettings> = {}) {
 
 describe('knative model in the pool: panic on a step, hold, then decay to zero after the stable window plus grace', () => {
   const KPA: ScalingSpec = {
-    model: 'knative', target: 100, targetUtilization: 70, stableWindowMs: 6_000, panicWindowPercentage: 10, panicThresholdPercentage: 200,
-    tickMs: 200, scaleToZeroGracePeriodMs: 1_000, maxScaleUpRate: 1000, maxScaleDownRate: 2, initialScale: 1,
+    model: 'knative',
+    target: 100,
+    targetUtilization: 70,
+    stableWindowMs: 6_000,
+    panicWindowPercentage: 10,
+    panicThresholdPercentage: 200,
+    tickMs: 200,
+    scaleToZeroGracePeriodMs: 1_000,
+    maxScaleUpRate: 1000,
+    maxScaleDownRate: 2,
+    initialScale: 1,
   }
 
   it('step of 5 held requests with concurrency 1 (TV 0.7)', async () => {
@@ -156,7 +174,19 @@ describe('every model keeps the hard limit under a burst', () => {
   const models: ScalingSpec[] = [
     { model: 'instant', idleTimeoutMs: 1_000 },
     { model: 'cloud-run', windowMs: 2_000, targetUtilization: 60, evaluateEveryMs: 200, idleRetentionMs: 500 },
-    { model: 'knative', target: 100, targetUtilization: 70, stableWindowMs: 2_000, panicWindowPercentage: 10, panicThresholdPercentage: 200, tickMs: 100, scaleToZeroGracePeriodMs: 300, maxScaleUpRate: 1000, maxScaleDownRate: 2, initialScale: 1 },
+    {
+      model: 'knative',
+      target: 100,
+      targetUtilization: 70,
+      stableWindowMs: 2_000,
+      panicWindowPercentage: 10,
+      panicThresholdPercentage: 200,
+      tickMs: 100,
+      scaleToZeroGracePeriodMs: 300,
+      maxScaleUpRate: 1000,
+      maxScaleDownRate: 2,
+      initialScale: 1,
+    },
     { model: 'container-apps', concurrentRequests: 2, pollingIntervalMs: 300, cooldownPeriodMs: 1_000, scaleDownStabilizationMs: 1_000 },
   ]
   it.each(models.map((m) => [m.model, m] as const))('%s: 40 requests on concurrency 3, max 4 instances', async (_name, scaling) => {

@@ -1,7 +1,7 @@
 /** The autoscaler against a fake runtime and a fake clock: every transition of EMULATION.md. */
 import { describe, expect, it } from 'vitest'
 import { Pool, type Lease, type PoolEvent, type PoolSettings } from '../../src/core/emulator/pool.js'
-import { PlatformResponse } from '../../src/core/emulator/errors.js'
+import { type PlatformResponse } from '../../src/core/emulator/errors.js'
 import { FakeClock, FakeRuntime, settle } from '../helpers/fakes.js'
 
 function setup(overrides: Partial<PoolSettings> = {}) {
@@ -9,8 +9,16 @@ function setup(overrides: Partial<PoolSettings> = {}) {
   const runtime = new FakeRuntime()
   const events: PoolEvent[] = []
   const settings: PoolSettings = {
-    service: 'api', revision: 'api-local', concurrency: 2, minInstances: 0, maxInstances: 3,
-    idleTimeoutMs: 60_000, queueTimeoutMs: 30_000, startupTimeoutMs: 240_000, graceMs: 10_000, ...overrides,
+    service: 'api',
+    revision: 'api-local',
+    concurrency: 2,
+    minInstances: 0,
+    maxInstances: 3,
+    idleTimeoutMs: 60_000,
+    queueTimeoutMs: 30_000,
+    startupTimeoutMs: 240_000,
+    graceMs: 10_000,
+    ...overrides,
   }
   const pool = new Pool(settings, {
     runtime,
@@ -32,7 +40,10 @@ function setup(overrides: Partial<PoolSettings> = {}) {
 function burst(pool: Pool, count: number) {
   return Array.from({ length: count }, () => {
     const outcome: { lease?: Lease; error?: PlatformResponse } = {}
-    pool.acquire().then((lease) => (outcome.lease = lease), (error) => (outcome.error = error))
+    pool.acquire().then(
+      (lease) => (outcome.lease = lease),
+      (error) => (outcome.error = error),
+    )
     return outcome
   })
 }
@@ -43,7 +54,12 @@ describe('pool: scale from zero', () => {
     burst(pool, 7)
     await settle()
     expect([...runtime.instances.keys()]).toEqual(['api#1', 'api#2', 'api#3', 'api#4'])
-    expect(events.filter((e) => e.type === 'scale')).toEqual([expect.objectContaining({ starting: 1 }), expect.objectContaining({ starting: 1 }), expect.objectContaining({ starting: 1 }), expect.objectContaining({ starting: 1 })])
+    expect(events.filter((e) => e.type === 'scale')).toEqual([
+      expect.objectContaining({ starting: 1 }),
+      expect.objectContaining({ starting: 1 }),
+      expect.objectContaining({ starting: 1 }),
+      expect.objectContaining({ starting: 1 }),
+    ])
     const capped = setup({ concurrency: 2, maxInstances: 3 })
     burst(capped.pool, 20)
     await settle()

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProcessRuntime } from '../../src/runtime/process/process-runtime.js'
+import { waitForPort } from '../../src/runtime/probe-port.js'
 import type { InstanceSpec, LogLine, RuntimeInstance } from '../../src/runtime/types.js'
+import { waitFor } from '../helpers/wait.js'
 
 const appsDir = fileURLToPath(new URL('../fixtures/apps/', import.meta.url))
 const node = process.execPath
@@ -24,22 +25,6 @@ async function start(command: InstanceSpec['command'], env?: Record<string, stri
   const instance = await runtime.start(spec(command, env), (line) => logs.push(line))
   started.push(instance)
   return { instance, logs }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.once('connect', () => (socket.destroy(), resolve(true)))
-    socket.once('error', () => resolve(false))
-  })
 }
 
 /** Zombies count as dead: they are gone but wait for PID 1, which reaps slowly in some containers. */
@@ -63,7 +48,7 @@ describe('process runtime', () => {
   it('gives the app PORT = address.port and the spec env, and the app answers there', async () => {
     const { instance } = await start([node, 'echo-env.mjs'], { K_SERVICE: 'api', K_REVISION: 'api-00001', EXTRA: 'x y' })
     expect(instance.address.host).toBe('127.0.0.1')
-    await waitFor(() => accepts(instance.address.port), 5000, 'the port')
+    await waitForPort('127.0.0.1', instance.address.port, { deadline: Date.now() + 5000 })
     const body = (await (await fetch(`http://127.0.0.1:${instance.address.port}/`)).json()) as { env: Record<string, string>; pid: number }
     expect(body.env).toMatchObject({ PORT: String(instance.address.port), K_SERVICE: 'api', K_REVISION: 'api-00001', EXTRA: 'x y' })
     expect(body.pid).toBe(instance.pid)
@@ -71,7 +56,7 @@ describe('process runtime', () => {
 
   it('passes stdout and stderr lines to onLog and keeps them for lastLines, including a last line without newline', async () => {
     const { instance, logs } = await start([node, 'echo-env.mjs'])
-    await waitFor(() => hasLine(logs, 'stderr', 'a warning on stderr'), 5000, 'the stderr line')
+    await waitFor(() => hasLine(logs, 'stderr', 'a warning on stderr'), 5000, 25, 'the stderr line')
     expect(logs.find((l) => l.line.startsWith('listening on'))).toMatchObject({ instanceId: 'api#1', stream: 'stdout', line: `listening on ${instance.address.port}` })
     expect(logs.every((l) => typeof l.at === 'number' && l.at > 0)).toBe(true)
     expect(instance.lastLines(10)).toEqual(expect.arrayContaining([`listening on ${instance.address.port}`, 'a warning on stderr']))
@@ -91,12 +76,12 @@ describe('process runtime', () => {
 
   it('gives the app an stdin at end-of-file', async () => {
     const { logs } = await start([node, 'echo-env.mjs'])
-    await waitFor(() => hasLine(logs, 'stdout', 'stdin: eof'), 5000, 'stdin end')
+    await waitFor(() => hasLine(logs, 'stdout', 'stdin: eof'), 5000, 25, 'stdin end')
   })
 
   it('stops a well-behaved app with SIGTERM, well within the grace', async () => {
     const { instance } = await start([node, 'echo-env.mjs'])
-    await waitFor(() => accepts(instance.address.port), 5000, 'the port')
+    await waitForPort('127.0.0.1', instance.address.port, { deadline: Date.now() + 5000 })
     const before = Date.now()
     const info = await runtime.stop(instance, 10_000)
     expect(Date.now() - before).toBeLessThan(3000)
@@ -107,7 +92,7 @@ describe('process runtime', () => {
 
   it('kills an app that ignores SIGTERM after the grace', async () => {
     const { instance, logs } = await start([node, 'ignore-sigterm.mjs'])
-    await waitFor(() => hasLine(logs, 'stdout', 'listening'), 5000, 'listening')
+    await waitFor(() => hasLine(logs, 'stdout', 'listening'), 5000, 25, 'listening')
     const before = Date.now()
     const info = await runtime.stop(instance, 300)
     const elapsed = Date.now() - before
@@ -120,17 +105,17 @@ describe('process runtime', () => {
   it('stops the whole process group of a shell-form command, grandchildren included', async () => {
     // `; true` keeps the shell from exec-ing node, so there really are three generations.
     const { instance, logs } = await start(`${JSON.stringify(node)} spawns-child.mjs; true`)
-    await waitFor(() => hasLine(logs, 'stdout', 'grandchild '), 5000, 'the grandchild pid')
+    await waitFor(() => hasLine(logs, 'stdout', 'grandchild '), 5000, 25, 'the grandchild pid')
     const grandchild = Number(logs.find((l) => l.line.startsWith('grandchild '))!.line.split(' ')[1])
     expect(isAlive(grandchild)).toBe(true)
     const info = await runtime.stop(instance, 2000)
     expect(info.reason).toBe('stopped')
-    await waitFor(() => !isAlive(grandchild), 2000, `pid ${grandchild} to end`)
+    await waitFor(() => !isAlive(grandchild), 2000, 25, `pid ${grandchild} to end`)
   })
 
   it('lets an app under a shell finish its graceful shutdown after the shell dies', async () => {
     const { instance, logs } = await start(`${JSON.stringify(node)} echo-env.mjs; true`)
-    await waitFor(() => accepts(instance.address.port), 5000, 'the port')
+    await waitForPort('127.0.0.1', instance.address.port, { deadline: Date.now() + 5000 })
     const info = await runtime.stop(instance, 5000)
     expect(info.reason).toBe('stopped')
     expect(hasLine(logs, 'stdout', 'bye without newline')).toBe(true)
@@ -165,7 +150,7 @@ describe('process runtime', () => {
 
   it('is safe to stop twice, concurrently or after the fact', async () => {
     const { instance, logs } = await start([node, 'ignore-sigterm.mjs'])
-    await waitFor(() => hasLine(logs, 'stdout', 'listening'), 5000, 'listening')
+    await waitFor(() => hasLine(logs, 'stdout', 'listening'), 5000, 25, 'listening')
     const [first, second] = await Promise.all([runtime.stop(instance, 200), runtime.stop(instance, 200)])
     const third = await runtime.stop(instance, 200)
     expect(first.reason).toBe('killed')

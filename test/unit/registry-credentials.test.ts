@@ -11,7 +11,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isLoopbackHost, parseWwwAuthenticate, registryBase, verifyCredentials } from '../../src/core/registry/challenge.js'
-import { DOCKER_HUB_KEY as HUB, eraseCredentials, normalizeRegistry, registryHost, repositoryPath, resolveCredentials, storeCredentials, type Credentials } from '../../src/core/registry/credentials.js'
+import {
+  DOCKER_HUB_KEY as HUB,
+  eraseCredentials,
+  normalizeRegistry,
+  registryHost,
+  repositoryPath,
+  resolveCredentials,
+  storeCredentials,
+  type Credentials,
+} from '../../src/core/registry/credentials.js'
 import { summarizeDockerConfig } from '../../src/core/registry/docker-config.js'
 import { SlsError } from '../../src/errors.js'
 import { useTempDir } from '../helpers/temp.js'
@@ -27,7 +36,10 @@ function expectNoSecret(error: unknown): void {
   expect(JSON.stringify({ message: e.message, hints: e.hints, details: e.details, code: e.code, cause: String(e.cause ?? '') })).not.toContain(SECRET)
 }
 async function failure(promise: Promise<unknown>): Promise<SlsError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(SlsError)
   expectNoSecret(error)
   return error as SlsError
@@ -92,7 +104,11 @@ describe('resolveCredentials', () => {
   const REG = '127.0.0.1:5000'
   it('env beats the Docker config; a lone username is ignored', async () => {
     const { env, file } = setup({ auths: { [REG]: { auth: b64(`cfg:${SECRET}`) } } })
-    expect(await resolveCredentials(`${REG}/app`, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci', SLS_RUN_REGISTRY_PASSWORD: 'envpw' })).toEqual({ username: 'ci', password: 'envpw', source: 'env SLS_RUN_REGISTRY_USERNAME' })
+    expect(await resolveCredentials(`${REG}/app`, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci', SLS_RUN_REGISTRY_PASSWORD: 'envpw' })).toEqual({
+      username: 'ci',
+      password: 'envpw',
+      source: 'env SLS_RUN_REGISTRY_USERNAME',
+    })
     expect(await resolveCredentials(REG, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci' })).toEqual({ username: 'cfg', password: SECRET, source: `docker config auths (${file})` })
   })
 
@@ -108,7 +124,7 @@ describe('resolveCredentials', () => {
     expect(await resolveCredentials(REG, { ...env, SLS_RUN_REGISTRY_USERNAME: 'ci', SLS_RUN_REGISTRY_PASSWORD: 'pw' }, platform)).toMatchObject({ username: 'ci' })
     expect(asked).toEqual([REG, 'other.example'])
   })
-  it("a provider that cannot get its token falls back to the Docker config; its error stands only when that has nothing", async () => {
+  it('a provider that cannot get its token falls back to the Docker config; its error stands only when that has nothing', async () => {
     const { env, file } = setup({ auths: { [REG]: { auth: b64(`cfg:${SECRET}`) } } })
     const broken = async (): Promise<Credentials | undefined> => {
       throw new SlsError('DEPLOY_CREDENTIALS', 'no Google Cloud credentials')
@@ -142,7 +158,10 @@ describe('resolveCredentials', () => {
   })
 
   it('credsStore after auths; a <token> user name means an identity token', async () => {
-    const { env } = setup({ credsStore: 'slsruntest', auths: { 'ghcr.io': {}, [REG]: { auth: b64('file:pw') } } }, { 'ghcr.io': { Username: '<token>', Secret: 'refresh-1' }, [REG]: { Username: 'store', Secret: 'x' } })
+    const { env } = setup(
+      { credsStore: 'slsruntest', auths: { 'ghcr.io': {}, [REG]: { auth: b64('file:pw') } } },
+      { 'ghcr.io': { Username: '<token>', Secret: 'refresh-1' }, [REG]: { Username: 'store', Secret: 'x' } },
+    )
     expect(await resolveCredentials('ghcr.io', env)).toEqual({ username: '', identityToken: 'refresh-1', source: 'credsStore docker-credential-slsruntest' })
     expect(await resolveCredentials(REG, env)).toMatchObject({ username: 'file', source: expect.stringMatching(/^docker config auths/) })
     expect(await resolveCredentials('quay.io', env)).toBeUndefined()
@@ -265,7 +284,8 @@ describe('verifyCredentials', () => {
     return `127.0.0.1:${(server.address() as AddressInfo).port}`
   }
   const creds = (password: string, source = 'env SLS_RUN_REGISTRY_USERNAME'): Credentials => ({ username: 'alice', password, source })
-  const json = (res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
+  const json = (res: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}) =>
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
   const unauthorized = { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }
 
   const basicRegistry = () =>
@@ -341,7 +361,9 @@ describe('verifyCredentials', () => {
 
   it('server down, 5xx and silence are REGISTRY_UNAVAILABLE', async () => {
     const down = await serve(() => undefined)
-    await new Promise((resolve) => { servers[0]!.close(resolve) })
+    await new Promise((resolve) => {
+      servers[0]!.close(resolve)
+    })
     servers.splice(0)
     const refused = await failure(verifyCredentials(down, creds(SECRET)))
     expect(refused).toMatchObject({ code: 'REGISTRY_UNAVAILABLE', exitCode: 1 })
@@ -372,7 +394,13 @@ describe('verifyCredentials', () => {
       { scheme: 'bearer', params: { realm: 'https://x/t', service: 'svc' } },
     ])
     expect(parseWwwAuthenticate('')).toEqual([])
-    expect([isLoopbackHost('localhost:5000'), isLoopbackHost('127.1.2.3'), isLoopbackHost('[::1]:5000'), isLoopbackHost('ghcr.io'), isLoopbackHost('10.0.0.1:5000')]).toEqual([true, true, true, false, false])
+    expect([isLoopbackHost('localhost:5000'), isLoopbackHost('127.1.2.3'), isLoopbackHost('[::1]:5000'), isLoopbackHost('ghcr.io'), isLoopbackHost('10.0.0.1:5000')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ])
     expect([registryBase('127.0.0.1:5000/x'), registryBase('ghcr.io'), registryBase('ubuntu'), registryBase('myhost:5000', true), registryBase('localhost:5000', false)]).toEqual([
       'http://127.0.0.1:5000',
       'https://ghcr.io',

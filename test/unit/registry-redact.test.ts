@@ -1,5 +1,5 @@
 /**
- * One redaction rule for registry secrets (src/core/registry/redact.ts): every spelling of a secret in
+ * One redaction rule for registry secrets (src/core/redact.ts): every spelling of a secret in
  * use becomes ***, and what a registry or the engine echoes back never reaches an SlsError, through the
  * real code paths (the /v2/ auth flow with a fake fetch, a push with a fake engine; no network).
  */
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Config } from '../../src/core/config/index.js'
 import { verifyCredentials } from '../../src/core/registry/challenge.js'
 import { pushServices, type PushEvent } from '../../src/core/registry/push.js'
-import { redact } from '../../src/core/registry/redact.js'
+import { redact } from '../../src/core/redact.js'
 import { SlsError } from '../../src/errors.js'
 
 // Chosen so that every spelling differs: base64 with '+' and '=', JSON escapes, percent and form encoding.
@@ -81,7 +81,9 @@ describe('a registry echoing the credentials', () => {
   const body = (status: number, value: object) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } })
 
   it('login (Basic): the echoed auth=Basic value is not in the REGISTRY_AUTH message, hints or details', async () => {
-    const fetchImpl = registry('Basic realm="r"', (_url, init) => body(401, { errors: [{ code: 'UNAUTHORIZED', message: `bad credentials: auth=Basic ${new Headers(init.headers).get('authorization')!.slice(6)}` }] }))
+    const fetchImpl = registry('Basic realm="r"', (_url, init) =>
+      body(401, { errors: [{ code: 'UNAUTHORIZED', message: `bad credentials: auth=Basic ${new Headers(init.headers).get('authorization')!.slice(6)}` }] }),
+    )
     const error = expectNothingSecret(await verifyCredentials('registry.example.com', creds, { fetchImpl }).catch((e: unknown) => e))
     expect(error.code).toBe('REGISTRY_AUTH')
     expect(error.message).toContain('HTTP 401: bad credentials: auth=Basic ***')

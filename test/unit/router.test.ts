@@ -12,8 +12,16 @@ function setup(overrides: Partial<PoolSettings> = {}) {
   let router: RevisionRouter | undefined
   const pool = (revision: string) => {
     const settings: PoolSettings = {
-      service: 'api', revision, concurrency: 2, minInstances: 0, maxInstances: 2,
-      idleTimeoutMs: 60_000, queueTimeoutMs: 30_000, startupTimeoutMs: 240_000, graceMs: 10_000, ...overrides,
+      service: 'api',
+      revision,
+      concurrency: 2,
+      minInstances: 0,
+      maxInstances: 2,
+      idleTimeoutMs: 60_000,
+      queueTimeoutMs: 30_000,
+      startupTimeoutMs: 240_000,
+      graceMs: 10_000,
+      ...overrides,
     }
     const p: Pool = new Pool(settings, {
       runtime,
@@ -36,7 +44,10 @@ function setup(overrides: Partial<PoolSettings> = {}) {
 
 function acquire(router: RevisionRouter) {
   const outcome: { lease?: Lease; error?: unknown } = {}
-  router.acquire().then((lease) => (outcome.lease = lease), (error) => (outcome.error = error))
+  router.acquire().then(
+    (lease) => (outcome.lease = lease),
+    (error) => (outcome.error = error),
+  )
   return outcome
 }
 

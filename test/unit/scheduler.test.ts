@@ -81,9 +81,7 @@ describe('Scheduler', () => {
       'Content-Type': 'application/octet-stream',
       'X-Custom': 'yes',
     })
-    expect(events).toEqual([
-      { type: 'schedule', service: 'api', name: 'report', scheduledAt: '2026-01-10T10:15:00.000Z', attempt: 1, outcome: 'ok', status: 200, durationMs: 7, coldStart: true },
-    ])
+    expect(events).toEqual([{ type: 'schedule', service: 'api', name: 'report', scheduledAt: '2026-01-10T10:15:00.000Z', attempt: 1, outcome: 'ok', status: 200, durationMs: 7, coldStart: true }])
     await clock.advanceTo('2026-01-10T11:00:00Z')
     expect(calls.map((c) => c.at)).toEqual(['2026-01-10T10:15:00.000Z', '2026-01-10T10:30:00.000Z', '2026-01-10T10:45:00.000Z', '2026-01-10T11:00:00.000Z'])
     await scheduler.stop()
@@ -223,20 +221,8 @@ describe('Scheduler', () => {
     scheduler.start()
     await clock.advanceTo('2026-01-10T10:04:00Z')
     // 10:01 tries at 10:01:00, 10:01:50, 10:03:30; tick 10:02 waits until 10:03:30; tick 10:03 is skipped.
-    expect(calls.map((c) => c.at)).toEqual([
-      '2026-01-10T10:01:00.000Z',
-      '2026-01-10T10:01:50.000Z',
-      '2026-01-10T10:03:30.000Z',
-      '2026-01-10T10:03:30.000Z',
-      '2026-01-10T10:04:00.000Z',
-    ])
-    expect(scheduleTimes()).toEqual([
-      '2026-01-10T10:01:00.000Z',
-      '2026-01-10T10:01:00.000Z',
-      '2026-01-10T10:01:00.000Z',
-      '2026-01-10T10:02:00.000Z',
-      '2026-01-10T10:04:00.000Z',
-    ])
+    expect(calls.map((c) => c.at)).toEqual(['2026-01-10T10:01:00.000Z', '2026-01-10T10:01:50.000Z', '2026-01-10T10:03:30.000Z', '2026-01-10T10:03:30.000Z', '2026-01-10T10:04:00.000Z'])
+    expect(scheduleTimes()).toEqual(['2026-01-10T10:01:00.000Z', '2026-01-10T10:01:00.000Z', '2026-01-10T10:01:00.000Z', '2026-01-10T10:02:00.000Z', '2026-01-10T10:04:00.000Z'])
     expect(events.map((e) => e.outcome)).toEqual(['retry', 'retry', 'ok', 'ok', 'ok'])
     await scheduler.stop()
   })

@@ -89,7 +89,25 @@ describe('shipFilter', () => {
     tree(root, { '.gitignore': 'data.db\n', '.dockerignore': 'docs\n', 'server.js': '', 'README.md': '' })
     const filter = shipFilter(svc({ dev: { cwd: root, ignore: ['tmp'] } }), 'process', configFile(root), new OwnFiles())
     const ignored = (rel: string) => filter.ignored(path.join(root, rel))
-    for (const rel of ['node_modules/x/index.js', '.git/index', '.sls-run/dead-letters.ndjson', '__pycache__/m.cpython-311.pyc', 'pkg/m.pyc', '.venv/bin/python', 'coverage/lcov.info', 'app.log', 'logs/x.log', '.server.js.swp', 'server.js~', '.#server.js', '4913', 'data.db', 'docs/a.md', 'tmp/x', 'sls-run.yaml']) {
+    for (const rel of [
+      'node_modules/x/index.js',
+      '.git/index',
+      '.sls-run/dead-letters.ndjson',
+      '__pycache__/m.cpython-311.pyc',
+      'pkg/m.pyc',
+      '.venv/bin/python',
+      'coverage/lcov.info',
+      'app.log',
+      'logs/x.log',
+      '.server.js.swp',
+      'server.js~',
+      '.#server.js',
+      '4913',
+      'data.db',
+      'docs/a.md',
+      'tmp/x',
+      'sls-run.yaml',
+    ]) {
       expect(ignored(rel), rel).toBe(true)
     }
     for (const rel of ['server.js', 'README.md', 'src/app.ts', '.gitignore']) expect(ignored(rel), rel).toBe(false)

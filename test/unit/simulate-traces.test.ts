@@ -53,7 +53,20 @@ const max = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), -Infinity)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
 function recordLine(t: number, serviceMs: number, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ v: 1, at: new Date(1_800_000_000_000 + t).toISOString(), t, service: 'api', method: 'GET', path: '/', status: 200, queuedMs: 0, serviceMs, instance: 'api#1', coldStart: false, ...extra })
+  return JSON.stringify({
+    v: 1,
+    at: new Date(1_800_000_000_000 + t).toISOString(),
+    t,
+    service: 'api',
+    method: 'GET',
+    path: '/',
+    status: 200,
+    queuedMs: 0,
+    serviceMs,
+    instance: 'api#1',
+    coldStart: false,
+    ...extra,
+  })
 }
 
 describe('Random', () => {
@@ -243,7 +256,7 @@ describe('CSV traces', () => {
     const { arrivals, batchSizes } = await collect(await openTrace(p))
     expect(arrivals).toHaveLength(200_000)
     expect(arrivals[199_999]).toEqual({ t: 599_997, serviceMs: 249 })
-    expect(arrivals.reduce((s, a) => s + a.serviceMs, 0)).toBe(200 * (249 * 250) / 2 * 4) // 800 × Σ0..249
+    expect(arrivals.reduce((s, a) => s + a.serviceMs, 0)).toBe(((200 * (249 * 250)) / 2) * 4) // 800 × Σ0..249
     expect(batchSizes.every((n) => n <= 4096)).toBe(true)
 
     lines[150_001] = '450000,abc' // the 150 000th request is on line 150 002
@@ -280,13 +293,16 @@ describe('CSV traces', () => {
 
 describe('record (dev --record) traces', () => {
   it('sorts lines written in completion order; carries service and cold starts', async () => {
-    const p = file('trace.ndjson', [
-      recordLine(500, 10), // ended at 510
-      recordLine(0, 900, { coldStart: true, coldStartMs: 412.5, queuedMs: 420 }), // ended at 1320
-      recordLine(1000, 5, { service: 'worker' }),
-      recordLine(700, 2000, { coldStart: false, coldStartMs: 99 }), // ended at 2700
-      recordLine(2500, 1),
-    ].join('\n'))
+    const p = file(
+      'trace.ndjson',
+      [
+        recordLine(500, 10), // ended at 510
+        recordLine(0, 900, { coldStart: true, coldStartMs: 412.5, queuedMs: 420 }), // ended at 1320
+        recordLine(1000, 5, { service: 'worker' }),
+        recordLine(700, 2000, { coldStart: false, coldStartMs: 99 }), // ended at 2700
+        recordLine(2500, 1),
+      ].join('\n'),
+    )
     const source = await openTrace(p)
     expect(source.describe).toBe(`${p} (sls-run record)`)
     expect(await all(source)).toEqual([

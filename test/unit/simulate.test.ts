@@ -31,7 +31,13 @@ function poisson(ratePerS: number, serviceMs: number, count: number, seed = 7): 
 }
 
 function fixed(arrivals: Arrival[], durationMs?: number): TraceSource {
-  return { describe: 'fixed', ...(durationMs === undefined ? {} : { durationMs }), async *batches() { yield arrivals } }
+  return {
+    describe: 'fixed',
+    ...(durationMs === undefined ? {} : { durationMs }),
+    async *batches() {
+      yield arrivals
+    },
+  }
 }
 
 const run = async (source: TraceSource, set: string[], extra: Partial<Parameters<typeof simulate>[0]> = {}): Promise<SimResult> =>
@@ -69,11 +75,21 @@ describe('closed-form answers', () => {
   // queueTimeout with nothing starting: 429. So 429 = N − (⌊2.5 / 1⌋ + 1) = N − 3, each after 2.5 s.
   it('queue timeouts give the 429 count the arithmetic predicts', async () => {
     const N = 20
-    const r = await run(fixed(Array.from({ length: N }, () => ({ t: 0, serviceMs: 1000 }))), ['scaling.concurrency=1', 'scaling.maxInstances=1', 'scaling.minInstances=1', 'scaling.queueTimeout=2500ms'])
+    const r = await run(fixed(Array.from({ length: N }, () => ({ t: 0, serviceMs: 1000 }))), [
+      'scaling.concurrency=1',
+      'scaling.maxInstances=1',
+      'scaling.minInstances=1',
+      'scaling.queueTimeout=2500ms',
+    ])
     expect(r.status).toEqual({ '200': 3, '429': N - 3 })
     expect(r.latencyMs.max).toBeCloseTo(3000, 0) // the third waited 2 s, then 1 s of service
     // Arrivals faster than service, steadily: 4/s on 1 s of service for 60 s; served ≈ one per second.
-    const steady = await run(fixed(Array.from({ length: 240 }, (_, i) => ({ t: i * 250, serviceMs: 1000 }))), ['scaling.concurrency=1', 'scaling.maxInstances=1', 'scaling.minInstances=1', 'scaling.queueTimeout=2100ms'])
+    const steady = await run(fixed(Array.from({ length: 240 }, (_, i) => ({ t: i * 250, serviceMs: 1000 }))), [
+      'scaling.concurrency=1',
+      'scaling.maxInstances=1',
+      'scaling.minInstances=1',
+      'scaling.queueTimeout=2100ms',
+    ])
     const served = steady.status['200']!
     expect(served).toBeGreaterThanOrEqual(60)
     expect(served).toBeLessThanOrEqual(63)
@@ -81,7 +97,13 @@ describe('closed-form answers', () => {
   })
 
   it('504 past the request timeout, latency capped at the timeout', async () => {
-    const r = await run(fixed([{ t: 0, serviceMs: 5_000 }, { t: 10, serviceMs: 100 }]), ['timeout=2s'])
+    const r = await run(
+      fixed([
+        { t: 0, serviceMs: 5_000 },
+        { t: 10, serviceMs: 100 },
+      ]),
+      ['timeout=2s'],
+    )
     expect(r.status).toEqual({ '200': 1, '504': 1 })
     expect(r.latencyMs.max).toBeCloseTo(2000, 0)
   })
@@ -91,14 +113,23 @@ describe('settings', () => {
   it('--set and --model reach the models; a bad value is a coded error naming the key', async () => {
     const r = await run(poisson(2, 100, 500), ['scaling.knative.stableWindow=6s'], { model: 'knative' })
     expect(r.settings).toMatchObject({ model: 'knative', stableWindow: '6s', tick: '2s' })
-    await expect(run(poisson(2, 100, 10), ['scaling.idleTimeout=10'])).rejects.toMatchObject({ code: 'SIM_SET_INVALID', exitCode: 2, message: expect.stringContaining('scaling.idleTimeout must be a duration') })
+    await expect(run(poisson(2, 100, 10), ['scaling.idleTimeout=10'])).rejects.toMatchObject({
+      code: 'SIM_SET_INVALID',
+      exitCode: 2,
+      message: expect.stringContaining('scaling.idleTimeout must be a duration'),
+    })
     await expect(run(poisson(2, 100, 10), ['scaling.idleTimout=10s'])).rejects.toMatchObject({ code: 'SIM_SET_INVALID', message: expect.stringContaining('scaling.idleTimout is not a known key') })
     await expect(run(poisson(2, 100, 10), ['nonsense'])).rejects.toMatchObject({ code: 'SIM_SET_INVALID' })
   })
 
   it('--grid runs every combination, in order', async () => {
     const report = await simulate({ source: poisson(1, 100, 400), configFile: false, coldStart: '500ms', grid: ['scaling.minInstances=0,1', 'scaling.idleTimeout=1s,10s'] })
-    expect(report.results.map((r) => [r.settings.minInstances, r.settings.idleTimeout])).toEqual([[0, '1s'], [0, '10s'], [1, '1s'], [1, '10s']])
+    expect(report.results.map((r) => [r.settings.minInstances, r.settings.idleTimeout])).toEqual([
+      [0, '1s'],
+      [0, '10s'],
+      [1, '1s'],
+      [1, '10s'],
+    ])
     expect(report.varied).toEqual(['scaling.minInstances', 'scaling.idleTimeout'])
     // Longer idle time, fewer cold starts; a warm instance, fewer still.
     const cold = report.results.map((r) => r.coldStarts)
@@ -116,13 +147,28 @@ describe('settings', () => {
   })
 
   it('defaults to the median cold start recorded in the trace', async () => {
-    const r = await run(fixed([{ t: 0, serviceMs: 10, coldStartMs: 300 }, { t: 1, serviceMs: 10, coldStartMs: 500 }, { t: 2, serviceMs: 10, coldStartMs: 900 }]), [], { coldStart: undefined as never })
+    const r = await run(
+      fixed([
+        { t: 0, serviceMs: 10, coldStartMs: 300 },
+        { t: 1, serviceMs: 10, coldStartMs: 500 },
+        { t: 2, serviceMs: 10, coldStartMs: 900 },
+      ]),
+      [],
+      { coldStart: undefined as never },
+    )
     expect(r.settings.coldStart).toBe('500ms (median of 3 recorded)')
   })
 })
 
 describe('SLO gates', () => {
-  const result = { requests: 1000, coldStarts: 12, status: { '200': 995, '429': 3, '504': 2 }, latencyMs: { p50: 40, p95: 310, p99: 900, max: 2000 }, instances: { peak: 4, mean: 1.5 }, cost: { 'cloud-run': { usd: 0.5, usdPerMonth: 21, basis: '', source: '' } } } as unknown as SimResult
+  const result = {
+    requests: 1000,
+    coldStarts: 12,
+    status: { '200': 995, '429': 3, '504': 2 },
+    latencyMs: { p50: 40, p95: 310, p99: 900, max: 2000 },
+    instances: { peak: 4, mean: 1.5 },
+    cost: { 'cloud-run': { usd: 0.5, usdPerMonth: 21, basis: '', source: '' } },
+  } as unknown as SimResult
   it.each([
     ['p95<=300ms', false, 10],
     ['p95<400ms', true, 0],

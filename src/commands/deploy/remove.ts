@@ -20,7 +20,7 @@ export default class DeployRemove extends BaseCommand {
     await loadPluginProviders(this.config)
     const { deployTarget } = await import('../../core/deploy/plan.js')
     const { removeServices } = await import('../../core/deploy/apply.js')
-    const target = deployTarget(loaded, flags.env, argv as string[])
+    const target = await deployTarget(loaded, flags.env, argv as string[])
     if (!flags.yes) {
       if (!this.terminal.interactive || this.jsonEnabled()) {
         throw new SlsError('CONFIRMATION_REQUIRED', `removing ${target.names.join(', ')} from ${flags.env} needs --yes here (no interactive terminal to ask on)`, {
@@ -30,7 +30,10 @@ export default class DeployRemove extends BaseCommand {
       }
       await confirmRemove(target.names, flags.env)
     }
-    const results = await removeServices(target, deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`)))
+    const results = await removeServices(
+      target,
+      deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`)),
+    )
     for (const r of results) this.print(`${r.service}: ${r.removed ? 'removed' : 'was not deployed'} (${r.env}, ${r.provider})`)
     return results
   }

@@ -20,7 +20,10 @@ export default class DeployStatus extends BaseCommand {
     await loadPluginProviders(this.config)
     const { deployTarget } = await import('../../core/deploy/plan.js')
     const { statusOf } = await import('../../core/deploy/apply.js')
-    const results = await statusOf(deployTarget(loaded, flags.env, argv as string[]), deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`)))
+    const results = await statusOf(
+      await deployTarget(loaded, flags.env, argv as string[]),
+      deployContext(flags, (e) => this.note(`${e.service}: ${e.message}`)),
+    )
     this.print(formatStatus(results, this.paint))
     return results
   }

@@ -90,10 +90,7 @@ export interface ContainerAppsParams {
 }
 
 export type ScalingSpec =
-  | ({ model: 'instant' } & InstantParams)
-  | ({ model: 'cloud-run' } & CloudRunParams)
-  | ({ model: 'knative' } & KnativeParams)
-  | ({ model: 'container-apps' } & ContainerAppsParams)
+  ({ model: 'instant' } & InstantParams) | ({ model: 'cloud-run' } & CloudRunParams) | ({ model: 'knative' } & KnativeParams) | ({ model: 'container-apps' } & ContainerAppsParams)
 
 /** ceil that forgives float noise (0.7 × 100 = 70.00000000000001 needs 70, not 71). */
 export const ceil = (x: number): number => Math.ceil(x - 1e-9)

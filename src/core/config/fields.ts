@@ -3,7 +3,7 @@
  * "must …" form that diagnostics prefix with the key path) and, where the input is a near miss, a hint.
  */
 import { Cron } from 'croner'
-import { CRON_OPTIONS } from '../events/cron.js'
+import { CRON_OPTIONS } from '../cron.js'
 import * as z from 'zod'
 import { DURATION_PATTERN, SIZE_PATTERN, durationHint, formatDuration, formatSize, parseDuration, parseSize, sizeHint } from './units.js'
 
@@ -54,13 +54,15 @@ export const duration = (min: string, max: string) =>
   unitScalar({ what: 'a duration like 250ms, 30s, 5m or 1h', pattern: DURATION_PATTERN, parse: parseDuration, hint: durationHint, show: formatDuration }, min, max)
 
 /** A size string (512Mi, 1Gi, 150MB) within [min, max], resolved to bytes. */
-export const size = (min: string, max: string) =>
-  unitScalar({ what: 'a size like 512Mi, 1Gi or 150MB', pattern: SIZE_PATTERN, parse: parseSize, hint: sizeHint, show: formatSize }, min, max)
+export const size = (min: string, max: string) => unitScalar({ what: 'a size like 512Mi, 1Gi or 150MB', pattern: SIZE_PATTERN, parse: parseSize, hint: sizeHint, show: formatSize }, min, max)
 
 /** A string matching a pattern, with a plain-language description of what it must be. */
 export function patterned(pattern: RegExp, what: string, maxLength = 253) {
   const error = (issue: { input?: unknown }) => `must be ${what} (got ${got(issue.input)})`
-  return z.string({ error }).max(maxLength, { error: (issue) => `must be at most ${maxLength} characters (got ${String(issue.input).length})` }).regex(pattern, { error })
+  return z
+    .string({ error })
+    .max(maxLength, { error: (issue) => `must be at most ${maxLength} characters (got ${String(issue.input).length})` })
+    .regex(pattern, { error })
 }
 
 export const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
@@ -91,20 +93,19 @@ export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION
 
 /** Environment variables: names are shell identifiers; values are strings (numbers and booleans are converted) without NUL. */
 export const envMap = () =>
-  z
-    .record(
-      patterned(ENV_NAME, 'a variable name (letters, digits, _; not starting with a digit)').refine((name) => !RESERVED_ENV.includes(name), {
-        error: (issue) => `${String(issue.input)} is reserved: the platform sets it for every instance`,
+  z.record(
+    patterned(ENV_NAME, 'a variable name (letters, digits, _; not starting with a digit)').refine((name) => !RESERVED_ENV.includes(name), {
+      error: (issue) => `${String(issue.input)} is reserved: the platform sets it for every instance`,
+    }),
+    z
+      .union([z.string(), z.number(), z.boolean()], { error: (issue) => `must be a string, number or boolean (got ${got(issue.input)})` })
+      .transform(String)
+      .refine((value) => !value.includes('\u0000'), {
+        error: () => 'must not contain a NUL character (\\0): no process environment can hold one',
+        params: { hint: 'Remove the \\0 (or \\x00) escape from the value.' },
       }),
-      z
-        .union([z.string(), z.number(), z.boolean()], { error: (issue) => `must be a string, number or boolean (got ${got(issue.input)})` })
-        .transform(String)
-        .refine((value) => !value.includes('\u0000'), {
-          error: () => 'must not contain a NUL character (\\0): no process environment can hold one',
-          params: { hint: 'Remove the \\0 (or \\x00) escape from the value.' },
-        }),
-      { error: (issue) => `must be a mapping of NAME: value (got ${got(issue.input)})` },
-    )
+    { error: (issue) => `must be a mapping of NAME: value (got ${got(issue.input)})` },
+  )
 
 export function mapping<S extends z.ZodRawShape>(shape: S) {
   return z.strictObject(shape, {

@@ -47,7 +47,8 @@ function envFileProblem(file: string): Problem | undefined {
     throw error
   }
   const nul = Object.keys(env).find((name) => env[name]!.includes('\u0000'))
-  if (nul) return { code: 'ENV_FILE_INVALID', message: `envFile ${file}: the value of ${nul} contains a NUL character, which no process environment can hold`, hints: ['Remove the NUL byte from the file.'] }
+  if (nul)
+    return { code: 'ENV_FILE_INVALID', message: `envFile ${file}: the value of ${nul} contains a NUL character, which no process environment can hold`, hints: ['Remove the NUL byte from the file.'] }
   return undefined
 }
 
@@ -60,8 +61,7 @@ function cwdProblem(cwd: string): Problem | undefined {
 }
 
 /** A parsed mapping, or {} for anything else (the schema reports those). */
-export const asRecord = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+export const asRecord = (value: unknown): Record<string, unknown> => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {})
 
 /**
  * The path problems of the parsed (interpolated, not yet validated) document: every service's envFile

@@ -23,7 +23,13 @@ export function interpolate(doc: Document, source: SourceText, env: NodeJS.Proce
         const at = base + index
         const [name, fallback] = splitDefault(body)
         if (!NAME.test(name)) {
-          problems.push(source.at(at, at + match.length, { code: 'CONFIG_ENV_VAR', message: `"${match}" is not a valid variable reference`, hints: ['Write ${NAME} or ${NAME:-default}; write $${...} for a literal.'] }))
+          problems.push(
+            source.at(at, at + match.length, {
+              code: 'CONFIG_ENV_VAR',
+              message: `"${match}" is not a valid variable reference`,
+              hints: ['Write ${NAME} or ${NAME:-default}; write $${...} for a literal.'],
+            }),
+          )
           return match
         }
         const value = env[name]

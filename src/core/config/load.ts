@@ -7,7 +7,7 @@ import path from 'node:path'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { Diagnostic } from './diagnostic.js'
-import { SourceText } from './diagnostic.js'
+import { type SourceText } from './diagnostic.js'
 import { asRecord, checkPaths } from './files.js'
 import { interpolate } from './interpolate.js'
 import { locate, type Segment } from './locate.js'
@@ -62,7 +62,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     const token = /^("[^"\n]*"|'[^'\n]*'|[^\s:,{}[\]]+)/.exec(source.text.slice(e.pos[0]))?.[0] ?? ''
     return source.at(e.pos[0], Math.max(e.pos[1], e.pos[0] + token.length), {
       code: e.code === 'DUPLICATE_KEY' ? 'CONFIG_DUPLICATE_KEY' : 'CONFIG_SYNTAX',
-      severity: doc.errors.includes(e as never) ? 'error' : 'warning',
+      severity: doc.errors.some((error) => error === e) ? 'error' : 'warning',
       message: syntaxMessage(e.code, e.message, token),
       hints: e.code === 'DUPLICATE_KEY' ? ['Each key may appear once in a mapping; merge the two entries.'] : e.code === 'TAB_AS_INDENT' ? ['Indent with spaces; YAML does not allow tabs.'] : [],
     })
@@ -178,7 +178,9 @@ function applyOverrides(raw: Record<string, unknown>, baseDiagnostics: Diagnosti
         )
         continue
       }
-      if (reported.has(`services.${name}`)) continue
+      // A service that is not a mapping has nothing to merge into (reported where it is defined); one with
+      // an invalid name is a mapping like any other, and its overrides are checked.
+      if (asRecord(services[name]) !== services[name]) continue
       const checked = validate(serviceSchema, deepMerge(services[name], override), doc, source, at)
       const ownPathPrefix = `services.${name}.`
       result.diagnostics.push(...checked.diagnostics.filter((d) => !reported.has(ownPathPrefix + d.path!.slice(at.join('.').length + 1))))

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod'
 import { bool, command, cronExpression, dnsLabel, duration, envMap, headerMap, HTTP_METHODS, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text, timeZone } from './fields.js'
-import { PROVIDER_IDS, providerEnvironment } from './providers.js'
+import { type PROVIDER_IDS, providerEnvironment } from './providers.js'
 import { parseDuration } from './units.js'
 import { SCALING_MODELS } from '../autoscaler/types.js'
 
@@ -61,7 +61,9 @@ const containerAppsScaling = mapping({
 }).describe('Parameters of scaling.model: container-apps (KEDA HTTP scale rule)')
 
 const scaling = mapping({
-  model: oneOf(SCALING_MODELS).optional().describe('How instance counts are decided: instant (development, the default; `dev --scaling-model` changes the default), cloud-run, knative, container-apps'),
+  model: oneOf(SCALING_MODELS)
+    .optional()
+    .describe('How instance counts are decided: instant (development, the default; `dev --scaling-model` changes the default), cloud-run, knative, container-apps'),
   minInstances: intRange(0, 1000).prefault(0).describe('Instances kept warm (0 = scale to zero)'),
   maxInstances: intRange(1, 1000).prefault(10).describe('Upper bound on instances (requests queue beyond it)'),
   concurrency: intRange(1, 1000).prefault(80).describe('Requests one instance handles at once (the hard limit)'),
@@ -83,7 +85,12 @@ const coldStartDelay = () =>
   patterned(COLD_START_DELAY, 'a duration or a range like 800ms-2s').superRefine((delay, ctx) => {
     const [from, to] = delay.split('-') as [string, string | undefined]
     if (to !== undefined && parseDuration(from)! > parseDuration(to)!) {
-      ctx.addIssue({ code: 'custom', input: delay, message: `must be a range from the shorter delay to the longer (got ${delay}: ${from} is more than ${to})`, params: { hint: `Did you mean "${to}-${from}"?` } })
+      ctx.addIssue({
+        code: 'custom',
+        input: delay,
+        message: `must be a range from the shorter delay to the longer (got ${delay}: ${from} is more than ${to})`,
+        params: { hint: `Did you mean "${to}-${from}"?` },
+      })
     }
   })
 
@@ -139,7 +146,9 @@ const subscription = mapping({
 
 export const service = mapping({
   build: build.optional(),
-  image: patterned(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'an image repository like ghcr.io/acme/api (lowercase, no tag)').optional().describe('Repository to push to and deploy from'),
+  image: patterned(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'an image repository like ghcr.io/acme/api (lowercase, no tag)')
+    .optional()
+    .describe('Repository to push to and deploy from'),
   port: intRange(1, 65535).prefault(8080).describe('Port the app listens on; passed as $PORT'),
   command: command().optional().describe("Replaces the image's entrypoint in a container (string: through /bin/sh -c), as Cloud Run's and Kubernetes' command do"),
   env: envMap().prefault({}).describe('Environment variables for every instance'),
@@ -170,18 +179,38 @@ export const service = mapping({
   })
   .describe('One deployable service')
 
-const serviceNames = (what: string) =>
-  z.record(dnsLabel(SERVICE_NAME_MAX), z.any(), { error: (issue) => `must be a mapping of ${what}` })
+/**
+ * A mapping of names to entries. zod's own record checks a key first and skips the entry of a key it
+ * refuses, so a mistyped name (`Bad_Name:`) would hide every problem inside its entry. Here every entry
+ * is validated and the name is checked beside it, as zod reports it (invalid_key): one diagnostic
+ * among the others. The JSON Schema keeps the name rule (propertyNames).
+ */
+function named<V extends z.ZodType>(name: z.ZodType<string>, entry: V, what: string) {
+  const { $schema: _, ...nameRule } = z.toJSONSchema(name)
+  return z.record(z.string().meta(nameRule), entry, { error: () => `must be a mapping of ${what}` }).superRefine(
+    (entries, ctx) => {
+      for (const key of Object.keys(entries)) {
+        const checked = name.safeParse(key)
+        if (!checked.success) ctx.addIssue({ code: 'invalid_key', origin: 'record', issues: checked.error.issues, input: key, path: [key] })
+      }
+    },
+    // Also when an entry has a problem of its own (zod skips a refinement after an issue otherwise).
+    { when: ({ value }) => value !== null && typeof value === 'object' && !Array.isArray(value) },
+  )
+}
+
+/** The rule for a service's name (the key under `services:`), also for `init --name`. */
+export const serviceName = dnsLabel(SERVICE_NAME_MAX)
+
+const serviceNames = (what: string) => named(serviceName, z.any(), what)
 
 export const configSchema = mapping({
   $schema: text().optional().describe('JSON Schema reference for editors'),
   name: dnsLabel(63).describe('Project name'),
-  services: z
-    .record(dnsLabel(SERVICE_NAME_MAX), service, { error: () => 'must be a mapping of service name to service' })
+  services: named(serviceName, service, 'service name to service')
     .refine((services) => Object.keys(services).length > 0, { error: () => 'must define at least one service' })
     .describe('Services by name (DNS-1123 label, at most 49 characters)'),
-  environments: z
-    .record(dnsLabel(63), providerEnvironment(serviceNames('service name to overrides')), { error: () => 'must be a mapping of environment name to settings' })
+  environments: named(dnsLabel(63), providerEnvironment(serviceNames('service name to overrides')), 'environment name to settings')
     .prefault({})
     .describe('Deploy targets by name; each names a provider and its settings'),
 }).describe('sls-run project configuration')

@@ -53,7 +53,13 @@ export async function readConfigSource(file: string, display: string): Promise<R
   const bad = firstInvalidUtf8(bytes)
   if (bad !== -1) {
     const before = bytes.subarray(0, bad).toString('utf8')
-    return fail('CONFIG_ENCODING', `invalid UTF-8 byte 0x${bytes[bad]!.toString(16).padStart(2, '0')}; sls-run.yaml must be UTF-8`, ['Save the file as UTF-8 (a Latin-1 or Windows-1252 editor setting is the usual cause).'], before.length, before + '\n')
+    return fail(
+      'CONFIG_ENCODING',
+      `invalid UTF-8 byte 0x${bytes[bad]!.toString(16).padStart(2, '0')}; sls-run.yaml must be UTF-8`,
+      ['Save the file as UTF-8 (a Latin-1 or Windows-1252 editor setting is the usual cause).'],
+      before.length,
+      before + '\n',
+    )
   }
   const text = bytes.toString('utf8')
   if (text.includes('\u0000')) {

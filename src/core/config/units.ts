@@ -12,9 +12,18 @@ export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(B|Ki|Mi|Gi|Ti|K|M|G|T|KB|MB|GB|
 const SIZE_RE = new RegExp(SIZE_PATTERN)
 const SIZE_UNIT_BYTES: Record<string, number> = {
   B: 1,
-  Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
-  K: 1e3, M: 1e6, G: 1e9, T: 1e12,
-  KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
 }
 
 /** Milliseconds, or undefined when the text is not a strict duration. */
@@ -35,7 +44,11 @@ export function parseSize(text: string): number | undefined {
 
 /** The shortest exact spelling of a duration: 90000 → "90s", 1500 → "1500ms". */
 export function formatDuration(ms: number): string {
-  for (const [unit, factor] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, factor] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= factor && ms % factor === 0) return `${ms / factor}${unit}`
   }
   return `${ms}ms`
@@ -43,7 +56,12 @@ export function formatDuration(ms: number): string {
 
 /** Binary units for display: 536870912 → "512Mi". */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['Ti', 1024 ** 4], ['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
+  for (const [unit, factor] of [
+    ['Ti', 1024 ** 4],
+    ['Gi', 1024 ** 3],
+    ['Mi', 1024 ** 2],
+    ['Ki', 1024],
+  ] as const) {
     if (bytes >= factor) {
       const value = bytes / factor
       return `${Number.isInteger(value) ? value : value.toFixed(1)}${unit}`
@@ -54,7 +72,12 @@ export function formatSize(bytes: number): string {
 
 /** Decimal units, as `docker images` shows sizes: 119786123 → "119.8 MB". */
 export function formatBytes(bytes: number): string {
-  for (const [unit, factor] of [['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]] as const) {
+  for (const [unit, factor] of [
+    ['TB', 1e12],
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['kB', 1e3],
+  ] as const) {
     if (bytes >= factor) return `${(bytes / factor).toFixed(1)} ${unit}`
   }
   return `${bytes} B`

@@ -27,13 +27,7 @@ export interface Validated<T> {
 }
 
 /** Validates `input` against `schema`; `prefix` is where `input` sits in the document. */
-export function validate<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  doc: Document,
-  source: SourceText,
-  prefix: Segment[] = [],
-): Validated<z.output<S>> {
+export function validate<S extends z.ZodType>(schema: S, input: unknown, doc: Document, source: SourceText, prefix: Segment[] = []): Validated<z.output<S>> {
   const result = schema.safeParse(input, { reportInput: true, error: fallbackMessage })
   if (result.success) return { data: result.data, diagnostics: [] }
   return { diagnostics: result.error.issues.flatMap((issue) => toDiagnostics(issue, doc, source, prefix, schema, input)) }
@@ -71,8 +65,7 @@ export function toDiagnostics(issue: Issue, doc: Document, source: SourceText, p
   ]
 }
 
-export const dotted = (path: readonly Segment[]): string =>
-  path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('') || '(top level)'
+export const dotted = (path: readonly Segment[]): string => path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('') || '(top level)'
 
 /** The keys a mapping at `path` accepts, for "did you mean". Walks wrappers, records and the provider union. */
 export function keysAt(schema: z.ZodType, path: readonly Segment[], input: unknown): string[] {

@@ -13,8 +13,8 @@
 import { readFile } from 'node:fs/promises'
 import type http from 'node:http'
 import type Dockerode from 'dockerode'
-import type { DevLoopEvent } from '../devloop/devloop.js'
-import { sendJson, type Handler } from '../emulator/admin.js'
+import type { Published } from './state.js'
+import { sendJson, type Handler } from '../http/admin.js'
 import type { Emulator } from '../emulator/emulator.js'
 import { DashboardState, type Message } from './state.js'
 
@@ -37,7 +37,7 @@ export interface DashboardOptions {
 export interface Dashboard {
   routes: Record<string, Handler>
   /** Dev-loop events (changes, rebuilds, config reloads and errors) for the page. */
-  publish(event: DevLoopEvent): void
+  publish(event: Published): void
   state: DashboardState
 }
 

@@ -6,6 +6,7 @@
  * stream in routes.ts) as a small message.
  */
 import type { DevLoopEvent } from '../devloop/devloop.js'
+import type { EventsLogEvent, EventsSummaryEvent } from '../events/types.js'
 import { CostMeter, type CostReport } from '../emulator/billing.js'
 import type { Emulator, EmulatorEvent } from '../emulator/emulator.js'
 import type { RequestRecord } from '../emulator/gateway.js'
@@ -47,7 +48,9 @@ export interface RevisionRow {
   reason?: string
 }
 type Shown = Exclude<EmulatorEvent, { type: 'log' | 'request' | 'instance' | 'listening' | 'admin' }>
-export type Stamped = { at: number; event: Shown | DevLoopEvent }
+/** What the session passes on besides the emulator's own events: the dev loop's and the events'. */
+export type Published = DevLoopEvent | EventsLogEvent | EventsSummaryEvent
+export type Stamped = { at: number; event: Shown | Published }
 
 export type Message =
   | { type: 'request'; service: string; row: RequestRow }
@@ -110,8 +113,8 @@ export class DashboardState {
     return this.ended
   }
 
-  /** A dev-loop event (file change, rebuild, config reload or invalid config). */
-  publish(event: DevLoopEvent): void {
+  /** A dev-loop event (file change, rebuild, config reload or invalid config) or an events one (schedules, CloudEvents). */
+  publish(event: Published): void {
     this.remember({ at: this.now(), event })
   }
 
@@ -149,9 +152,27 @@ export class DashboardState {
         concurrency: s.concurrency,
         observed: s.observed,
         webSockets: s.webSockets,
-        instances: s.instances.map((i) => ({ id: i.id, revision: i.revision, state: i.state, inFlight: i.inFlight, served: i.served, startedAt: i.startedAt, coldStartMs: i.coldStartMs ?? null, frozen: Boolean(i.frozen), debugging: Boolean(i.debugging), exit: i.exit ?? null })),
+        instances: s.instances.map((i) => ({
+          id: i.id,
+          revision: i.revision,
+          state: i.state,
+          inFlight: i.inFlight,
+          served: i.served,
+          startedAt: i.startedAt,
+          coldStartMs: i.coldStartMs ?? null,
+          frozen: Boolean(i.frozen),
+          debugging: Boolean(i.debugging),
+          exit: i.exit ?? null,
+        })),
         settings: settings
-          ? { concurrency: settings.scaling.concurrency, minInstances: settings.scaling.minInstances, maxInstances: settings.scaling.maxInstances, cpu: settings.resources.cpu, memoryBytes: settings.resources.memory, cpuThrottling: settings.cpuThrottling }
+          ? {
+              concurrency: settings.scaling.concurrency,
+              minInstances: settings.scaling.minInstances,
+              maxInstances: settings.scaling.maxInstances,
+              cpu: settings.resources.cpu,
+              memoryBytes: settings.resources.memory,
+              cpuThrottling: settings.cpuThrottling,
+            }
           : null,
         traffic: this.traffic(s.service),
         revisions: this.service(s.service).revisions,
@@ -229,7 +250,16 @@ export class DashboardState {
     if (!pool) return
     const count = (state: string) => pool.instances.filter((i) => i.state === state).length
     const { window: _window, ...traffic } = this.traffic(service)
-    const sample: Sample = { at, starting: count('starting'), ready: count('ready'), draining: count('draining'), inFlight: pool.instances.reduce((n, i) => n + i.inFlight, 0), queued: pool.queued, desired: pool.desiredInstances, ...traffic }
+    const sample: Sample = {
+      at,
+      starting: count('starting'),
+      ready: count('ready'),
+      draining: count('draining'),
+      inFlight: pool.instances.reduce((n, i) => n + i.inFlight, 0),
+      queued: pool.queued,
+      desired: pool.desiredInstances,
+      ...traffic,
+    }
     push(this.service(service).samples, sample, SAMPLES_KEPT)
     this.send({ type: 'sample', service, sample })
   }
@@ -253,7 +283,13 @@ export class DashboardState {
 }
 
 function isError(e: Stamped['event']): boolean {
-  return e.type === 'start-failed' || e.type === 'crash' || e.type === 'reload-paused' || ((e.type === 'revision' || e.type === 'rebuild') && e.state === 'failed') || (e.type === 'config' && e.state === 'invalid')
+  return (
+    e.type === 'start-failed' ||
+    e.type === 'crash' ||
+    e.type === 'reload-paused' ||
+    ((e.type === 'revision' || e.type === 'rebuild') && e.state === 'failed') ||
+    (e.type === 'config' && e.state === 'invalid')
+  )
 }
 
 function push<T>(list: T[], item: T, max: number): void {

@@ -17,6 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import { ExitCode, SlsError } from '../../errors.js'
+import { redact } from '../redact.js'
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -51,7 +52,7 @@ export async function callApi(platform: string, call: ApiCall): Promise<ApiRespo
   } catch (err) {
     if (call.signal?.aborted) throw err
     const reason = (err as { code?: string; message?: string }).code ?? (err as Error).message
-    throw new SlsError('DEPLOY_UNREACHABLE', `${platform} API did not answer ${call.method} ${redactUrl(call.url)} (${reason})`, {
+    throw new SlsError('DEPLOY_UNREACHABLE', `${platform} API did not answer ${call.method} ${redact(call.url)} (${reason})`, {
       exitCode: ExitCode.failure,
       cause: err,
       hints: ['Check the network and any endpoint override in the environment.'],
@@ -71,9 +72,13 @@ export async function callApi(platform: string, call: ApiCall): Promise<ApiRespo
 
 /**
  * The platform's own words from an error body: Google `{error:{message,status}}`, ARM
- * `{error:{code,message}}`, Kubernetes `Status {reason,message}`, AWS JSON `{__type,message}`.
+ * `{error:{code,message}}`, Kubernetes `Status {reason,message}`, AWS JSON `{__type,message}`. Redacted.
  */
 export function platformMessage(res: ApiResponse): string {
+  return redact(saidIn(res))
+}
+
+function saidIn(res: ApiResponse): string {
   const j = res.json as Record<string, unknown> | null
   if (j && typeof j === 'object') {
     const e = j.error as Record<string, unknown> | undefined
@@ -114,7 +119,7 @@ export function apiError(platform: string, what: string, res: ApiResponse, hints
     DEPLOY_CONFLICT: 'Someone else changed it meanwhile, or an operation is still running: run the deploy again.',
     DEPLOY_NOT_FOUND: 'Check the environment settings in sls-run.yaml (project, region, namespace, resource group, cluster).',
   }
-  return new SlsError(code, message, { exitCode: ExitCode.failure, hints: [...hints, ...(defaults[code] ? [defaults[code]!] : [])], details: { status: res.status, body: res.json ?? res.text.slice(0, 2000) } })
+  return new SlsError(code, message, { exitCode: ExitCode.failure, hints: [...hints, ...(defaults[code] ? [defaults[code]!] : [])], details: { status: res.status, body: redactedBody(res) } })
 }
 
 /** Throw apiError unless the status is one of `ok` (default: 2xx). */
@@ -158,12 +163,13 @@ export function missingCredentials(platform: string, what: string, hints: string
   return new SlsError('DEPLOY_CREDENTIALS', `no ${platform} credentials: ${what}`, { exitCode: ExitCode.environment, hints })
 }
 
-/** URLs can carry signatures or tokens in the query: keep only origin and path in messages. */
-export function redactUrl(url: string): string {
+/** The error body for `details` (shown by --json), with what redact finds in it replaced. */
+function redactedBody(res: ApiResponse): unknown {
+  if (res.json === null) return redact(res.text.slice(0, 2000))
+  const text = redact(JSON.stringify(res.json))
   try {
-    const u = new URL(url)
-    return `${u.origin}${u.pathname}`
+    return JSON.parse(text)
   } catch {
-    return url
+    return text // a replacement cut a JSON escape: the text still shows everything else
   }
 }

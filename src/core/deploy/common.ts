@@ -9,7 +9,12 @@ const GI = MI * 1024
 
 /** Bytes as a Kubernetes quantity, in the largest binary unit that divides it (512Mi, 1Gi, 1536Ki). */
 export function quantity(bytes: number): string {
-  for (const [unit, size] of [['Gi', GI], ['Mi', MI], ['Ki', KI]] as const) if (bytes % size === 0) return `${bytes / size}${unit}`
+  for (const [unit, size] of [
+    ['Gi', GI],
+    ['Mi', MI],
+    ['Ki', KI],
+  ] as const)
+    if (bytes % size === 0) return `${bytes / size}${unit}`
   return String(bytes)
 }
 
@@ -38,7 +43,11 @@ export function envList(service: ServiceConfig, warnings: PlanWarning[], platfor
   const env = Object.entries(service.env)
   if (options.setPort) env.push(['PORT', String(service.port)])
   if (service.envFile) {
-    warnings.push({ code: 'ENV_FILE_NOT_DEPLOYED', setting: 'envFile', message: `envFile is local only and is not sent to ${platform} (it often holds secrets); put deploy-time values in env or the platform's secret store` })
+    warnings.push({
+      code: 'ENV_FILE_NOT_DEPLOYED',
+      setting: 'envFile',
+      message: `envFile is local only and is not sent to ${platform} (it often holds secrets); put deploy-time values in env or the platform's secret store`,
+    })
   }
   return env.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }))
 }

@@ -42,8 +42,7 @@ export function localRegistry(repository: string): string | undefined {
   if (!registry) return undefined
   const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.replace(/:\d+$/, '')
   const lower = host.toLowerCase()
-  const local =
-    LOCAL_NAMES.has(lower) || lower.endsWith('.localhost') || (isIPv4(host) && isLocalIPv4(host)) || (isIPv6(host) && isLocalIPv6(host))
+  const local = LOCAL_NAMES.has(lower) || lower.endsWith('.localhost') || (isIPv4(host) && isLocalIPv4(host)) || (isIPv6(host) && isLocalIPv6(host))
   return local ? registry : undefined
 }
 

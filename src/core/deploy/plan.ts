@@ -4,19 +4,20 @@
  */
 import { ExitCode, SlsError } from '../../errors.js'
 import type { LoadedConfig } from '../config/load.js'
+import type { ServiceConfig } from '../config/schema.js'
 import { closest } from '../config/suggest.js'
 import { unsetKeys } from './defaults.js'
 import { parseDigestRef, PUSH_HINT, type DigestRef } from './image-ref.js'
 import { checkLocalImages } from './local-image.js'
-import { checkSettings, loadProvider } from './registry.js'
-import { PLUGIN_PROVIDER } from '../config/providers.js'
-import type { Plan, PlanWarning, ProviderSettings } from './types.js'
-import type { ServiceConfig } from '../config/schema.js'
+import { bindProvider, type BoundProvider } from './registry.js'
+import type { Plan, PlanWarning } from './types.js'
 
 export interface DeployPlanRequest {
   environment: string
   /** Service names; empty: every service. */
   services: string[]
+  /** The target the command resolved already (deployTarget); else planDeploy resolves it from `environment` and `services`. */
+  target?: DeployTarget
   /** `--image`: `repo@sha256:…` or `service=repo@sha256:…`, repeatable. */
   images: string[]
   /** The images' platform when known (e.g. linux/amd64). */
@@ -33,31 +34,30 @@ export interface DeployPlanRequest {
   allowLocalImages?: boolean
 }
 
-/** The environment of a deploy: its provider settings and the services it covers, overrides applied. */
+/** The environment of a deploy: its provider (with its settings) and the services it covers, overrides applied. */
 export interface DeployTarget {
   environment: string
   project: string
-  settings: ProviderSettings
+  provider: BoundProvider
   services: Record<string, ServiceConfig>
   /** The services asked for (default: every service), in order. */
   names: string[]
 }
 
-export function deployTarget(loaded: LoadedConfig, environment: string, services: string[]): DeployTarget {
-  const resolved = loaded.environment(environment) // CONFIG_UNKNOWN_ENV
-  const { services: _overrides, ...rest } = loaded.config.environments[environment]! as Record<string, unknown>
-  // `provider: plugin`: the plugin's id is the provider, its `settings:` are the settings.
-  const settings = rest.provider === PLUGIN_PROVIDER ? { ...(rest.settings as object), provider: rest.plugin } : rest
+/**
+ * Resolved once per command: the environment (CONFIG_UNKNOWN_ENV), the services (UNKNOWN_SERVICE), then
+ * the provider and its settings (a typo there must not cost a build and a push).
+ */
+export async function deployTarget(loaded: LoadedConfig, environment: string, services: string[]): Promise<DeployTarget> {
+  const resolved = loaded.environment(environment)
   const names = selectServices(Object.keys(resolved.config.services), services)
-  return { environment, project: resolved.config.name, settings: settings as unknown as ProviderSettings, services: resolved.config.services, names }
+  const provider = await bindProvider(environment, loaded.config.environments[environment]!)
+  return { environment, project: resolved.config.name, provider, services: resolved.config.services, names }
 }
 
 export async function planDeploy(loaded: LoadedConfig, request: DeployPlanRequest): Promise<Plan[]> {
-  const target = deployTarget(loaded, request.environment, request.services)
-  const { settings, names } = target
-  // The provider and its settings first: a typo there must not cost a build and a push.
-  const provider = await loadProvider(settings.provider)
-  const checked = await checkSettings(provider, settings, request.environment)
+  const target = request.target ?? (await deployTarget(loaded, request.environment, request.services))
+  const { names } = target
   const images = assignImages(names, target.services, request.images, request.platform)
   const missing = names.filter((n) => !images.has(n))
   // Before anything is built or pushed: the repository each service will deploy from (--image, else image:).
@@ -74,8 +74,8 @@ export async function planDeploy(loaded: LoadedConfig, request: DeployPlanReques
   for (const name of names) {
     const service = target.services[name]!
     const image = images.get(name)!
-    const ctx = { project: target.project, environment: request.environment, service: name, unset: unsetKeys(loaded.document, request.environment, name) }
-    const plan = await provider.plan(service, image, checked as never, ctx)
+    const ctx = { project: target.project, environment: target.environment, service: name, unset: unsetKeys(loaded.document, target.environment, name) }
+    const plan = await target.provider.plan(service, image, ctx)
     if (service.image && service.image !== image.repository) {
       plan.warnings.unshift({ code: 'DEPLOY_IMAGE_REPOSITORY', setting: 'image', message: `--image is from ${image.repository}, not this service's image: ${service.image}` })
     }
@@ -110,7 +110,10 @@ function assignImages(names: string[], services: Record<string, { image?: string
     if (eq > 0 && !flag.slice(0, eq).includes('/') && !flag.slice(0, eq).includes('@')) {
       const name = flag.slice(0, eq)
       if (!(name in services)) {
-        throw new SlsError('UNKNOWN_SERVICE', `--image ${flag} names service "${name}", which is not in sls-run.yaml`, { exitCode: ExitCode.usage, hints: [`Services: ${Object.keys(services).join(', ')}.`] })
+        throw new SlsError('UNKNOWN_SERVICE', `--image ${flag} names service "${name}", which is not in sls-run.yaml`, {
+          exitCode: ExitCode.usage,
+          hints: [`Services: ${Object.keys(services).join(', ')}.`],
+        })
       }
       named.set(name, parseDigestRef(flag.slice(eq + 1), platform))
     } else bare.push(parseDigestRef(flag, platform))

@@ -3,7 +3,7 @@
  * tag `sls-run build` writes. If the engine recorded a digest for that image in its repository
  * (`RepoDigests`: it was pushed), that digest is deployed and nothing is sent again; if it was built but
  * never pushed, it is pushed (with the provider's registry token when the registry is the platform's);
- * if it was never built, it is built first. A dry run only reads what is recorded.
+ * if the engine does not have it, it is built first. A dry run only reads what is recorded.
  */
 import type Dockerode from 'dockerode'
 import type { Config } from '../config/index.js'
@@ -50,7 +50,10 @@ async function publishOne(docker: Dockerode, config: Config, name: string, optio
   const service = config.services[name]!
   const image = imageName(config, name)
   if (!service.build) {
-    throw new SlsError('DEPLOY_IMAGE_REQUIRED', `${name} has no build: section, so sls-run cannot build and push it; pass --image ${name}=<repo>@sha256:…`, { exitCode: ExitCode.usage, hints: [PUSH_HINT] })
+    throw new SlsError('DEPLOY_IMAGE_REQUIRED', `${name} has no build: section, so sls-run cannot build and push it; pass --image ${name}=<repo>@sha256:…`, {
+      exitCode: ExitCode.usage,
+      hints: [PUSH_HINT],
+    })
   }
   const tag = (await gitInfo(service.build.context))?.tag ?? 'latest'
   const emit = (message: string) => options.emit({ type: 'progress', service: name, message })

@@ -4,38 +4,19 @@
  * manifest or API requests it would send, plus warnings for settings the platform cannot honour.
  * `deploy` applies it and waits; `status`, `remove` and `registryAuth` are optional per platform.
  */
-import type { ProviderId, ServiceConfig } from '../config/schema.js'
+import type { ServiceConfig } from '../config/schema.js'
 import type { DigestRef } from './image-ref.js'
+import type { ProviderId, ProviderSettings, ProviderSettingsById } from './providers/index.js'
 
-/**
- * The settings of one environment for one provider: `{ provider, ...its keys }` (no `services`), as
- * validated by src/core/config/providers.ts. Written out here because `EnvironmentConfig` is typed as
- * `{ [key: string]: unknown }` (providerEnvironment's return type loses the union); keep in step.
- */
-export interface ProviderSettingsById {
-  'cloud-run': { provider: 'cloud-run'; project: string; region: string; public: boolean }
-  knative: { provider: 'knative'; context?: string; namespace: string }
-  /** `location` (default: the managed environment's, read at deploy time) and `public` (external ingress) are optional. */
-  'azure-container-apps': { provider: 'azure-container-apps'; subscription: string; resourceGroup: string; environment: string; location?: string; public?: boolean }
-  /**
-   * `mode` (the config's default is express; absent here means express too): ECS Express Mode or
-   * Fargate. Optional keys: networking, an ALB target group (fargate: request-based scaling), the task
-   * execution role, the Express infrastructure role.
-   */
-  'aws-ecs': {
-    provider: 'aws-ecs'
-    mode?: 'express' | 'fargate'
-    region: string
-    cluster: string
-    subnets?: string[]
-    securityGroups?: string[]
-    assignPublicIp?: boolean
-    targetGroupArn?: string
-    executionRoleArn?: string
-    infrastructureRoleArn?: string
-  }
+export type { ProviderSettings }
+
+/** A plugin provider's settings: what its settingsSchema returned (else `settings:` as written), with `provider` = its id. */
+export type PluginSettings = { provider: string; [key: string]: unknown }
+
+/** What a provider's operations get as settings: a built-in's own (./providers/<id>/settings.ts), else a plugin's. */
+export interface SettingsById extends ProviderSettingsById {
+  [id: string]: PluginSettings
 }
-export type ProviderSettings<Id extends ProviderId = ProviderId> = ProviderSettingsById[Id]
 
 export interface PlanContext {
   /** Project name (sls-run.yaml `name:`), used for labels. */
@@ -158,26 +139,24 @@ export interface StandardSchema {
     validate(value: unknown): StandardResult | Promise<StandardResult>
   }
 }
-export type StandardResult =
-  | { value: unknown; issues?: undefined }
-  | { issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> }
+export type StandardResult = { value: unknown; issues?: undefined } | { issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> }
 
-export interface Provider<Id extends ProviderId = ProviderId> {
+export interface Provider<Id extends string = ProviderId> {
   id: Id
   /** Plugin providers: their settings (`settings:` of a `provider: plugin` environment), checked before plan. */
   settingsSchema?: StandardSchema
   /** Pure: no network, no clock, no randomness. */
-  plan(service: ServiceConfig, image: DigestRef, settings: ProviderSettings<Id>, ctx: PlanContext): Promise<Plan>
+  plan(service: ServiceConfig, image: DigestRef, settings: SettingsById[Id], ctx: PlanContext): Promise<Plan>
   /**
    * Apply the plan exactly as planned (the same bodies `--dry-run` prints, with `<deploy-time lookup>`
    * values filled in), wait until ready (bounded by ctx.timeoutMs unless ctx.wait is false) and return
    * the URL. Idempotent: the same digest and settings again make no second revision (`unchanged: true`).
    * Failures are SlsErrors with the codes of ./api.ts.
    */
-  deploy(plan: Plan, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<Deployment>
-  status?(service: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<ServiceStatus | null>
+  deploy(plan: Plan, settings: SettingsById[Id], ctx: DeployContext): Promise<Deployment>
+  status?(service: string, settings: SettingsById[Id], ctx: DeployContext): Promise<ServiceStatus | null>
   /** Delete the service; `false` when it did not exist. */
-  remove?(service: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<boolean>
+  remove?(service: string, settings: SettingsById[Id], ctx: DeployContext): Promise<boolean>
   /** Short-lived credentials for a registry this provider's platform runs (ECR, Artifact Registry, ACR tokens). */
-  registryAuth?(registry: string, settings: ProviderSettings<Id>, ctx: DeployContext): Promise<RegistryCredentials | null>
+  registryAuth?(registry: string, settings: SettingsById[Id], ctx: DeployContext): Promise<RegistryCredentials | null>
 }

@@ -52,6 +52,8 @@ export interface DevLoopOptions {
   environment?: string
   /** Files the session writes itself (default: its redirected stdout/stderr). */
   own?: OwnFiles
+  /** A valid sls-run.yaml was loaded (after the emulator took it): the session's other parts follow it. */
+  onConfig?(config: Config): void
 }
 
 interface Batch {
@@ -102,7 +104,14 @@ export class DevLoop {
       const fingerprints = new Fingerprints()
       this.state.set(name, { again: false, fingerprints, recent: [] })
       this.watchers.push(
-        await watchService({ service: config.services[name]!, runtime: this.options.runtimeOf(name), configFile: this.options.configFile, own, fingerprints, onChange: (rel, absolute) => this.changed(name, 'files changed', rel, absolute) }),
+        await watchService({
+          service: config.services[name]!,
+          runtime: this.options.runtimeOf(name),
+          configFile: this.options.configFile,
+          own,
+          fingerprints,
+          onChange: (rel, absolute) => this.changed(name, 'files changed', rel, absolute),
+        }),
       )
     }
     this.watchers.push(await watchConfigFile(this.options.configFile, () => this.configChanged()))
@@ -169,7 +178,15 @@ export class DevLoop {
     onEvent({ type: 'change', service: name, files: files.slice(0, NAMED_FILES), fileCount: files.length, outcome: 'reload' })
     s.recent.push({ at: Date.now(), files })
     s.fingerprints.take(next)
-    await this.rollout(name, { service: name, reason: batch.reason, files: files.slice(0, NAMED_FILES), fileCount: files.length, firstAt: batch.firstAt, changed: [...next.keys()], fingerprints: s.fingerprints })
+    await this.rollout(name, {
+      service: name,
+      reason: batch.reason,
+      files: files.slice(0, NAMED_FILES),
+      fileCount: files.length,
+      firstAt: batch.firstAt,
+      changed: [...next.keys()],
+      fingerprints: s.fingerprints,
+    })
   }
 
   /** The loop breaker: true (and the service paused, with one warning) when this reload would be one too many. */
@@ -180,7 +197,10 @@ export class DevLoop {
     if (s.recent.length < LOOP_RELOADS) return false
     const counts = new Map<string, number>()
     for (const f of [...s.recent.flatMap((r) => r.files), ...files]) counts.set(f, (counts.get(f) ?? 0) + 1)
-    const repeated = [...counts].filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]).map(([f]) => f)
+    const repeated = [...counts]
+      .filter(([, n]) => n > 1)
+      .sort((a, b) => b[1] - a[1])
+      .map(([f]) => f)
     const culprits = (repeated.length ? repeated : files).slice(0, NAMED_FILES)
     s.paused = new Set(culprits)
     s.recent = []
@@ -232,7 +252,12 @@ export class DevLoop {
     }
     onEvent({ type: 'rebuild', service: name, state: 'started' })
     try {
-      const [result] = await buildServices(this.options.docker!, emulator.currentConfig, { services: [name], tags: [], noCache: false, pull: false, buildArgs: {}, builder: this.options.builder ?? 'classic', strict: false, noLabels: true }, (_: BuildEvent) => undefined)
+      const [result] = await buildServices(
+        this.options.docker!,
+        emulator.currentConfig,
+        { services: [name], tags: [], noCache: false, pull: false, buildArgs: {}, builder: this.options.builder ?? 'classic', strict: false, noLabels: true },
+        (_: BuildEvent) => undefined,
+      )
       if (!result) throw new Error(`${name} has no build: section to rebuild`)
       onEvent({ type: 'rebuild', service: name, state: 'done', image: result.id, durationMs: result.durationMs, cached: result.cached })
       const notice = await standinNoticeEvent(this.options.docker!, name, result.id)
@@ -246,7 +271,13 @@ export class DevLoop {
   /** The last good revision keeps serving; the next save of the same bytes tries again. */
   private buildFailed(name: string, reload: PendingReload, error: unknown): void {
     reload.fingerprints.forget(reload.changed ?? [])
-    this.options.onEvent({ type: 'rebuild', service: name, state: 'failed', message: (error as Error).message, ...((error as { code?: string }).code ? { code: (error as { code: string }).code } : {}) })
+    this.options.onEvent({
+      type: 'rebuild',
+      service: name,
+      state: 'failed',
+      message: (error as Error).message,
+      ...((error as { code?: string }).code ? { code: (error as { code: string }).code } : {}),
+    })
   }
 
   private configChanged(): void {
@@ -282,6 +313,7 @@ export class DevLoop {
     for (const name of Object.keys(next.services)) if (!emulator.services.includes(name)) restartNeeded.push(`${name} (new)`)
     onEvent({ type: 'config', state: 'reloaded', changed, restartNeeded })
     emulator.updateConfig(next)
+    this.options.onConfig?.(next)
     for (const name of changed) this.changed(name, 'sls-run.yaml changed')
   }
 }

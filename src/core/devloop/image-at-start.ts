@@ -32,7 +32,10 @@ export async function standinNoticeEvent(docker: Dockerode, service: string, ima
 export async function staleImage(docker: Dockerode, config: Config, name: string, configFile: string): Promise<string | undefined> {
   const service = config.services[name]!
   if (!service.build) return undefined
-  const info = await docker.getImage(devImage(config, name)).inspect().catch(() => undefined)
+  const info = await docker
+    .getImage(devImage(config, name))
+    .inspect()
+    .catch(() => undefined)
   if (!info) return 'not built yet'
   const newer = newerThan(shipFilter(service, 'docker', configFile, new OwnFiles()), Date.parse(info.Created))
   return newer ? `older than ${newer}` : undefined
@@ -47,7 +50,8 @@ export async function buildStaleImages(docker: Dockerode, config: Config, names:
     const image = devImage(config, name)
     onEvent({ type: 'image-build', service: name, state: 'started', image, reason })
     const [result] = await buildServices(docker, config, { services: [name], tags: [], noCache: false, pull: false, buildArgs: {}, builder, strict: false }, (event) => {
-      if (event.type === 'step' && !event.step.internal && event.step.status !== 'running') onEvent({ type: 'image-build', service: name, state: 'step', step: event.step.name, status: event.step.status })
+      if (event.type === 'step' && !event.step.internal && event.step.status !== 'running')
+        onEvent({ type: 'image-build', service: name, state: 'step', step: event.step.name, status: event.step.status })
     })
     onEvent({ type: 'image-build', service: name, state: 'done', image, durationMs: result!.durationMs, cached: result!.cached })
     built.push(name)

@@ -33,18 +33,30 @@ export async function runDevBuild(name: string, service: ServiceConfig, hostEnv:
   const durationMs = Math.round(performance.now() - started)
   if (result.exitCode === 0) return { durationMs }
   const text = typeof command === 'string' ? command : command.join(' ')
-  const lastLines = String(result.all ?? '').split(/\r?\n/).filter(Boolean).slice(-LAST_LINES)
-  throw new SlsError('DEV_BUILD_FAILED', `${name}: dev.build (${text}) ${result.exitCode === undefined ? `could not run: ${result.shortMessage}` : `exited with code ${result.exitCode}`}${lastLines.length ? `\n${lastLines.map((l) => `  | ${l}`).join('\n')}` : ''}`, {
-    details: { service: name, exitCode: result.exitCode ?? null, lastLines },
-    hints: [`Run it yourself in ${service.dev.cwd ?? process.cwd()} to see the whole output; fix and save again.`],
-  })
+  const lastLines = String(result.all ?? '')
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .slice(-LAST_LINES)
+  throw new SlsError(
+    'DEV_BUILD_FAILED',
+    `${name}: dev.build (${text}) ${result.exitCode === undefined ? `could not run: ${result.shortMessage}` : `exited with code ${result.exitCode}`}${lastLines.length ? `\n${lastLines.map((l) => `  | ${l}`).join('\n')}` : ''}`,
+    {
+      details: { service: name, exitCode: result.exitCode ?? null, lastLines },
+      hints: [`Run it yourself in ${service.dev.cwd ?? process.cwd()} to see the whole output; fix and save again.`],
+    },
+  )
 }
 
 /**
  * Before `sls-run dev` starts anything: each process-runtime service with a `dev.build` is built once,
  * so its first revision's instances start the built app. A failure stops `dev` with DEV_BUILD_FAILED.
  */
-export async function buildFirstRevisions(services: Record<string, ServiceConfig>, names: string[], runtimeOf: (name: string) => 'process' | 'docker', onBuilt: (service: string, durationMs: number) => void): Promise<void> {
+export async function buildFirstRevisions(
+  services: Record<string, ServiceConfig>,
+  names: string[],
+  runtimeOf: (name: string) => 'process' | 'docker',
+  onBuilt: (service: string, durationMs: number) => void,
+): Promise<void> {
   for (const name of names) {
     const service = services[name]!
     if (runtimeOf(name) !== 'process' || !service.dev.build) continue

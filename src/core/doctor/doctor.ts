@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import type { Logger } from '../logger.js'
 import { summarizeDockerConfig } from '../registry/docker-config.js'
 import { connect, probeEngine, type EngineInfo } from '../../runtime/docker/engine.js'
+import { engineMessage } from '../../runtime/docker/engine-error.js'
 import { listStandins } from '../image/standin.js'
 import { isSlsError } from '../../errors.js'
 import { formatSize } from '../config/units.js'
@@ -50,7 +51,11 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   } catch (error) {
     if (!isSlsError(error)) throw error
     checks.push({ id: 'docker-engine', title: 'Docker engine', status: 'fail', required: true, detail: error.message, fix: error.hints.join(' ') })
-    for (const [id, title] of [['docker-api', 'Engine API version'], ['buildkit', 'BuildKit'], ['standin-images', 'Stand-in images']] as const) {
+    for (const [id, title] of [
+      ['docker-api', 'Engine API version'],
+      ['buildkit', 'BuildKit'],
+      ['standin-images', 'Stand-in images'],
+    ] as const) {
       checks.push({ id, title, status: 'skip', required: false, detail: 'no engine to ask' })
     }
   }
@@ -61,8 +66,14 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
 }
 
 export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0)
-  const pb = b.replace(/^v/, '').split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0)
+  const pa = a
+    .replace(/^v/, '')
+    .split(/[.+-]/)
+    .map((n) => Number.parseInt(n, 10) || 0)
+  const pb = b
+    .replace(/^v/, '')
+    .split(/[.+-]/)
+    .map((n) => Number.parseInt(n, 10) || 0)
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const diff = (pa[i] ?? 0) - (pb[i] ?? 0)
     if (diff !== 0) return Math.sign(diff)
@@ -112,7 +123,7 @@ async function checkStandins(env: NodeJS.ProcessEnv): Promise<Check> {
   const base = { id: 'standin-images', title: 'Stand-in images', required: false }
   const { docker } = await connect(env, 10_000)
   const found = await listStandins(docker).catch((error: Error) => error)
-  if (found instanceof Error) return { ...base, status: 'warn', detail: `could not list images: ${found.message}` }
+  if (found instanceof Error) return { ...base, status: 'warn', detail: `could not list images: ${engineMessage(found)}` }
   if (!found.length) return { ...base, status: 'ok', detail: 'none (no image on the engine is labelled dev.sls-run.standin=true)' }
   const standins = found.filter((i) => i.kind === 'standin')
   const derived = found.filter((i) => i.kind === 'derived')

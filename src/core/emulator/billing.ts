@@ -156,8 +156,16 @@ export class CostMeter {
       services,
       total: { requestBased: sum('requestBased'), instanceBased: sum('instanceBased'), alwaysOn: sum('alwaysOn') },
       freeTier: {
-        requestBased: freeTier(services.map((s) => s.requestBased), rb, elapsedSeconds),
-        instanceBased: freeTier(services.map((s) => s.instanceBased), ib, elapsedSeconds),
+        requestBased: freeTier(
+          services.map((s) => s.requestBased),
+          rb,
+          elapsedSeconds,
+        ),
+        instanceBased: freeTier(
+          services.map((s) => s.instanceBased),
+          ib,
+          elapsedSeconds,
+        ),
       },
     }
   }
@@ -251,7 +259,11 @@ function bill(u: Usage, price: PriceRow, elapsedSeconds: number): Bill {
 const monthly = (amount: number, elapsedSeconds: number) => (elapsedSeconds > 0 ? (amount / elapsedSeconds) * MONTH_SECONDS : 0)
 
 function freeTier(bills: Bill[], price: PriceRow, elapsedSeconds: number): FreeTier {
-  const month = (f: (b: Bill) => number) => monthly(bills.reduce((a, b) => a + f(b), 0), elapsedSeconds)
+  const month = (f: (b: Bill) => number) =>
+    monthly(
+      bills.reduce((a, b) => a + f(b), 0),
+      elapsedSeconds,
+    )
   const vcpu = month((b) => b.vcpuSeconds)
   const gib = month((b) => b.gibSeconds)
   const requests = month((b) => b.requests)

@@ -43,7 +43,10 @@ export class DebugSession {
       session.url = `127.0.0.1:${port}`
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-      throw new SlsError('PORT_IN_USE', `debugger port ${options.port} is already in use`, { exitCode: ExitCode.usage, hints: ['Another debugger target (or sls-run session) holds it: choose another with --inspect-port.'] })
+      throw new SlsError('PORT_IN_USE', `debugger port ${options.port} is already in use`, {
+        exitCode: ExitCode.usage,
+        hints: ['Another debugger target (or sls-run session) holds it: choose another with --inspect-port.'],
+      })
     }
     return session
   }
@@ -66,7 +69,14 @@ export class DebugSession {
   ready(instanceId: string, address: DebugTarget): void {
     const found = this.announced.get(instanceId)
     if (!found) {
-      return this.onEvent({ type: 'debugger', service: this.service, id: instanceId, kind: this.kind, state: 'missing', message: `${instanceId} is ready but no debugger announced itself on its output (does its command start ${this.kind === 'node' ? 'Node' : this.kind}?)` })
+      return this.onEvent({
+        type: 'debugger',
+        service: this.service,
+        id: instanceId,
+        kind: this.kind,
+        state: 'missing',
+        message: `${instanceId} is ready but no debugger announced itself on its output (does its command start ${this.kind === 'node' ? 'Node' : this.kind}?)`,
+      })
     }
     this.proxy.retarget({ host: this.runtime === 'docker' ? address.host : '127.0.0.1', port: found.port })
     const url = this.kind === 'node' ? `ws://${this.url}${found.path}` : this.url

@@ -1,25 +1,22 @@
 /**
- * `sls-run dev`: for each service a gateway in front of its revisions (router.ts; each revision a pool
- * of instances), plus an admin server (`/api/status`, `/metrics`, and what `adminRoutes` adds). Services
- * emit typed events; the command decides how they look.
+ * The local platform: for each service a gateway in front of its revisions (router.ts; each revision a
+ * pool of instances), plus an admin server (`/api/status`, `/metrics`, and what `adminRoutes` adds).
+ * Services emit typed events; whoever runs it (core/dev/session.ts) decides how they look. It knows
+ * nothing of schedules, the dev loop or the dashboard: those sit above it and use its public API.
  */
-import path from 'node:path'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { InstanceSpec, LogLine, Runtime } from '../../runtime/types.js'
 import type { Config, ProviderId } from '../config/schema.js'
 import { devImage } from '../image/targets.js'
-import { systemClock, type Clock } from './clock.js'
+import { systemClock, type Clock } from '../clock.js'
 import { contractEnv, hostEnvironment, revisionName } from './contract.js'
 import { Gateway, type RequestRecord } from './gateway.js'
 import { EmulatorMetrics } from './metrics.js'
 import { Pool, type PoolEvent } from './pool.js'
 import { RevisionRouter, type RevisionEvent } from './router.js'
-import { sendJson, startAdmin, type AdminServer, type Handler } from './admin.js'
+import { sendJson, startAdmin, type AdminServer, type Handler } from '../http/admin.js'
 import { waitReady } from './readiness.js'
 import { simulatedDelay } from './cold-start-profiles.js'
-import { EventsSession } from '../events/session.js'
-import { gatewaySend } from '../events/send.js'
-import type { EventsLogEvent } from '../events/types.js'
 import { DebugSession, type DebuggerEvent, type InspectOptions } from './debugging.js'
 import { inspectServiceRequired } from './inspect.js'
 import { modelOf, PRODUCTION_MODEL, scalingSpec } from './scaling-spec.js'
@@ -34,11 +31,7 @@ export type EmulatorEvent =
   | ({ type: 'request' } & RequestRecord)
   | { type: 'listening'; service: string; url: string; revision: string }
   | { type: 'admin'; url: string }
-  | { type: 'runtime'; service: string; runtime: 'docker' | 'process'; reason: string }
-  | { type: 'orphans-removed'; count: number; containers: string[]; processes: string[] }
-  | EventsLogEvent
   | DebuggerEvent
-  | { type: 'events'; schedules: number; subscriptions: number; schedulesEnabled: boolean; deadLetterFile: string }
   | ScalingModelEvent
 
 /** Which model a service scales with, and the deploy environments whose platform scales differently. */
@@ -63,12 +56,10 @@ export interface EmulatorOptions {
   clock?: Clock
   graceMs?: number
   onEvent(event: EmulatorEvent): void
-  /** More admin routes (the dashboard), given the running emulator. */
+  /** More admin routes (the dashboard, the events' routes), given the emulator. */
   adminRoutes?: (emulator: Emulator) => Record<string, Handler>
-  /** false: `--no-schedules` (jobs never tick; `invoke --schedule` still fires them). Default true. */
-  schedules?: boolean
-  /** Where undeliverable CloudEvents are appended (NDJSON). Default: .sls-run/dead-letters.ndjson in the cwd. */
-  deadLetterFile?: string
+  /** What `/api/status` adds per service (the events' schedules and subscriptions). */
+  statusOf?: (service: string) => Record<string, unknown>
   /**
    * `--inspect`: one instance of this service with its debugger open (inspect.ts), pinned (min = max = 1),
    * with no request timeout, idle scale-down or startup deadline. service '' = the only service.
@@ -93,7 +84,6 @@ export class Emulator {
   private readonly running: Running[] = []
   private readonly subscribers = new Set<(event: EmulatorEvent) => void>()
   private admin?: AdminServer
-  private events?: EventsSession
   private debug?: DebugSession
   private config: Config
   private gatewayUrls: Record<string, string> = {}
@@ -140,7 +130,16 @@ export class Emulator {
           this.emit({ type: 'request', ...record })
         }
         const alsoOn = runtime.gatewayHosts ?? []
-        const gatewayOptions = { service: name, host, timeoutMs: this.debug?.service === name ? Infinity : service.timeout, stuckGraceMs: this.options.graceMs ?? SHUTDOWN_GRACE_MS, connections: service.scaling.concurrency, clock: this.clock, onRequest, ...(alsoOn.length ? { alsoOn } : {}) }
+        const gatewayOptions = {
+          service: name,
+          host,
+          timeoutMs: this.debug?.service === name ? Infinity : service.timeout,
+          stuckGraceMs: this.options.graceMs ?? SHUTDOWN_GRACE_MS,
+          connections: service.scaling.concurrency,
+          clock: this.clock,
+          onRequest,
+          ...(alsoOn.length ? { alsoOn } : {}),
+        }
         let gateway: Gateway
         if (service.dev.port !== undefined) {
           gateway = new Gateway(router, { ...gatewayOptions, port: service.dev.port })
@@ -153,17 +152,7 @@ export class Emulator {
         started.push({ name, revision, pool, gateway })
         this.running.push({ name, router, gateway, generation: 1 })
       }
-      const events = new EventsSession(config, {
-        services: names,
-        clock: this.clock,
-        send: gatewaySend((service) => this.gatewayUrls[service]),
-        schedules: this.options.schedules ?? true,
-        deadLetterFile: this.options.deadLetterFile ?? path.resolve('.sls-run', 'dead-letters.ndjson'),
-        onEvent: (event) => this.emit(event),
-      })
-      this.events = events
       this.admin = await startAdmin(host, this.options.adminPort, {
-        ...events.routes(),
         '/api/status': (_req, res) => sendJson(res, this.status()),
         '/metrics': async (_req, res) => {
           const text = await this.metrics.registry.metrics()
@@ -178,9 +167,6 @@ export class Emulator {
         this.emit(this.scalingModel(name))
         pool.start()
       }
-      const counts = events.counts()
-      if (counts.schedules || counts.subscriptions) this.emit({ type: 'events', ...counts, schedulesEnabled: this.options.schedules ?? true, deadLetterFile: events.deadLetterFile })
-      events.start()
       return { gateways: { ...this.gatewayUrls }, admin: this.admin.url }
     } catch (error) {
       await this.stop()
@@ -200,8 +186,11 @@ export class Emulator {
   /** A reloaded sls-run.yaml: the next revisions (rollout) use it. */
   updateConfig(config: Config): void {
     this.config = config
-    // A reload must never take the session down: a scheduler that cannot start is logged, not thrown.
-    this.events?.update(config).catch((error: Error) => this.emit({ type: 'log', service: 'sls-run', instanceId: 'events', stream: 'stderr', line: `schedules not reloaded: ${error.message}`, at: this.clock.now() }))
+  }
+
+  /** A service's gateway URL (once started). */
+  gatewayUrl(service: string): string | undefined {
+    return this.gatewayUrls[service]
   }
 
   /**
@@ -225,7 +214,16 @@ export class Emulator {
         const sockets = r.gateway.webSockets
         const instances = r.router.pools.flatMap((p) => p.status().instances.map((i) => ({ ...i, revision: p.settings.revision, ...(sockets[i.id] ? { webSockets: sockets[i.id] } : {}) })))
         const { scaling, ...pool } = serving
-        return { ...pool, ...scaling, instances, webSockets: Object.values(sockets).reduce((a, b) => a + b, 0), ...(r.router.pending ? { pendingRevision: r.router.pending } : {}), url: r.gateway.url, connectedInstances: r.gateway.connectedInstances, ...this.events?.describe(r.name) }
+        return {
+          ...pool,
+          ...scaling,
+          instances,
+          webSockets: Object.values(sockets).reduce((a, b) => a + b, 0),
+          ...(r.router.pending ? { pendingRevision: r.router.pending } : {}),
+          url: r.gateway.url,
+          connectedInstances: r.gateway.connectedInstances,
+          ...this.options.statusOf?.(r.name),
+        }
       }),
     }
   }
@@ -243,9 +241,6 @@ export class Emulator {
 
   /** Drains every service (in-flight requests finish within the grace), stops every instance, closes the ports. */
   async stop(): Promise<void> {
-    const events = this.events
-    this.events = undefined
-    await events?.stop()
     await Promise.all(this.running.map((r) => r.router.shutdown()))
     await Promise.all(this.running.map((r) => r.gateway.close()))
     this.running.length = 0
@@ -329,7 +324,16 @@ export class Emulator {
 }
 
 /** What an instance of `name` runs with, in `runtime`'s terms (gateway URLs as the instance reaches them). */
-function instanceSpec(runtime: Runtime, config: Config, name: string, instanceId: string, revision: string, gatewayUrls: Record<string, string>, hostEnv: NodeJS.ProcessEnv, image?: string): InstanceSpec {
+function instanceSpec(
+  runtime: Runtime,
+  config: Config,
+  name: string,
+  instanceId: string,
+  revision: string,
+  gatewayUrls: Record<string, string>,
+  hostEnv: NodeJS.ProcessEnv,
+  image?: string,
+): InstanceSpec {
   const service = config.services[name]!
   const urls = runtime.instanceUrl ? Object.fromEntries(Object.entries(gatewayUrls).map(([n, url]) => [n, runtime.instanceUrl!(url)])) : gatewayUrls
   const env = contractEnv(name, service, revision, urls, hostEnvironment(runtime.kind, service.dev.inheritEnv, hostEnv))

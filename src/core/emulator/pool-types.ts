@@ -1,7 +1,8 @@
 /** The pool's public shapes: settings, events, leases and the status of its instances (pool.ts). */
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../../runtime/types.js'
+import type { ErrorCode } from '../../errors.js'
 import type { Mode, ScalingModel, ScalingSpec } from '../autoscaler/autoscaler.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 
 export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'failed'
 
@@ -10,7 +11,7 @@ export type InstanceState = 'starting' | 'ready' | 'draining' | 'stopped' | 'fai
  * ENV_FILE_INVALID, IMAGE_NOT_FOUND…), or the pool's own: it exited before it was ready, or the startup
  * probe's deadline passed.
  */
-export type StartFailure = string
+export type StartFailure = ErrorCode
 
 /** Phases of a cold start, in ms: decision → spawned → port open → ready (+ simulated delay). */
 export interface ColdStart {

@@ -13,7 +13,8 @@
  */
 import type { ExitInfo, RuntimeInstance } from '../../runtime/types.js'
 import { Autoscaler, LoadMeter, type InstanceView, type ScaleDecision, type ScaleInput } from '../autoscaler/autoscaler.js'
-import { PlatformResponse, noRoom, unavailable } from './errors.js'
+import { isErrorCode } from '../../error-codes.js'
+import { type PlatformResponse, noRoom, unavailable } from './errors.js'
 import type { ColdStart, InstanceState, InstanceStatus, Lease, PoolDeps, PoolSettings, StartFailure } from './pool-types.js'
 
 export type { ColdStart, InstanceState, InstanceStatus, Lease, PoolDeps, PoolEvent, PoolSettings, StartFailure } from './pool-types.js'
@@ -320,14 +321,22 @@ export class Pool {
   private decide(trigger: ScaleInput['trigger'], now: number, live: Slot[]): ScaleDecision | undefined {
     const { concurrency: limit, minInstances, maxInstances } = this.settings
     const instances = live.map((s): InstanceView => ({ ready: s.state === 'ready', inFlight: s.inFlight, ...(s.idleSince === undefined ? {} : { idleSince: s.idleSince }) }))
-    return this.autoscaler.decide({ now, trigger, average: (w) => this.meter.average(w, now), concurrency: this.meter.concurrency, queued: this.queue.length, instances, limit, minInstances, maxInstances })
+    return this.autoscaler.decide({
+      now,
+      trigger,
+      average: (w) => this.meter.average(w, now),
+      concurrency: this.meter.concurrency,
+      queued: this.queue.length,
+      instances,
+      limit,
+      minInstances,
+      maxInstances,
+    })
   }
 
   /** Which instances go first when the count comes down: ready and idle (longest idle first), then the least busy. Starting ones finish starting. */
   private scaleInOrder(live: Slot[]): Slot[] {
-    return live
-      .filter((s) => s.state === 'ready')
-      .sort((a, b) => (a.idleSince ?? Infinity) - (b.idleSince ?? Infinity) || a.inFlight - b.inFlight)
+    return live.filter((s) => s.state === 'ready').sort((a, b) => (a.idleSince ?? Infinity) - (b.idleSince ?? Infinity) || a.inFlight - b.inFlight)
   }
 
   private emitScale(decision: ScaleDecision, previous: number, actual: number, starting: number, why?: string): void {
@@ -403,7 +412,8 @@ export class Pool {
       this.dispatch()
       this.freezeIfIdle(slot)
     } catch (error) {
-      const code = (error as { code?: string }).code ?? (slot.handle ? 'STARTUP_PROBE_TIMEOUT' : 'INSTANCE_SPAWN_FAILED')
+      const own = (error as { code?: unknown }).code
+      const code = isErrorCode(own) ? own : slot.handle ? 'STARTUP_PROBE_TIMEOUT' : 'INSTANCE_SPAWN_FAILED'
       if (slot.state === 'starting') this.failStart(slot, code, (error as Error).message)
     }
   }

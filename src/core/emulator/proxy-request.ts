@@ -18,7 +18,7 @@
  */
 import type http from 'node:http'
 import type { Dispatcher } from 'undici'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import { PlatformResponse, timedOut, unavailable } from './errors.js'
 import { forwardHeaders, hasBody, responseHeaders } from './headers.js'
 import type { Lease } from './pool.js'
@@ -158,7 +158,12 @@ export class ProxiedRequest {
       onResponseError: (_c, error) => end(error),
     }
     try {
-      this.ctx.upstream(lease).dispatch({ path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers: forwardHeaders(req), body: hasBody(req) ? req : null, headersTimeout: 0, bodyTimeout: 0 }, handler)
+      this.ctx
+        .upstream(lease)
+        .dispatch(
+          { path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers: forwardHeaders(req), body: hasBody(req) ? req : null, headersTimeout: 0, bodyTimeout: 0 },
+          handler,
+        )
     } catch (error) {
       end(error as Error)
     }

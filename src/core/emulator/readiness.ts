@@ -5,8 +5,9 @@
  * Behind a forwarding proxy (a published Docker port) a connection proves nothing, so "open" there
  * means any HTTP answer.
  */
-import net from 'node:net'
 import http from 'node:http'
+import { poll } from '../../runtime/poll.js'
+import { portAccepts } from '../../runtime/probe-port.js'
 import type { RuntimeInstance } from '../../runtime/types.js'
 
 export const PROBE_INTERVAL_MS = 10
@@ -18,29 +19,21 @@ export interface ProbeSettings {
 
 export async function waitReady(instance: RuntimeInstance, probe: ProbeSettings, deadline: number, signal: AbortSignal): Promise<{ portOpenAt: number }> {
   const { host, port } = instance.address
+  const portOpen = async () => (instance.proxied ? (await httpStatus(host, port, probe.path)) > 0 : await portAccepts(host, port))
   let portOpenAt: number | undefined
-  while (!signal.aborted) {
-    if (portOpenAt === undefined && (instance.proxied ? (await httpStatus(host, port, probe.path)) > 0 : await tcpOpen(host, port))) portOpenAt = Date.now()
-    if (portOpenAt !== undefined && (probe.type === 'tcp' || isOk(await httpStatus(host, port, probe.path)))) return { portOpenAt }
-    if (Date.now() >= deadline) {
-      throw new Error(portOpenAt === undefined ? `port ${port} did not open in time` : `GET ${probe.path} did not answer 2xx in time`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS))
-  }
-  throw new Error('start aborted')
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port })
-    const done = (open: boolean) => {
-      socket.destroy()
-      resolve(open)
-    }
-    socket.setTimeout(100, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
+  return poll(
+    async () => {
+      if (portOpenAt === undefined && (await portOpen())) portOpenAt = Date.now()
+      return portOpenAt !== undefined && (probe.type === 'tcp' || isOk(await httpStatus(host, port, probe.path))) ? { portOpenAt } : undefined
+    },
+    {
+      deadline,
+      intervalMs: PROBE_INTERVAL_MS,
+      signal,
+      timedOut: () => new Error(portOpenAt === undefined ? `port ${port} did not open in time` : `GET ${probe.path} did not answer 2xx in time`),
+      aborted: () => new Error('start aborted'),
+    },
+  )
 }
 
 const isOk = (status: number) => status >= 200 && status < 300

@@ -6,7 +6,7 @@
  * finish, and the old instances drain and stop. If the new revision cannot start, it is dropped and the
  * old one keeps serving, with the reason.
  */
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import type { Lease, Pool, PoolEvent } from './pool.js'
 
 export interface LeaseSource {

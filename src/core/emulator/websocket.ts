@@ -9,7 +9,7 @@
 import type http from 'node:http'
 import net from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import { PlatformResponse, unavailable } from './errors.js'
 import { forwardHeaders } from './headers.js'
 import type { Lease } from './pool.js'
@@ -104,5 +104,7 @@ function requestHead(req: http.IncomingMessage): string {
 function refuse(socket: Duplex, answer: PlatformResponse): void {
   if (socket.destroyed) return
   const body = `${answer.message}\n`
-  socket.end(`HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  )
 }

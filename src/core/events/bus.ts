@@ -12,8 +12,8 @@
  * dead-lettered, durationMs 0) reports it when it was waiting for a retry.
  */
 import type http from 'node:http'
-import type { Handler } from '../emulator/admin.js'
-import type { Clock } from '../emulator/clock.js'
+import type { Handler } from '../http/admin.js'
+import type { Clock } from '../clock.js'
 import { backoffMs } from './backoff.js'
 import type { Event } from './cloudevents.js'
 import { appendDeadLetter } from './dead-letter.js'
@@ -140,7 +140,19 @@ export class EventBus {
       request = { method: 'POST', path: target.path, headers, ...(body === undefined ? {} : { body }) }
     } catch (error) {
       const reason = `could not encode the event: ${(error as Error).message}`
-      const never: EventDeliveryEvent = { type: 'event-delivery', service: target.service, eventId: String(event.id), eventType: String(event.type), source: String(event.source), attempt: 0, outcome: 'dead-lettered', status: 0, durationMs: 0, coldStart: false, error: reason }
+      const never: EventDeliveryEvent = {
+        type: 'event-delivery',
+        service: target.service,
+        eventId: String(event.id),
+        eventType: String(event.type),
+        source: String(event.source),
+        attempt: 0,
+        outcome: 'dead-lettered',
+        status: 0,
+        durationMs: 0,
+        coldStart: false,
+        error: reason,
+      }
       return this.deadLetter(target, event, never, reason)
     }
     for (let attempt = 1; ; attempt++) {
@@ -196,7 +208,15 @@ export class EventBus {
 
   private async deadLetter(target: Target, event: Event, last: EventDeliveryEvent, lastError: string | undefined): Promise<EventDeliveryEvent> {
     const file = this.deps.deadLetterFile
-    const record = { time: new Date(this.deps.clock.now()).toISOString(), service: target.service, path: target.path, attempts: last.attempt, lastStatus: last.status, ...(lastError ? { lastError } : {}), event }
+    const record = {
+      time: new Date(this.deps.clock.now()).toISOString(),
+      service: target.service,
+      path: target.path,
+      attempts: last.attempt,
+      lastStatus: last.status,
+      ...(lastError ? { lastError } : {}),
+      event,
+    }
     try {
       await appendDeadLetter(file, record)
       return this.emit({ ...last, outcome: 'dead-lettered', deadLetterFile: file })

@@ -109,7 +109,8 @@ function parseStructured(body: Buffer): Event {
   const { data_base64: base64, ...members } = parsed as Record<string, unknown>
   for (const [name, value] of Object.entries(members)) {
     if (name !== 'data' && !ATTRIBUTE_NAME.test(name)) throw new CloudEventError(`member "${name}": ${badName(name)}`)
-    if (name !== 'data' && typeof value === 'object' && value !== null) throw new CloudEventError(`attribute ${name} must be a string, number or boolean, not ${Array.isArray(value) ? 'an array' : 'an object'}`)
+    if (name !== 'data' && typeof value === 'object' && value !== null)
+      throw new CloudEventError(`attribute ${name} must be a string, number or boolean, not ${Array.isArray(value) ? 'an array' : 'an object'}`)
   }
   checkAttributes(members, (a) => `member "${a}"`)
   if (base64 !== undefined) {

@@ -16,9 +16,9 @@
  * running" (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs/run);
  * while it is outstanding, ticks wait for it as for a scheduled execution.
  */
-import type { Clock } from '../emulator/clock.js'
+import type { Clock } from '../clock.js'
 import { backoffMs } from './backoff.js'
-import { nextRun } from './cron.js'
+import { nextRun } from '../cron.js'
 import { retryable } from './types.js'
 import type { OutgoingRequest, RetryPolicy, ScheduleRunEvent, Send, SendResult } from './types.js'
 
@@ -161,11 +161,14 @@ export class Scheduler {
       state.timer = this.deps.clock.setTimeout(() => this.armTimer(state, at), MAX_TIMER_MS)
       return
     }
-    state.timer = this.deps.clock.setTimeout(() => {
-      // A timer that fired early (drift) waits for the rest instead of firing before the tick.
-      if (this.deps.clock.now() < at) return this.armTimer(state, at)
-      this.tick(state, at)
-    }, Math.max(0, wait))
+    state.timer = this.deps.clock.setTimeout(
+      () => {
+        // A timer that fired early (drift) waits for the rest instead of firing before the tick.
+        if (this.deps.clock.now() < at) return this.armTimer(state, at)
+        this.tick(state, at)
+      },
+      Math.max(0, wait),
+    )
   }
 
   private tick(state: JobState, at: number): void {

@@ -8,8 +8,8 @@
  */
 import type http from 'node:http'
 import type { Config } from '../config/schema.js'
-import type { Clock } from '../emulator/clock.js'
-import { sendJson, type Handler } from '../emulator/admin.js'
+import type { Clock } from '../clock.js'
+import { sendJson, type Handler } from '../http/admin.js'
 import { EventBus, type Subscription } from './bus.js'
 import { Scheduler, type ScheduledJob } from './scheduler.js'
 import type { EventsLogEvent, Send } from './types.js'
@@ -111,7 +111,17 @@ export class EventsSession {
 
 function jobsOf(config: Config, services: string[]): ScheduledJob[] {
   return services.flatMap((service) =>
-    config.services[service]!.schedules.map((s) => ({ service, name: s.name, cron: s.cron, timezone: s.timezone, method: s.method, path: s.path, ...(s.body === undefined ? {} : { body: s.body }), headers: s.headers, retry: s.retry })),
+    config.services[service]!.schedules.map((s) => ({
+      service,
+      name: s.name,
+      cron: s.cron,
+      timezone: s.timezone,
+      method: s.method,
+      path: s.path,
+      ...(s.body === undefined ? {} : { body: s.body }),
+      headers: s.headers,
+      retry: s.retry,
+    })),
   )
 }
 

@@ -79,3 +79,12 @@ export interface EventDeliveryEvent {
 }
 
 export type EventsLogEvent = ScheduleRunEvent | EventDeliveryEvent
+
+/** At start, when the services have schedules or subscriptions: how many, and where dead letters go. */
+export interface EventsSummaryEvent {
+  type: 'events'
+  schedules: number
+  subscriptions: number
+  schedulesEnabled: boolean
+  deadLetterFile: string
+}

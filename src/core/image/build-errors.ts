@@ -52,7 +52,12 @@ export function failedBase(file: Dockerfile, outcome: Pick<BuildOutcome, 'error'
   const named = (step && /(?:load metadata for|FROM)\s+(\S+)/i.exec(step.name)?.[1]) ?? (url && `${url[1]}/${url[2]}:${url[3]}`)
   if (named) return bases.find((b) => shortRef(b.ref) === shortRef(named)) ?? { ref: shortRef(named) }
   // The message: `pull access denied for sls-run-test-missing/golang, …` names the repository without its tag.
-  const mentioned = (ref: string) => new RegExp(`(^|[\\s"'/])${shortRef(ref).replace(/:[^:]*$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([\\s"',:@]|$)`).test(outcome.error ?? '')
+  const mentioned = (ref: string) =>
+    new RegExp(
+      `(^|[\\s"'/])${shortRef(ref)
+        .replace(/:[^:]*$/, '')
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([\\s"',:@]|$)`,
+    ).test(outcome.error ?? '')
   return bases.filter((b) => mentioned(b.ref)).sort((a, b) => b.ref.length - a.ref.length)[0]
 }
 
@@ -99,10 +104,20 @@ function baseUnavailable(service: string, file: string, base: FailedBase, messag
   const proxy = 'Behind a TLS-intercepting proxy, the engine itself needs the proxy CA (see the README: "Builds behind a TLS-intercepting proxy").'
   const details = { service, base: base.ref, line: base.line, present: Boolean(base.present), engineMessage: message }
   if (base.present) {
-    return new SlsError('BASE_IMAGE_UNAVAILABLE', `${service}: the base image ${base.ref}${where} is present on this machine but the pull failed${base.pull ? ' (--pull asks the registry for a newer copy)' : ''}: ${message}`, {
-      details,
-      hints: [base.pull ? 'Build without --pull to use the local copy.' : 'The engine wanted a copy it does not have (for another --platform?): build for the local platform, or pull that one while online.', offline, proxy],
-    })
+    return new SlsError(
+      'BASE_IMAGE_UNAVAILABLE',
+      `${service}: the base image ${base.ref}${where} is present on this machine but the pull failed${base.pull ? ' (--pull asks the registry for a newer copy)' : ''}: ${message}`,
+      {
+        details,
+        hints: [
+          base.pull
+            ? 'Build without --pull to use the local copy.'
+            : 'The engine wanted a copy it does not have (for another --platform?): build for the local platform, or pull that one while online.',
+          offline,
+          proxy,
+        ],
+      },
+    )
   }
   return new SlsError('BASE_IMAGE_UNAVAILABLE', `${service}: the base image ${base.ref}${where} is not on this machine and could not be pulled: ${message}`, {
     details,

@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode'
 import type { Config } from '../config/index.js'
 import { formatBytes } from '../config/index.js'
 import { ExitCode, SlsError } from '../../errors.js'
+import { engineMessage } from '../../runtime/docker/engine-error.js'
 import { buildFailure, externalBases, failedBase, isPullError, type FailedBase } from './build-errors.js'
 import { CA_ARG, readCaBundle, type CaBundle } from './ca.js'
 import { createContext, LARGE_CONTEXT_BYTES, type ContextStats } from './context.js'
@@ -37,7 +38,7 @@ export interface BuildRequest {
   /**
    * No image labels: the dev loop's rebuilds, which run by image id. The classic builder turns each label
    * into a LABEL step of its own after the Dockerfile's, rebuilt (a container commit, ~55 ms each) on every
-   * source change: 4–6 of them were a third of a save → serving on the docker runtime (bench/devloop.mjs).
+   * source change: 4–6 of them were a third of a save → serving on the docker runtime (bench/devloop.ts).
    */
   noLabels?: boolean
   /**
@@ -74,7 +75,6 @@ export type BuildEvent =
   | { type: 'warning'; service?: string; message: string }
   | { type: 'built'; service: string; result: BuildResult }
 
-
 /** A target whose Dockerfile has been read and whose build.target exists. */
 export interface PlannedTarget extends BuildTarget {
   dockerfileText: string
@@ -95,7 +95,9 @@ export async function planBuild(config: Config, request: BuildRequest): Promise<
   const selected = selectServices(config, request.services)
   const skipped = selected.skipped
   const warnings: string[] = []
-  const cloudRun = Object.entries(config.environments).filter(([, e]) => e.provider === 'cloud-run').map(([n]) => n)
+  const cloudRun = Object.entries(config.environments)
+    .filter(([, e]) => e.provider === 'cloud-run')
+    .map(([n]) => n)
   if (request.platform && request.platform !== 'linux/amd64' && cloudRun.length) {
     warnings.push(`Cloud Run runs linux/amd64 images only; environment ${cloudRun.join(', ')} deploys to Cloud Run, so a ${request.platform} image will not start there`)
   }
@@ -146,24 +148,30 @@ export async function buildTarget(docker: Dockerode, target: PlannedTarget, requ
   const imageLabels = request.noLabels ? {} : labels(name, image, git)
   // The classic builder turns the labels parameter into one LABEL step per label: ours, not the Dockerfile's.
   const ours = new Set(Object.entries(imageLabels).map(([k, v]) => `LABEL ${k}=${v}`))
-  const reader = new ProgressReader((event) => emit({ ...event, service: name }), (stepName) => ours.has(stepName))
+  const reader = new ProgressReader(
+    (event) => emit({ ...event, service: name }),
+    (stepName) => ours.has(stepName),
+  )
   let engineError: unknown
   const abort = new AbortController()
   context.done.catch(() => abort.abort()) // an unreadable context ends the request instead of stalling it
   try {
-    const stream = await docker.buildImage(context.stream as unknown as NodeJS.ReadableStream, {
-      dockerfile: context.dockerfile,
-      labels: imageLabels,
-      buildargs: buildArgs,
-      ...(build.target ? { target: build.target } : {}),
-      ...(request.platform ? { platform: request.platform } : {}),
-      nocache: request.noCache,
-      pull: request.pull,
-      rm: true,
-      forcerm: true,
-      version: request.builder === 'buildkit' ? '2' : '1',
-      abortSignal: abort.signal,
-    } as Dockerode.ImageBuildOptions)
+    const stream = await docker.buildImage(
+      context.stream as unknown as NodeJS.ReadableStream,
+      {
+        dockerfile: context.dockerfile,
+        labels: imageLabels,
+        buildargs: buildArgs,
+        ...(build.target ? { target: build.target } : {}),
+        ...(request.platform ? { platform: request.platform } : {}),
+        nocache: request.noCache,
+        pull: request.pull,
+        rm: true,
+        forcerm: true,
+        version: request.builder === 'buildkit' ? '2' : '1',
+        abortSignal: abort.signal,
+      } as Dockerode.ImageBuildOptions,
+    )
     for await (const chunk of stream as AsyncIterable<Buffer>) reader.write(chunk)
   } catch (error) {
     engineError = error
@@ -182,7 +190,11 @@ export async function buildTarget(docker: Dockerode, target: PlannedTarget, requ
   const budget = build.sizeBudget === undefined ? undefined : { limit: build.sizeBudget as number, exceeded: report.size > (build.sizeBudget as number) }
   if (budget?.exceeded) {
     const message = `${name}: the image is ${formatBytes(report.size)}, over build.sizeBudget ${formatBytes(budget.limit)}`
-    if (request.strict) throw new SlsError('SIZE_BUDGET_EXCEEDED', `${message} (--strict: not tagged)`, { details: { service: name, report, budget }, hints: ['See the largest layers with --verbose or in the JSON result; a smaller base or a multi-stage build usually fixes it.'] })
+    if (request.strict)
+      throw new SlsError('SIZE_BUDGET_EXCEEDED', `${message} (--strict: not tagged)`, {
+        details: { service: name, report, budget },
+        hints: ['See the largest layers with --verbose or in the JSON result; a smaller base or a multi-stage build usually fixes it.'],
+      })
     emit({ type: 'warning', service: name, message })
   }
   await tagAll(docker, outcome.imageId, tags)
@@ -212,7 +224,14 @@ export async function buildTarget(docker: Dockerode, target: PlannedTarget, requ
  */
 async function unavailableBase(docker: Dockerode, target: PlannedTarget, outcome: BuildOutcome, pull: boolean): Promise<FailedBase | undefined> {
   if (!isPullError(outcome.error)) return undefined
-  const present = (ref: string) => docker.getImage(ref).inspect().then(() => true, () => false)
+  const present = (ref: string) =>
+    docker
+      .getImage(ref)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
   let base = failedBase(target.dockerfile, outcome)
   if (!base) {
     for (const candidate of externalBases(target.dockerfile)) {
@@ -259,7 +278,10 @@ async function tagAll(docker: Dockerode, id: string, tags: string[]): Promise<vo
     }
   } catch (error) {
     await Promise.allSettled(done.map((ref) => docker.getImage(ref).remove({ noprune: true })))
-    throw new SlsError('TAG_FAILED', `could not tag the image as ${tags[done.length]}: ${engineMessage(error)}`, { cause: error, hints: ['Tags must be lowercase repository names with an optional :tag.'] })
+    throw new SlsError('TAG_FAILED', `could not tag the image as ${tags[done.length]}: ${engineMessage(error)}`, {
+      cause: error,
+      hints: ['Tags must be lowercase repository names with an optional :tag.'],
+    })
   }
 }
 
@@ -279,11 +301,9 @@ async function readDockerfile(service: string, file: string): Promise<string> {
 }
 
 function largeContext(stats: ContextStats): string {
-  const top = stats.largest.slice(0, 3).map((l) => `${l.path} (${formatBytes(l.bytes)})`).join(', ')
+  const top = stats.largest
+    .slice(0, 3)
+    .map((l) => `${l.path} (${formatBytes(l.bytes)})`)
+    .join(', ')
   return `the build context is ${formatBytes(stats.bytes)} (${stats.files} files); largest: ${top}. List what the image does not need in .dockerignore`
-}
-
-function engineMessage(error: unknown): string {
-  const e = error as { json?: { message?: string }; message?: string }
-  return e.json?.message ?? e.message ?? String(error)
 }

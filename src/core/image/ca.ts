@@ -44,7 +44,11 @@ export async function readCaBundle(file: string): Promise<CaBundle> {
     throw new SlsError('CA_BUNDLE_UNREADABLE', `cannot read the CA bundle ${file} (${error.code})`, { exitCode: ExitCode.usage, hints: ['--ca-bundle (or SLS_RUN_CA_BUNDLE) takes a PEM file.'] })
   })
   const { pems, total } = extraCertificates(text)
-  if (!total) throw new SlsError('CA_BUNDLE_INVALID', `${file} holds no PEM certificate`, { exitCode: ExitCode.usage, hints: ['Pass a PEM file (-----BEGIN CERTIFICATE-----), e.g. your proxy\'s CA or /etc/ssl/certs/ca-certificates.crt.'] })
+  if (!total)
+    throw new SlsError('CA_BUNDLE_INVALID', `${file} holds no PEM certificate`, {
+      exitCode: ExitCode.usage,
+      hints: ["Pass a PEM file (-----BEGIN CERTIFICATE-----), e.g. your proxy's CA or /etc/ssl/certs/ca-certificates.crt."],
+    })
   const pem = pems.join('\n')
   if (pem.length > CA_ARG_MAX) {
     throw new SlsError('CA_BUNDLE_TOO_LARGE', `${file} has ${pems.length} certificates that are not public roots (${pem.length} bytes); a build argument must stay under ${CA_ARG_MAX} bytes`, {

@@ -85,7 +85,7 @@ export async function createContext(options: ContextOptions): Promise<BuildConte
       const infos = await Promise.all(batch.map((b) => (b.excluded && !b.entry.isDirectory() ? undefined : lstat(b.abs))))
       // Small files of the batch are read at once too (at most LSTAT_BATCH × SMALL_FILE bytes held).
       const contents = batch.map((b, k) => (!b.excluded && infos[k]?.isFile() && infos[k]!.size <= SMALL_FILE ? readFile(b.abs) : undefined))
-      contents.forEach((c) => c?.catch(() => {})) // awaited in order below; a failure surfaces there
+      for (const c of contents) void c?.catch(() => {}) // awaited in order below; a failure surfaces there
       for (const [k, { entry, rel, abs, excluded }] of batch.entries()) {
         const info = infos[k]
         if (entry.isDirectory()) {
@@ -126,7 +126,10 @@ export async function createContext(options: ContextOptions): Promise<BuildConte
       pack.destroy(wrapped)
       throw wrapped
     }
-    const largest = [...stats.top.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([p, bytes]) => ({ path: p, bytes }))
+    const largest = [...stats.top.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([p, bytes]) => ({ path: p, bytes }))
     return { files: stats.files, bytes: stats.bytes, largest, dockerfile: dockerfileName, durationMs: Math.round(performance.now() - started) }
   })()
   done.catch(() => {}) // the caller awaits it; this only keeps an early failure from being "unhandled"
@@ -173,6 +176,10 @@ function contextError(root: string, error: unknown): SlsError {
   return new SlsError('CONTEXT_UNREADABLE', `cannot read the build context ${root}: ${e.code ?? ''} ${e.path ?? e.message}`.replace(/\s+/g, ' ').trim(), {
     exitCode: ExitCode.failure,
     cause: error,
-    hints: [e.code === 'ENOENT' && e.path === root ? 'Check build.context in sls-run.yaml (relative to its folder).' : 'Fix the permissions of that path, or list it in .dockerignore if the image does not need it.'],
+    hints: [
+      e.code === 'ENOENT' && e.path === root
+        ? 'Check build.context in sls-run.yaml (relative to its folder).'
+        : 'Fix the permissions of that path, or list it in .dockerignore if the image does not need it.',
+    ],
   })
 }

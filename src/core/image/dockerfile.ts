@@ -103,7 +103,13 @@ function endsWithEscape(line: string, escape: string): boolean {
 function splitArg(args: string): [string, string | undefined] {
   const eq = args.indexOf('=')
   if (eq < 0) return [args.trim(), undefined]
-  return [args.slice(0, eq).trim(), args.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, '$2')]
+  return [
+    args.slice(0, eq).trim(),
+    args
+      .slice(eq + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, '$2'),
+  ]
 }
 
 function pick(from: Record<string, string>, keys: Record<string, string>): Record<string, string> {

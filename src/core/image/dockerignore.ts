@@ -200,10 +200,7 @@ export class DockerIgnore {
     const parts = dir.split('/')
     const last = this.#lastMatch(dir)
     return this.#compiled.some(
-      ({ negate, segments }, index) =>
-        negate &&
-        index > last &&
-        (dir === '.' || segments === undefined || (segments.length > parts.length && parts.every((part, j) => segments[j]!.test(part)))),
+      ({ negate, segments }, index) => negate && index > last && (dir === '.' || segments === undefined || (segments.length > parts.length && parts.every((part, j) => segments[j]!.test(part)))),
     )
   }
 

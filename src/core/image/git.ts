@@ -24,11 +24,7 @@ export async function gitInfo(cwd: string): Promise<GitInfo | undefined> {
   const head = await git('log', '-1', '--format=%H%n%h%n%ct')
   if (head.exitCode !== 0) return undefined
   const [revision, short, seconds] = head.stdout.split('\n')
-  const [status, remote, describe] = await Promise.all([
-    git('status', '--porcelain', '--untracked-files=normal'),
-    git('remote', 'get-url', 'origin'),
-    git('describe', '--tags', '--always', '--dirty'),
-  ])
+  const [status, remote, describe] = await Promise.all([git('status', '--porcelain', '--untracked-files=normal'), git('remote', 'get-url', 'origin'), git('describe', '--tags', '--always', '--dirty')])
   const dirty = status.stdout.trim() !== ''
   return {
     revision: revision!,

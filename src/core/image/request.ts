@@ -18,7 +18,10 @@ export function parseBuildArgs(values: string[], env: NodeJS.ProcessEnv = proces
     const eq = value.indexOf('=')
     const key = eq < 0 ? value : value.slice(0, eq)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new SlsError('USAGE', `--build-arg ${value}: ${JSON.stringify(key)} is not a valid argument name`, { exitCode: ExitCode.usage, hints: ['Use --build-arg KEY=VALUE (or KEY alone to take it from the environment).'] })
+      throw new SlsError('USAGE', `--build-arg ${value}: ${JSON.stringify(key)} is not a valid argument name`, {
+        exitCode: ExitCode.usage,
+        hints: ['Use --build-arg KEY=VALUE (or KEY alone to take it from the environment).'],
+      })
     }
     if (eq >= 0) args[key] = value.slice(eq + 1)
     else if (env[key] !== undefined) args[key] = env[key]!

@@ -45,14 +45,20 @@ export async function sizeReport(docker: Dockerode, imageId: string, file: Docke
     baseEntries = baseHistory.length
   }
   const ours = history.slice().reverse().slice(baseEntries)
-  const layers = matchLayers(ours, stages.flatMap((s) => s.instructions))
+  const layers = matchLayers(
+    ours,
+    stages.flatMap((s) => s.instructions),
+  )
   return {
     size: inspect.Size,
     baseImage: base,
     baseSize,
     added: Math.max(0, inspect.Size - baseSize),
     layers: inspect.RootFS?.Layers?.length ?? 0,
-    largest: layers.filter((l) => l.size > 0).sort((a, b) => b.size - a.size).slice(0, 5),
+    largest: layers
+      .filter((l) => l.size > 0)
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 5),
   }
 }
 
@@ -75,7 +81,10 @@ function made(createdBy: string, instruction: Instruction): boolean {
   const keyword = instruction.keyword
   if (keyword === 'RUN') {
     if (text.includes('#(nop)')) return false
-    const command = instruction.args.replace(/^(--\S+\s+)+/, '').replace(/\s+/g, ' ').trim()
+    const command = instruction.args
+      .replace(/^(--\S+\s+)+/, '')
+      .replace(/\s+/g, ' ')
+      .trim()
     const exec = /^\[.*\]$/.test(command) ? safeJson(command) : undefined
     return exec ? text.includes(exec.join(' ')) : text.includes(command)
   }

@@ -67,7 +67,10 @@ export async function invoke(input: InvokeRequest): Promise<InvokeResult | Sched
   const services = await sessionServices(req.admin)
   const target = services.find((s) => s.service === req.service)
   if (!target) {
-    throw new SlsError('UNKNOWN_SERVICE', `the dev session at ${req.admin} runs no service "${req.service}"`, { exitCode: ExitCode.usage, hints: [`It runs: ${services.map((s) => s.service).join(', ') || 'nothing'}.`] })
+    throw new SlsError('UNKNOWN_SERVICE', `the dev session at ${req.admin} runs no service "${req.service}"`, {
+      exitCode: ExitCode.usage,
+      hints: [`It runs: ${services.map((s) => s.service).join(', ') || 'nothing'}.`],
+    })
   }
   if (req.schedule) return fireSchedule(req, target)
   const headers = { ...req.headers }
@@ -79,7 +82,17 @@ export async function invoke(input: InvokeRequest): Promise<InvokeResult | Sched
     const given = Object.entries(headers).find(([h]) => h.toLowerCase() === 'content-type')?.[1]
     const contentType = given ?? (req.data ? (looksJson(req.data) ? 'application/json' : 'application/octet-stream') : undefined)
     const data = req.data === undefined ? undefined : isJsonType(contentType) ? parseJsonData(req.data) : req.data
-    const ce = new CloudEvent({ id: req.event.id ?? randomUUID(), type: req.event.type, source: req.event.source, time: new Date().toISOString(), ...(contentType ? { datacontenttype: contentType } : {}), ...(data === undefined ? {} : { data }) }, false)
+    const ce = new CloudEvent(
+      {
+        id: req.event.id ?? randomUUID(),
+        type: req.event.type,
+        source: req.event.source,
+        time: new Date().toISOString(),
+        ...(contentType ? { datacontenttype: contentType } : {}),
+        ...(data === undefined ? {} : { data }),
+      },
+      false,
+    )
     event = { id: ce.id, type: ce.type, source: ce.source }
     const binary = toBinary(ce)
     Object.assign(headers, binary.headers)
@@ -121,7 +134,11 @@ async function fireSchedule(req: InvokeRequest, target: SessionService): Promise
     })
   }
   const what = `firing schedule ${req.schedule}`
-  const res = await request(`${req.admin}/api/schedules/${encodeURIComponent(req.service)}/${encodeURIComponent(req.schedule!)}/run`, { method: 'POST', headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }).catch((error: Error & { code?: string }) => {
+  const res = await request(`${req.admin}/api/schedules/${encodeURIComponent(req.service)}/${encodeURIComponent(req.schedule!)}/run`, {
+    method: 'POST',
+    headersTimeout: req.timeoutMs,
+    bodyTimeout: req.timeoutMs,
+  }).catch((error: Error & { code?: string }) => {
     throw noAnswer(what, error)
   })
   const text = await res.body.text().catch((error: Error & { code?: string }): Promise<string> => Promise.reject(noAnswer(what, error)))
@@ -131,7 +148,8 @@ async function fireSchedule(req: InvokeRequest, target: SessionService): Promise
   } catch {
     json = { error: text.trim() || `HTTP ${res.statusCode}` }
   }
-  if (res.statusCode !== 200 || 'error' in json) throw new SlsError('INVOKE_FAILED', `the session could not fire ${req.schedule}: ${'error' in json ? json.error : `HTTP ${res.statusCode}`}`, { exitCode: ExitCode.failure })
+  if (res.statusCode !== 200 || 'error' in json)
+    throw new SlsError('INVOKE_FAILED', `the session could not fire ${req.schedule}: ${'error' in json ? json.error : `HTTP ${res.statusCode}`}`, { exitCode: ExitCode.failure })
   return json
 }
 
@@ -145,7 +163,10 @@ function parseJsonData(data: Buffer): unknown {
   try {
     return JSON.parse(data.toString('utf8'))
   } catch (error) {
-    throw new SlsError('USAGE', `--data is not JSON, but the content type says it is (${(error as Error).message})`, { exitCode: ExitCode.usage, hints: ['Fix the JSON, or send it with another -H content-type.'] })
+    throw new SlsError('USAGE', `--data is not JSON, but the content type says it is (${(error as Error).message})`, {
+      exitCode: ExitCode.usage,
+      hints: ['Fix the JSON, or send it with another -H content-type.'],
+    })
   }
 }
 

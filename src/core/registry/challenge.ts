@@ -7,7 +7,7 @@
  */
 import { ExitCode, SlsError } from '../../errors.js'
 import { DOCKER_HUB_KEY, normalizeRegistry, registryHost, type Credentials } from './credentials.js'
-import { basicCredentials, redact, type Secret } from './redact.js'
+import { basicCredentials, redact, type Secret } from '../redact.js'
 
 export interface Challenge {
   /** Lower case: 'basic', 'bearer'… */
@@ -114,7 +114,13 @@ export async function verifyCredentials(registry: string, creds: Credentials | u
     } catch {
       said = undefined
     }
-    const clean = typeof said === 'string' ? redact(said, ...secrets).replace(/\s+/g, ' ').trim().slice(0, 160) : ''
+    const clean =
+      typeof said === 'string'
+        ? redact(said, ...secrets)
+            .replace(/\s+/g, ' ')
+            .trim()
+            .slice(0, 160)
+        : ''
     return `HTTP ${res.status}${clean ? `: ${clean}` : ''}`
   }
   const refused = async (res: Response | undefined, scheme: string, why?: string) => {

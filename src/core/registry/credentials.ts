@@ -3,12 +3,12 @@
  * rules (normalizeRegistry); lookup order is env (SLS_RUN_REGISTRY_USERNAME/PASSWORD), then config.json:
  * credHelpers[registry], auths[registry], credsStore. Credential helpers speak the
  * docker-credential-helpers protocol (get/store/erase, server URL or JSON on stdin). A secret never
- * reaches a message, hint, detail or log: helper output is reduced to its first stderr line, redacted (redact.ts).
+ * reaches a message, hint, detail or log: helper output is reduced to its first stderr line, redacted (../redact.ts).
  */
 import { execa } from 'execa'
 import { ExitCode, SlsError } from '../../errors.js'
 import { readDockerConfig, writeDockerConfig, type DockerAuthEntry } from './docker-config.js'
-import { basicCredentials, redact, type Secret } from './redact.js'
+import { basicCredentials, redact, type Secret } from '../redact.js'
 
 /** The key `docker login` writes for Docker Hub. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/'
@@ -32,7 +32,11 @@ function isDomain(component: string): boolean {
 
 function keyForHost(host: string): string {
   const lower = host.toLowerCase()
-  if (!HOST.test(lower)) throw new SlsError('USAGE', `not a registry host or image reference: ${JSON.stringify(host)}`, { exitCode: ExitCode.usage, hints: ['Use a host (ghcr.io, 127.0.0.1:5000, docker.io) or an image reference (ghcr.io/acme/api:1.0).'] })
+  if (!HOST.test(lower))
+    throw new SlsError('USAGE', `not a registry host or image reference: ${JSON.stringify(host)}`, {
+      exitCode: ExitCode.usage,
+      hints: ['Use a host (ghcr.io, 127.0.0.1:5000, docker.io) or an image reference (ghcr.io/acme/api:1.0).'],
+    })
   return HUB_HOSTS.has(lower) ? DOCKER_HUB_KEY : lower
 }
 
@@ -112,8 +116,12 @@ async function runHelper(helper: string, action: 'get' | 'store' | 'erase', inpu
   } catch {
     stdoutSecret = undefined
   }
-  const firstLine = redact(result.stderr.split(/\r?\n/).find((line) => line.trim() !== '') ?? '', ...secrets, stdoutSecret).trim().slice(0, 200)
-  throw helperError(helper, action, `exit code ${result.exitCode ?? result.signal ?? '?'}${firstLine ? `: ${firstLine}` : ''}`, [`Run \`docker-credential-${helper} list\` to check the helper works, or log in again with \`sls-run login\`.`])
+  const firstLine = redact(result.stderr.split(/\r?\n/).find((line) => line.trim() !== '') ?? '', ...secrets, stdoutSecret)
+    .trim()
+    .slice(0, 200)
+  throw helperError(helper, action, `exit code ${result.exitCode ?? result.signal ?? '?'}${firstLine ? `: ${firstLine}` : ''}`, [
+    `Run \`docker-credential-${helper} list\` to check the helper works, or log in again with \`sls-run login\`.`,
+  ])
 }
 
 async function helperGet(helper: string, serverUrls: string[], env: NodeJS.ProcessEnv, source: string): Promise<Credentials | undefined> {
@@ -140,7 +148,11 @@ function fromAuthEntry(entry: DockerAuthEntry, registryKey: string, file: string
   if (typeof entry.auth === 'string' && entry.auth !== '') {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
-    if (colon === -1) throw new SlsError('DOCKER_CONFIG_INVALID', `auths["${registryKey}"].auth in ${file} is not base64 of user:password`, { exitCode: ExitCode.environment, hints: [`Log in again with \`sls-run login ${registryKey}\`.`] })
+    if (colon === -1)
+      throw new SlsError('DOCKER_CONFIG_INVALID', `auths["${registryKey}"].auth in ${file} is not base64 of user:password`, {
+        exitCode: ExitCode.environment,
+        hints: [`Log in again with \`sls-run login ${registryKey}\`.`],
+      })
     username = decoded.slice(0, colon)
     password = decoded.slice(colon + 1) || undefined
   }

@@ -7,12 +7,13 @@
 import type Dockerode from 'dockerode'
 import type { Config } from '../config/index.js'
 import { ExitCode, SlsError } from '../../errors.js'
+import { engineMessage } from '../../runtime/docker/engine-error.js'
 import { gitInfo } from '../image/git.js'
 import { refuseStandin } from '../image/standin.js'
 import { selectServices, type BuildTarget } from '../image/targets.js'
 import { normalizeRegistry, resolveCredentials, type Credentials, type PlatformCredentials } from './credentials.js'
 import { PushReader, type LayerEvent } from './push-progress.js'
-import { redact } from './redact.js'
+import { redact } from '../redact.js'
 
 export interface PushResult {
   service: string
@@ -27,7 +28,11 @@ export interface PushResult {
   attempts: number
 }
 
-export type PushEvent = { type: 'push'; service: string; image: string; tag: string; credentials: string } | ({ service: string } & LayerEvent) | { type: 'retry'; service: string; attempt: number; delayMs: number; reason: string } | { type: 'pushed'; service: string; result: PushResult }
+export type PushEvent =
+  | { type: 'push'; service: string; image: string; tag: string; credentials: string }
+  | ({ service: string } & LayerEvent)
+  | { type: 'retry'; service: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'pushed'; service: string; result: PushResult }
 
 export interface PushOptions {
   services: string[]
@@ -66,7 +71,10 @@ async function pushTarget(docker: Dockerode, target: BuildTarget, options: PushO
     .getImage(ref)
     .inspect()
     .catch(() => {
-      throw new SlsError('IMAGE_NOT_FOUND', `${name}: ${ref} is not on this engine`, { exitCode: ExitCode.failure, hints: ['Run `sls-run build` first (it tags <image>:<git sha>), or pass --tag with a tag that exists.'] })
+      throw new SlsError('IMAGE_NOT_FOUND', `${name}: ${ref} is not on this engine`, {
+        exitCode: ExitCode.failure,
+        hints: ['Run `sls-run build` first (it tags <image>:<git sha>), or pass --tag with a tag that exists.'],
+      })
     })
   if (!options.allowStandin) refuseStandin(local?.Config?.Labels, { service: name, image: ref, action: 'not pushed' })
   const registry = normalizeRegistry(image)
@@ -80,16 +88,26 @@ async function pushTarget(docker: Dockerode, target: BuildTarget, options: PushO
     const reader = new PushReader((event) => emit({ ...event, service: name }))
     let failure: string | undefined
     try {
-      const stream = (await docker.getImage(image).push({ tag, authconfig: authConfig(credentials, registry) } as never)) as unknown as AsyncIterable<Buffer>
+      const stream = (await docker.getImage(image).push({ tag, authconfig: authConfig(credentials, registry) })) as unknown as AsyncIterable<Buffer>
       for await (const chunk of stream) reader.write(chunk)
     } catch (error) {
-      failure = (error as { json?: { message?: string }; message?: string }).json?.message ?? (error as Error).message
+      failure = engineMessage(error)
     }
     const outcome = reader.end()
     // Defence in depth: no secret in a message, whatever the engine or the registry echoed.
     const message = redact(outcome.error ?? failure ?? (outcome.digest ? undefined : 'the engine ended the push without a digest'), credentials)
     if (!message) {
-      const result: PushResult = { service: name, image, tag, digest: outcome.digest!, pushedLayers: outcome.pushed.length, existingLayers: outcome.existing.length, durationMs: Math.round(performance.now() - started), credentials: source, attempts: attempt }
+      const result: PushResult = {
+        service: name,
+        image,
+        tag,
+        digest: outcome.digest!,
+        pushedLayers: outcome.pushed.length,
+        existingLayers: outcome.existing.length,
+        durationMs: Math.round(performance.now() - started),
+        credentials: source,
+        attempts: attempt,
+      }
       emit({ type: 'pushed', service: name, result })
       return result
     }
@@ -101,7 +119,7 @@ async function pushTarget(docker: Dockerode, target: BuildTarget, options: PushO
   }
 }
 
-function authConfig(credentials: Credentials | undefined, registry: string): Record<string, string> {
+function authConfig(credentials: Credentials | undefined, registry: string): Dockerode.AuthConfig {
   if (!credentials) return {}
   const serveraddress = registry
   if (credentials.identityToken) return { identitytoken: credentials.identityToken, serveraddress }
@@ -114,7 +132,12 @@ export function classify(message: string): Failure {
   if (/unauthorized|authentication required|no basic auth credentials|incorrect username or password/i.test(message)) return 'auth'
   if (/denied|insufficient_scope|forbidden/i.test(message)) return 'denied'
   if (/name unknown|repository name not known|NAME_UNKNOWN|repository does not exist/i.test(message)) return 'unknown-repo'
-  if (/connection refused|connection reset|EOF|i\/o timeout|timeout|temporarily unavailable|received unexpected HTTP status: 5\d\d|\b50[0-4]\b|ECONNRESET|ECONNREFUSED|socket hang up|no such host|TLS handshake/i.test(message)) return 'transient'
+  if (
+    /connection refused|connection reset|EOF|i\/o timeout|timeout|temporarily unavailable|received unexpected HTTP status: 5\d\d|\b50[0-4]\b|ECONNRESET|ECONNREFUSED|socket hang up|no such host|TLS handshake/i.test(
+      message,
+    )
+  )
+    return 'transient'
   return 'other'
 }
 
@@ -124,14 +147,26 @@ function pushError(kind: Failure, service: string, ref: string, registry: string
     case 'auth':
       return new SlsError('REGISTRY_AUTH', `${service}: ${registry} refused the credentials for ${ref}: ${message} (not retried)`, {
         details: { service, registry, credentials: source },
-        hints: [source === 'none' ? `No credentials were found for ${registry} (env SLS_RUN_REGISTRY_USERNAME/PASSWORD, Docker config, credential helpers).` : `Credentials tried: ${source}.`, `Log in with \`${login}\`, or set SLS_RUN_REGISTRY_USERNAME and SLS_RUN_REGISTRY_PASSWORD.`],
+        hints: [
+          source === 'none' ? `No credentials were found for ${registry} (env SLS_RUN_REGISTRY_USERNAME/PASSWORD, Docker config, credential helpers).` : `Credentials tried: ${source}.`,
+          `Log in with \`${login}\`, or set SLS_RUN_REGISTRY_USERNAME and SLS_RUN_REGISTRY_PASSWORD.`,
+        ],
       })
     case 'denied':
-      return new SlsError('REGISTRY_DENIED', `${service}: ${registry} denied pushing ${ref}: ${message}`, { details: { service, registry, credentials: source }, hints: ['The account can log in but may not push to this repository: check its permissions (token scopes such as write:packages on ghcr.io).'] })
+      return new SlsError('REGISTRY_DENIED', `${service}: ${registry} denied pushing ${ref}: ${message}`, {
+        details: { service, registry, credentials: source },
+        hints: ['The account can log in but may not push to this repository: check its permissions (token scopes such as write:packages on ghcr.io).'],
+      })
     case 'unknown-repo':
-      return new SlsError('REGISTRY_REPO_UNKNOWN', `${service}: ${registry} has no repository for ${ref}: ${message}`, { details: { service, registry }, hints: ['Create the repository first (ECR, Artifact Registry and ACR do not create it on push), or fix services.<name>.image.'] })
+      return new SlsError('REGISTRY_REPO_UNKNOWN', `${service}: ${registry} has no repository for ${ref}: ${message}`, {
+        details: { service, registry },
+        hints: ['Create the repository first (ECR, Artifact Registry and ACR do not create it on push), or fix services.<name>.image.'],
+      })
     case 'transient':
-      return new SlsError('REGISTRY_UNAVAILABLE', `${service}: pushing ${ref} failed ${attempts} times: ${message}`, { details: { service, registry, attempts }, hints: [`Check that ${registry} is reachable from the Docker engine, then run \`sls-run push\` again (pushed layers are not sent twice).`] })
+      return new SlsError('REGISTRY_UNAVAILABLE', `${service}: pushing ${ref} failed ${attempts} times: ${message}`, {
+        details: { service, registry, attempts },
+        hints: [`Check that ${registry} is reachable from the Docker engine, then run \`sls-run push\` again (pushed layers are not sent twice).`],
+      })
     default:
       return new SlsError('PUSH_FAILED', `${service}: pushing ${ref} failed: ${message}`, { details: { service, registry } })
   }

@@ -1,6 +1,5 @@
 /** The GitHub Actions workflow (see ci.ts for the jobs). */
-import type { CiSpec } from './ci.js'
-import { CI_COMMANDS, CI_DEPLOY_ENV, CI_PACKAGE_VARIABLE, forecastComment, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE } from './ci-parts.js'
+import { CI_COMMANDS, CI_DEPLOY_ENV, CI_PACKAGE_VARIABLE, forecastComment, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE, type CiSpec } from './ci-parts.js'
 
 const REGISTRY_SECRETS = ['SLS_RUN_REGISTRY_USERNAME', 'SLS_RUN_REGISTRY_PASSWORD'] as const
 
@@ -27,7 +26,7 @@ export function github(spec: CiSpec): string[] {
       trigger: 'each push and pull request',
       where: 'as repository secrets (Settings > Secrets and variables > Actions)',
       registry: [
-        '#     For ghcr.io you can skip both and use the workflow\'s own token: set the env of build-push',
+        "#     For ghcr.io you can skip both and use the workflow's own token: set the env of build-push",
         '#     to ${{ github.actor }} and ${{ secrets.GITHUB_TOKEN }} (it already has packages: write).',
       ],
     }),
@@ -55,9 +54,7 @@ export function github(spec: CiSpec): string[] {
       '    timeout-minutes: 15',
       '    steps:',
       '      - uses: actions/checkout@v4',
-      ...(setup
-        ? [`      - uses: ${setup.uses}`, '        with:', `          ${setup.input}: ${scalar(spec.version)}`]
-        : []),
+      ...(setup ? [`      - uses: ${setup.uses}`, '        with:', `          ${setup.input}: ${scalar(spec.version)}`] : []),
       ...(spec.install !== '' ? ['      - name: Install test dependencies', `        run: ${scalar(spec.install)}`] : []),
       '      - name: Test',
       `        run: ${scalar(spec.test)}`,
@@ -140,7 +137,7 @@ export function github(spec: CiSpec): string[] {
     '      - uses: actions/checkout@v4',
     ...setupSlsRun,
     '      # Cloud Run, keyless (recommended): Workload Identity Federation. The action writes a credentials',
-    '      # file and sets GOOGLE_APPLICATION_CREDENTIALS to its path (a path: never a key\'s JSON).',
+    "      # file and sets GOOGLE_APPLICATION_CREDENTIALS to its path (a path: never a key's JSON).",
     '      # - uses: google-github-actions/auth@v2',
     '      #   with:',
     '      #     workload_identity_provider: projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>',
@@ -168,7 +165,7 @@ export function github(spec: CiSpec): string[] {
     '      #     umask 077',
     '      #     echo "$KUBECONFIG_DATA" | base64 -d > "$RUNNER_TEMP/kubeconfig"',
     '      #     echo "KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"',
-    '      # GitHub drops a job output that contains a secret\'s value (such as a registry username that is',
+    "      # GitHub drops a job output that contains a secret's value (such as a registry username that is",
     '      # part of the image path): deploying without the digests would build and push again, so stop.',
     '      - name: Check the pushed images',
     "        if: needs.build-push.outputs.images == ''",

@@ -1,6 +1,5 @@
 /** The GitLab CI/CD pipeline (see ci.ts for the jobs). */
-import type { CiSpec } from './ci.js'
-import { CI_COMMANDS, CI_DEPLOY_ENV, forecastComment, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE } from './ci-parts.js'
+import { CI_COMMANDS, CI_DEPLOY_ENV, forecastComment, header, packageVariable, PUSH_NDJSON, scalar, SLS_RUN_NODE, type CiSpec } from './ci-parts.js'
 
 const GITLAB_DOTENV = 'sls-run-images.env'
 
@@ -20,10 +19,7 @@ export function gitlab(spec: CiSpec): string[] {
       title: 'GitLab CI/CD',
       trigger: 'each branch push',
       where: 'as masked, protected CI/CD variables (Settings > CI/CD > Variables)',
-      registry: [
-        '#     Jobs get them as environment variables; no value is written in this file. For the GitLab',
-        '#     container registry, see the comment in build-push instead.',
-      ],
+      registry: ['#     Jobs get them as environment variables; no value is written in this file. For the GitLab', '#     container registry, see the comment in build-push instead.'],
     }),
     'stages:',
     ...(hasTest ? ['  - test'] : []),
@@ -62,7 +58,7 @@ export function gitlab(spec: CiSpec): string[] {
     '    DOCKER_TLS_CERTDIR: /certs',
     '    DOCKER_TLS_VERIFY: "1"',
     '    DOCKER_CERT_PATH: /certs/client',
-    '    # For the GitLab container registry, use the job\'s own credentials instead of the two variables:',
+    "    # For the GitLab container registry, use the job's own credentials instead of the two variables:",
     '    # SLS_RUN_REGISTRY_USERNAME: $CI_REGISTRY_USER',
     '    # SLS_RUN_REGISTRY_PASSWORD: $CI_REGISTRY_PASSWORD',
     '  timeout: 30 minutes',

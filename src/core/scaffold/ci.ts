@@ -22,24 +22,10 @@ import { ExitCode, SlsError } from '../../errors.js'
 import { github } from './ci-github.js'
 import { gitlab } from './ci-gitlab.js'
 
-export { CI_COMMANDS, CI_DEPLOY_ENV, CI_PACKAGE_VARIABLE, scalar } from './ci-parts.js'
+export { CI_COMMANDS, CI_DEPLOY_ENV, CI_PACKAGE_VARIABLE, CI_SETUPS, scalar, type CiSpec } from './ci-parts.js'
+import { CI_SETUPS, type CiSpec } from './ci-parts.js'
 
 export type CiKind = 'github' | 'gitlab'
-
-export interface CiSpec {
-  /** Project name (DNS label), also the service name in sls-run.yaml. */
-  name: string
-  /** Toolchain the app's own tests need. */
-  setup: (typeof CI_SETUPS)[number]
-  /** Toolchain version, e.g. '22', '3.12', '1.23' (ignored for `none`). */
-  version: string
-  /** Shell command installing test dependencies ('' = none), e.g. 'npm ci'. */
-  install: string
-  /** Shell command running the app's tests ('' = no test job), e.g. 'npm test'. */
-  test: string
-  /** The sls-run the pipeline installs (the value of SLS_RUN_PACKAGE): a package spec such as sls-run@0.1.0. */
-  slsRun: string
-}
 
 export interface CiFile {
   /** Relative to the project root, `/`-separated. */
@@ -50,7 +36,6 @@ export interface CiFile {
 export const CI_KINDS: readonly CiKind[] = ['github', 'gitlab']
 
 /** Toolchains the test job can set up. */
-export const CI_SETUPS = ['node', 'python', 'go', 'none'] as const
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/
 /** Tool versions as setup-* actions and image tags take them: `22`, `3.12`, `1.23.4`, `22-alpine`. */

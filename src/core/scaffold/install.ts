@@ -10,9 +10,16 @@ export async function installDependencies(dir: string, command: string): Promise
   const started = performance.now()
   const result = await execa(command, { cwd: dir, shell: true, stdin: 'ignore', all: true, reject: false })
   if (result.exitCode === 0) return { command, durationMs: Math.round(performance.now() - started) }
-  const lastLines = String(result.all ?? '').split(/\r?\n/).filter(Boolean).slice(-20)
-  throw new SlsError('INIT_INSTALL_FAILED', `the project was created, but \`${command}\` failed in ${dir}${result.exitCode === undefined ? `: ${result.shortMessage}` : ` (exit ${result.exitCode})`}`, {
-    details: { dir, command, exitCode: result.exitCode ?? null, lastLines },
-    hints: [`Run \`${command}\` in ${dir} yourself once the cause is fixed (last lines: ${lastLines.slice(-3).join(' | ') || 'none'}).`],
-  })
+  const lastLines = String(result.all ?? '')
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .slice(-20)
+  throw new SlsError(
+    'INIT_INSTALL_FAILED',
+    `the project was created, but \`${command}\` failed in ${dir}${result.exitCode === undefined ? `: ${result.shortMessage}` : ` (exit ${result.exitCode})`}`,
+    {
+      details: { dir, command, exitCode: result.exitCode ?? null, lastLines },
+      hints: [`Run \`${command}\` in ${dir} yourself once the cause is fixed (last lines: ${lastLines.slice(-3).join(' | ') || 'none'}).`],
+    },
+  )
 }

@@ -8,7 +8,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, re
 import path from 'node:path'
 import * as z from 'zod'
 import { ExitCode, SlsError } from '../../errors.js'
-import { configSchema, service } from '../config/schema.js'
+import { configSchema, service, serviceName } from '../config/schema.js'
 import { renderCi, type CiKind } from './ci.js'
 import { currentRelease, type Template } from './templates.js'
 
@@ -38,7 +38,7 @@ export interface ScaffoldResult {
  */
 const NAME_FIELDS: ReadonlyArray<{ key: string; label: (name: string) => string; rule: z.ZodType<unknown> }> = [
   { key: 'name', label: () => 'name', rule: configSchema.shape.name },
-  { key: 'services.<name>', label: (name) => `services.${name} (the service name)`, rule: configSchema.shape.services.keyType },
+  { key: 'services.<name>', label: (name) => `services.${name} (the service name)`, rule: serviceName },
   { key: 'services.<name>.image', label: (name) => `services.${name}.image`, rule: service.shape.image.unwrap() },
 ]
 
@@ -107,7 +107,10 @@ async function renderTree(from: string, to: string, vars: Record<string, string>
       const srcRel = path.join(relDir, entry.name)
       if (!relDir && entry.name === 'template.json') continue
       const src = path.join(from, srcRel)
-      const destRel = path.join(path.dirname(srcRel), entry.name === '_gitignore' ? '.gitignore' : render(entry.name, vars)).split(path.sep).join('/')
+      const destRel = path
+        .join(path.dirname(srcRel), entry.name === '_gitignore' ? '.gitignore' : render(entry.name, vars))
+        .split(path.sep)
+        .join('/')
       if (entry.isDirectory()) {
         await walk(srcRel)
         continue
@@ -152,7 +155,10 @@ async function symlinkInside(root: string, rel: string, target: string): Promise
 }
 
 function unsafe(rel: string, why: string): SlsError {
-  return new SlsError('INIT_TEMPLATE_UNSAFE', `template path ${rel} ${why}`, { exitCode: ExitCode.usage, hints: ['Nothing was written. Fix the template: every path must stay inside the new project folder.'] })
+  return new SlsError('INIT_TEMPLATE_UNSAFE', `template path ${rel} ${why}`, {
+    exitCode: ExitCode.usage,
+    hints: ['Nothing was written. Fix the template: every path must stay inside the new project folder.'],
+  })
 }
 
 /** A new DIR is one rename; into an existing DIR, file by file (each rename atomic, parents created). */

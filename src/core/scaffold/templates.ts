@@ -66,7 +66,10 @@ export function resolveTemplate(idOrPath: string, cwd = process.cwd()): Template
   if (/[/\\]|^\./.test(idOrPath)) {
     const dir = path.resolve(cwd, idOrPath)
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new SlsError('INIT_TEMPLATE_NOT_FOUND', `template folder ${dir} does not exist`, { exitCode: ExitCode.usage, hints: ['A custom template is a folder with the same layout as the built-in ones (see templates/ in the package).'] })
+      throw new SlsError('INIT_TEMPLATE_NOT_FOUND', `template folder ${dir} does not exist`, {
+        exitCode: ExitCode.usage,
+        hints: ['A custom template is a folder with the same layout as the built-in ones (see templates/ in the package).'],
+      })
     }
     return load(path.basename(dir), dir, false)
   }

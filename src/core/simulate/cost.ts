@@ -27,18 +27,26 @@ export function costs(o: SimOutcome, r: CostResources, options: { freeGrant?: bo
   const aca = containerAppsPricing
   const activeS = s(o.usage.activeMs)
   const idleS = Math.max(0, s(o.usage.aliveMs) - activeS)
-  let acaUsd = activeS * (aca.active.vcpuSecond * r.cpu + aca.active.gibSecond * r.memoryGiB) + idleS * (aca.idle.vcpuSecond * r.cpu + aca.idle.gibSecond * r.memoryGiB) + (o.requests / 1e6) * aca.perMillionRequests
+  let acaUsd =
+    activeS * (aca.active.vcpuSecond * r.cpu + aca.active.gibSecond * r.memoryGiB) +
+    idleS * (aca.idle.vcpuSecond * r.cpu + aca.idle.gibSecond * r.memoryGiB) +
+    (o.requests / 1e6) * aca.perMillionRequests
   if (options.freeGrant && o.endMs > 0) {
     // The grant is monthly: scale it to the run's length, and take it off at the active rates.
     const share = o.endMs / MONTH_MS
-    const grant = share * (aca.freePerMonth.vcpuSeconds * aca.active.vcpuSecond + aca.freePerMonth.gibSeconds * aca.active.gibSecond) + ((share * aca.freePerMonth.requests) / 1e6) * aca.perMillionRequests
+    const grant =
+      share * (aca.freePerMonth.vcpuSeconds * aca.active.vcpuSecond + aca.freePerMonth.gibSeconds * aca.active.gibSecond) + ((share * aca.freePerMonth.requests) / 1e6) * aca.perMillionRequests
     acaUsd = Math.max(0, acaUsd - grant)
   }
   return {
     'cloud-run': figure(cloudRun, 'request-based: busy instance time, each busy period rounded up to 100 ms, + $0.40 per million requests', cloudRunSource),
     'cloud-run-instance': figure(cloudRunInstance, 'instance-based: every instance from start to stop, no request fee', cloudRunSource),
     'aws-fargate': figure(fargate, 'per task from start to stop, per second with a 1-minute minimum (Linux/x86, us-east-1)', `${fargatePricing.source}, retrieved ${fargatePricing.retrieved}`),
-    'azure-container-apps': figure(acaUsd, `consumption: active rate while serving, idle rate otherwise, + $0.40 per million requests; free grant ${options.freeGrant ? 'subtracted' : 'not subtracted'}`, `${aca.source}, retrieved ${aca.retrieved}`),
+    'azure-container-apps': figure(
+      acaUsd,
+      `consumption: active rate while serving, idle rate otherwise, + $0.40 per million requests; free grant ${options.freeGrant ? 'subtracted' : 'not subtracted'}`,
+      `${aca.source}, retrieved ${aca.retrieved}`,
+    ),
   }
 }
 

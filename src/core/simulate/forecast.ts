@@ -25,7 +25,11 @@ export interface TraceInput {
 
 export async function traceSource(input: TraceInput): Promise<TraceSource> {
   if (input.generate) return generateTrace(input.generate)
-  if (!input.trace) throw new SlsError('SIM_INPUT_REQUIRED', 'nothing to simulate: give a trace or a generator', { exitCode: ExitCode.usage, hints: ['--trace trace.ndjson (from `sls-run dev --record`), or --generate poisson:rate=5/s,duration=1h'] })
+  if (!input.trace)
+    throw new SlsError('SIM_INPUT_REQUIRED', 'nothing to simulate: give a trace or a generator', {
+      exitCode: ExitCode.usage,
+      hints: ['--trace trace.ndjson (from `sls-run dev --record`), or --generate poisson:rate=5/s,duration=1h'],
+    })
   return openTrace(input.trace, {
     format: (input.format ?? 'auto') as 'auto',
     ...(input.function ? { function: input.function } : {}),
@@ -59,7 +63,9 @@ export async function forecast(o: ForecastOptions): Promise<Forecast> {
   const costKey = slos.find((s) => s.metric.startsWith('cost.'))?.metric.slice('cost.'.length) ?? 'cloud-run'
   const recommended = o.recommend ? cheapest(report.results, passing, costKey) : undefined
   const grid = (o.grid ?? []).length > 0
-  const json: Record<string, unknown> = grid ? { service: report.service, trace: report.trace, varied: report.varied, rows: report.results.map((r, i) => ({ ...r, slo: checks[i] })), ...(recommended === undefined ? {} : { recommended }) } : { ...report.results[0]!, slo: checks[0] }
+  const json: Record<string, unknown> = grid
+    ? { service: report.service, trace: report.trace, varied: report.varied, rows: report.results.map((r, i) => ({ ...r, slo: checks[i] })), ...(recommended === undefined ? {} : { recommended }) }
+    : { ...report.results[0]!, slo: checks[0] }
   if (o.html) writeWhole(o.html, renderHtml({ results: report.results, grid, generatedAt: new Date().toISOString(), title: `${report.service}: ${report.trace}` }))
   const met = grid ? passing.some(Boolean) : passing[0]!
   const violation = slos.length && !met ? withResult(sloViolated(grid ? checks.flat() : checks[0]!, report.results.length), json) : undefined
@@ -89,6 +95,9 @@ function writeWhole(file: string, text: string): void {
     fs.renameSync(temp, target)
   } catch (error) {
     fs.rmSync(temp, { force: true })
-    throw new SlsError('SIM_HTML_UNWRITABLE', `cannot write the HTML report ${file}: ${(error as Error).message}`, { exitCode: ExitCode.usage, hints: [`Pass --html a path in a folder that exists and you can write to (${path.dirname(target)}).`] })
+    throw new SlsError('SIM_HTML_UNWRITABLE', `cannot write the HTML report ${file}: ${(error as Error).message}`, {
+      exitCode: ExitCode.usage,
+      hints: [`Pass --html a path in a folder that exists and you can write to (${path.dirname(target)}).`],
+    })
   }
 }

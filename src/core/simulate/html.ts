@@ -96,7 +96,14 @@ function header(report: HtmlReport, grid: boolean, title: string, varying: strin
   ${line(unique(results.map((r) => r.trace)).length > 1 ? 'Traces' : 'Trace', unique(results.map((r) => r.trace)))}
   ${line('Duration', unique(results.map((r) => fmt.duration(r.durationMs))))}
   ${line('Service', unique(results.map((r) => r.service)))}
-  ${common.length ? line(grid ? 'Settings (all runs)' : 'Settings', common.map((k) => `${k}=${setting(first.settings[k])}`)) : ''}
+  ${
+    common.length
+      ? line(
+          grid ? 'Settings (all runs)' : 'Settings',
+          common.map((k) => `${k}=${setting(first.settings[k])}`),
+        )
+      : ''
+  }
   ${grid ? line('Varying', [varying.join(', ') || '(none)']) : ''}
   <p class="muted">${grid ? `${results.length} runs · ` : ''}generated ${escapeHtml(report.generatedAt)} by sls-run simulate</p>
 </header>`
@@ -114,7 +121,11 @@ function summary(r: SimResult): string {
     ['max', 'Latency max', fmt.ms(r.latencyMs.max)],
     ['status', 'Status codes', statuses.map(([code, n]) => `${code}: ${fmt.count(n)}`).join(' · ') || '—'],
     ['instances', 'Instances', `peak ${fmt.count(r.instances.peak)} · mean ${num(r.instances.mean, 2)}`],
-    ['instance-seconds', 'Instance-seconds', `${num(r.instanceSeconds.active, 1)} s active · ${num(r.instanceSeconds.idle, 1)} s idle${life > 0 ? ` (${fmt.pct(r.instanceSeconds.active / life)} active)` : ''}`],
+    [
+      'instance-seconds',
+      'Instance-seconds',
+      `${num(r.instanceSeconds.active, 1)} s active · ${num(r.instanceSeconds.idle, 1)} s idle${life > 0 ? ` (${fmt.pct(r.instanceSeconds.active / life)} active)` : ''}`,
+    ],
   ]
   const body = rows.map(([key, label, value]) => `<tr data-key="${key}"><th>${label}</th><td>${escapeHtml(value)}</td></tr>`).join('\n')
   return `<section><h2>Summary</h2><table data-testid="summary">${body}</table>
@@ -149,19 +160,26 @@ function costSection(results: SimResult[], labels: string[], providers: string[]
   if (!grid) {
     const r = results[0]!
     body = `<thead><tr><th>Provider</th><th>Per month</th><th></th><th>For the trace</th><th>Basis</th><th>Prices</th></tr></thead><tbody>
-${providers.map((p) => {
-  const f = r.cost[p]!
-  const tag = providers.length > 1 && f.usdPerMonth === cheapest(r) ? '<span class="cheapest">cheapest</span>' : ''
-  return `<tr data-provider="${escapeHtml(p)}"><td>${escapeHtml(p)}${tag}</td><td class="num">${fmt.usd(f.usdPerMonth)}</td><td>${bar(f.usdPerMonth, max)}</td><td class="num">${fmt.usd(f.usd)}</td><td>${escapeHtml(f.basis)}</td><td>${escapeHtml(f.source)}</td></tr>`
-}).join('\n')}</tbody>`
+${providers
+  .map((p) => {
+    const f = r.cost[p]!
+    const tag = providers.length > 1 && f.usdPerMonth === cheapest(r) ? '<span class="cheapest">cheapest</span>' : ''
+    return `<tr data-provider="${escapeHtml(p)}"><td>${escapeHtml(p)}${tag}</td><td class="num">${fmt.usd(f.usdPerMonth)}</td><td>${bar(f.usdPerMonth, max)}</td><td class="num">${fmt.usd(f.usd)}</td><td>${escapeHtml(f.basis)}</td><td>${escapeHtml(f.source)}</td></tr>`
+  })
+  .join('\n')}</tbody>`
   } else {
-    body = providers.map((p) => {
-      const priced = results.map((r, i) => ({ f: r.cost[p], i })).filter((x) => x.f)
-      const notes = unique(priced.map((x) => `${x.f!.basis} — prices: ${x.f!.source}`))
-      const rows = priced.map(({ f, i }) => `<tr data-provider="${escapeHtml(p)}" data-row="${i}"><td><span class="swatch" style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(labels[i])}</td><td class="num">${fmt.usd(f!.usdPerMonth)}</td><td>${bar(f!.usdPerMonth, max)}</td><td class="num">${fmt.usd(f!.usd)}</td></tr>`)
-      return `<tbody><tr><th colspan="4"><h3>${escapeHtml(p)}</h3><span class="note">${notes.map(escapeHtml).join('<br>')}</span></th></tr>
+    body = providers
+      .map((p) => {
+        const priced = results.map((r, i) => ({ f: r.cost[p], i })).filter((x) => x.f)
+        const notes = unique(priced.map((x) => `${x.f!.basis} — prices: ${x.f!.source}`))
+        const rows = priced.map(
+          ({ f, i }) =>
+            `<tr data-provider="${escapeHtml(p)}" data-row="${i}"><td><span class="swatch" style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(labels[i])}</td><td class="num">${fmt.usd(f!.usdPerMonth)}</td><td>${bar(f!.usdPerMonth, max)}</td><td class="num">${fmt.usd(f!.usd)}</td></tr>`,
+        )
+        return `<tbody><tr><th colspan="4"><h3>${escapeHtml(p)}</h3><span class="note">${notes.map(escapeHtml).join('<br>')}</span></th></tr>
 ${rows.join('\n')}</tbody>`
-    }).join('\n')
+      })
+      .join('\n')
     body = `<thead><tr><th>Run</th><th>Per month</th><th></th><th>For the trace</th></tr></thead>${body}`
   }
   return `<section><h2>Cost</h2><table data-testid="cost">${body}</table>
@@ -186,8 +204,7 @@ export function renderHtml(report: HtmlReport): string {
   const scripts = [inlineScript(assets.js), inlineScript(PAGE_SCRIPT)]
   const data = { grid, labels, colors: results.map((_, i) => COLORS[i % COLORS.length]), results }
   const csp = `default-src 'none'; script-src ${scripts.map(sha256).join(' ')}; style-src 'unsafe-inline'; img-src data:`
-  const chart = (id: string, heading: string, note: string) =>
-    `<section><h2>${heading}</h2><p class="note">${note}</p><div id="${id}" class="chart" data-testid="${id}"></div></section>`
+  const chart = (id: string, heading: string, note: string) => `<section><h2>${heading}</h2><p class="note">${note}</p><div id="${id}" class="chart" data-testid="${id}"></div></section>`
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -85,7 +85,11 @@ async function serviceDocument(o: SimulateOptions): Promise<{ name: string; docu
   }
   const names = Object.keys(loaded.config.services)
   const name = o.service ?? (names.length === 1 ? names[0]! : undefined)
-  if (!name) throw new SlsError('SIM_SERVICE_REQUIRED', `${loaded.file} has ${names.length} services; say which to simulate`, { exitCode: ExitCode.usage, hints: [`sls-run simulate ${names[0]} --trace …  (services: ${names.join(', ')})`] })
+  if (!name)
+    throw new SlsError('SIM_SERVICE_REQUIRED', `${loaded.file} has ${names.length} services; say which to simulate`, {
+      exitCode: ExitCode.usage,
+      hints: [`sls-run simulate ${names[0]} --trace …  (services: ${names.join(', ')})`],
+    })
   if (!loaded.config.services[name]) throw new SlsError('UNKNOWN_SERVICE', `no service "${name}" in sls-run.yaml`, { exitCode: ExitCode.usage, hints: [`Services: ${names.join(', ')}.`] })
   const services = (loaded.document.services ?? {}) as Record<string, unknown>
   return { name, document: (services[name] ?? {}) as Record<string, unknown> }
@@ -119,11 +123,19 @@ function gridCombos(grid: string[]): string[][] {
   let combos: string[][] = [[]]
   for (const g of grid) {
     const eq = g.indexOf('=')
-    const values = g.slice(eq + 1).split(',').filter(Boolean)
-    if (eq <= 0 || !values.length) throw new SlsError('SIM_GRID_INVALID', `--grid ${g}: expected key=value1,value2,…`, { exitCode: ExitCode.usage, hints: ['e.g. --grid scaling.minInstances=0,1,2 --grid scaling.model=cloud-run,knative'] })
+    const values = g
+      .slice(eq + 1)
+      .split(',')
+      .filter(Boolean)
+    if (eq <= 0 || !values.length)
+      throw new SlsError('SIM_GRID_INVALID', `--grid ${g}: expected key=value1,value2,…`, {
+        exitCode: ExitCode.usage,
+        hints: ['e.g. --grid scaling.minInstances=0,1,2 --grid scaling.model=cloud-run,knative'],
+      })
     combos = combos.flatMap((c) => values.map((v) => [...c, `${g.slice(0, eq)}=${v}`]))
   }
-  if (combos.length > 256) throw new SlsError('SIM_GRID_INVALID', `--grid makes ${combos.length} combinations; at most 256`, { exitCode: ExitCode.usage, hints: ['Fewer values per key, or fewer keys.'] })
+  if (combos.length > 256)
+    throw new SlsError('SIM_GRID_INVALID', `--grid makes ${combos.length} combinations; at most 256`, { exitCode: ExitCode.usage, hints: ['Fewer values per key, or fewer keys.'] })
   return combos
 }
 
@@ -143,7 +155,10 @@ async function coldStartOf(o: SimulateOptions, svc: ServiceConfig): Promise<Cold
     const [a, b] = [parseDuration(from ?? ''), to === undefined ? undefined : parseDuration(to)]
     if (a !== undefined && to === undefined) return fixed(a, o.coldStart)
     if (a !== undefined && b !== undefined && a <= b) return range(a, b, o.coldStart)
-    throw new SlsError('SIM_COLD_START_INVALID', `--cold-start ${o.coldStart}: expected a duration (2s), a range (800ms-2s) or a profile`, { exitCode: ExitCode.usage, hints: [`Profiles: ${Object.keys(COLD_START_PROFILES).join(', ')}.`] })
+    throw new SlsError('SIM_COLD_START_INVALID', `--cold-start ${o.coldStart}: expected a duration (2s), a range (800ms-2s) or a profile`, {
+      exitCode: ExitCode.usage,
+      hints: [`Profiles: ${Object.keys(COLD_START_PROFILES).join(', ')}.`],
+    })
   }
   const recorded: number[] = []
   for await (const batch of o.source.batches()) for (const a of batch) if (a.coldStartMs !== undefined && (!o.service || !a.service || a.service === o.service)) recorded.push(a.coldStartMs)
@@ -164,12 +179,39 @@ async function coldStartOf(o: SimulateOptions, svc: ServiceConfig): Promise<Cold
 function settingsView(svc: ServiceConfig, coldStart: string): Record<string, string | number | boolean> {
   const model = modelOf(svc.scaling)
   const s = svc.scaling
-  const params: Record<string, unknown> = model === 'cloud-run' ? { ...s.cloudRun, idleRetention: s.cloudRun.idleRetention ?? s.idleTimeout } : model === 'knative' ? s.knative : model === 'container-apps' ? s.containerApps : { idleTimeout: s.idleTimeout }
+  const params: Record<string, unknown> =
+    model === 'cloud-run'
+      ? { ...s.cloudRun, idleRetention: s.cloudRun.idleRetention ?? s.idleTimeout }
+      : model === 'knative'
+        ? s.knative
+        : model === 'container-apps'
+          ? s.containerApps
+          : { idleTimeout: s.idleTimeout }
   const shown = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, DURATION_KEYS.has(k) ? formatDuration(v as number) : (v as number)]))
-  return { model, concurrency: s.concurrency, minInstances: s.minInstances, maxInstances: s.maxInstances, queueTimeout: formatDuration(s.queueTimeout), timeout: formatDuration(svc.timeout), ...shown, coldStart }
+  return {
+    model,
+    concurrency: s.concurrency,
+    minInstances: s.minInstances,
+    maxInstances: s.maxInstances,
+    queueTimeout: formatDuration(s.queueTimeout),
+    timeout: formatDuration(svc.timeout),
+    ...shown,
+    coldStart,
+  }
 }
 
-const DURATION_KEYS = new Set(['idleTimeout', 'window', 'evaluateEvery', 'idleRetention', 'stableWindow', 'tick', 'scaleToZeroGracePeriod', 'pollingInterval', 'cooldownPeriod', 'scaleDownStabilization'])
+const DURATION_KEYS = new Set([
+  'idleTimeout',
+  'window',
+  'evaluateEvery',
+  'idleRetention',
+  'stableWindow',
+  'tick',
+  'scaleToZeroGracePeriod',
+  'pollingInterval',
+  'cooldownPeriod',
+  'scaleDownStabilization',
+])
 
 function result(service: string, trace: string, settings: SimResult['settings'], o: SimOutcome, svc: ServiceConfig, freeGrant: boolean): SimResult {
   const r2 = (n: number) => Math.round(n * 100) / 100
@@ -205,4 +247,7 @@ function thin(points: TimelinePoint[], max: number): TimelinePoint[] {
 }
 
 const setInvalid = (set: string, why: string) =>
-  new SlsError('SIM_SET_INVALID', `--set ${set}: ${why}`, { exitCode: ExitCode.usage, hints: ['Keys are the service\'s, as in sls-run.yaml: scaling.model, scaling.minInstances, scaling.knative.stableWindow, timeout…'] })
+  new SlsError('SIM_SET_INVALID', `--set ${set}: ${why}`, {
+    exitCode: ExitCode.usage,
+    hints: ["Keys are the service's, as in sls-run.yaml: scaling.model, scaling.minInstances, scaling.knative.stableWindow, timeout…"],
+  })

@@ -94,7 +94,18 @@ export class Simulator {
   constructor(private readonly s: SimSettings) {
     this.autoscaler = new Autoscaler(s.scaling)
     this.meter = new LoadMeter(0, this.autoscaler.horizonMs)
-    this.out = { endMs: 0, requests: 0, coldStarts: 0, recordedColdStarts: [], status: new Map(), latency: new LatencyHistogram(), peak: 0, meanInstances: 0, timeline: [], usage: { instances: 0, aliveMs: 0, activeMs: 0, billableMs: 0, fargateMs: 0 } }
+    this.out = {
+      endMs: 0,
+      requests: 0,
+      coldStarts: 0,
+      recordedColdStarts: [],
+      status: new Map(),
+      latency: new LatencyHistogram(),
+      peak: 0,
+      meanInstances: 0,
+      timeline: [],
+      usage: { instances: 0, aliveMs: 0, activeMs: 0, billableMs: 0, fargateMs: 0 },
+    }
   }
 
   /** Replays the trace; `durationMs` (a generator's) extends the run past the last arrival. */
@@ -289,7 +300,17 @@ export class Simulator {
     const now = this.now
     const instances = this.live.map((i): InstanceView => ({ ready: i.state === 'ready', inFlight: i.inFlight, ...(i.idleSince === undefined ? {} : { idleSince: i.idleSince }) }))
     const { concurrency: limit, minInstances, maxInstances } = this.s
-    const decision = this.autoscaler.decide({ now, trigger, average: (w) => this.meter.average(w, now), concurrency: this.meter.concurrency, queued: this.queued, instances, limit, minInstances, maxInstances })
+    const decision = this.autoscaler.decide({
+      now,
+      trigger,
+      average: (w) => this.meter.average(w, now),
+      concurrency: this.meter.concurrency,
+      queued: this.queued,
+      instances,
+      limit,
+      minInstances,
+      maxInstances,
+    })
     if (!decision) return
     if (decision.wakeAt !== undefined) this.armWake(decision.wakeAt)
     this.desired = Math.min(Math.max(decision.desired, this.warm), maxInstances)

@@ -90,4 +90,7 @@ export const unitText = (unit: Slo['unit']) => (unit === 'ms' ? ' ms' : unit ===
 const isNumber = (s: string) => /^[0-9]+(\.[0-9]+)?$/.test(s)
 const round = (n: number) => Math.round(n * 1000) / 1000
 const badSlo = (text: string, why: string) =>
-  new SlsError('SIM_SLO_INVALID', `--slo ${text}: ${why}`, { exitCode: ExitCode.usage, hints: ['Examples: p95<=300ms, coldStarts<=1%, errors<=0.1%, cost.cloud-run<=20usd/month, instances.peak<=10.'] })
+  new SlsError('SIM_SLO_INVALID', `--slo ${text}: ${why}`, {
+    exitCode: ExitCode.usage,
+    hints: ['Examples: p95<=300ms, coldStarts<=1%, errors<=0.1%, cost.cloud-run<=20usd/month, instances.peak<=10.'],
+  })

@@ -16,6 +16,7 @@ import type Dockerode from 'dockerode'
 import { ExitCode, SlsError } from '../../errors.js'
 import { forEachLine } from '../lines.js'
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../types.js'
+import { engineMessage } from './engine-error.js'
 import { sessionLabels, type Session } from './labels.js'
 
 const MAX_LINES = 200
@@ -129,7 +130,7 @@ class DockerInstance implements RuntimeInstance {
     const signal = code !== null && code > 128 ? (signalName(code - 128) ?? null) : null
     if (state?.OOMKilled) return { code, signal, reason: 'oom-killed', message: 'OOMKilled: the container went over its memory limit' }
     const reason = this.killSent ? 'killed' : this.stopRequested ? 'stopped' : 'exited'
-    return { code, signal, reason, ...('error' in result ? { message: `lost track of the container: ${(result.error as Error).message}` } : {}) }
+    return { code, signal, reason, ...('error' in result ? { message: `lost track of the container: ${engineMessage(result.error)}` } : {}) }
   }
 }
 
@@ -284,10 +285,6 @@ export class DockerRuntime implements Runtime {
 function bridgeIp(info: Dockerode.ContainerInspectInfo): string {
   const networks = Object.values(info.NetworkSettings.Networks ?? {})
   return (info.NetworkSettings as { IPAddress?: string }).IPAddress || networks.find((n) => n.IPAddress)?.IPAddress || ''
-}
-
-function engineMessage(error: unknown): string {
-  return (error as { json?: { message?: string } }).json?.message ?? (error as Error).message
 }
 
 function spawnFailed(spec: InstanceSpec, reason: string): SlsError {

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type Dockerode from 'dockerode'
 import { ExitCode, SlsError } from '../../errors.js'
+import { engineUnavailable } from './engine-error.js'
 
 export interface EngineEndpoint {
   /** As a user would write it in DOCKER_HOST. */
@@ -88,18 +89,6 @@ export async function probeEngine(env: NodeJS.ProcessEnv = process.env, timeoutM
   } catch (error) {
     throw engineUnavailable(endpoint.url, error)
   }
-}
-
-export function engineUnavailable(url: string, cause: unknown): SlsError {
-  const reason = (cause as { code?: string; message?: string }).code ?? (cause as Error).message
-  return new SlsError('DOCKER_UNAVAILABLE', `no Docker engine answers at ${url} (${reason})`, {
-    exitCode: ExitCode.environment,
-    cause,
-    hints: [
-      'Start the engine (Docker Desktop, `sudo systemctl start docker`, or `dockerd &`), or point DOCKER_HOST at one.',
-      'Run `sls-run doctor` to see what is missing.',
-    ],
-  })
 }
 
 function pingHeaders(docker: Dockerode): Promise<Record<string, string | string[] | undefined>> {

@@ -108,7 +108,13 @@ export class SessionRecorder {
 function isRecord(value: unknown): value is SessionRecord {
   const r = value as SessionRecord
   return (
-    typeof r === 'object' && r !== null && r.version === 1 && typeof r.session === 'string' && typeof r.host === 'string' && Number.isInteger(r.pid) && Array.isArray(r.groups) &&
+    typeof r === 'object' &&
+    r !== null &&
+    r.version === 1 &&
+    typeof r.session === 'string' &&
+    typeof r.host === 'string' &&
+    Number.isInteger(r.pid) &&
+    Array.isArray(r.groups) &&
     r.groups.every((g) => Number.isInteger(g?.pgid) && g.pgid > 1 && typeof g.startTime === 'string')
   )
 }

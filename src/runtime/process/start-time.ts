@@ -16,7 +16,11 @@ let bootId: Promise<string> | undefined
 function currentBoot(): Promise<string> {
   bootId ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
     (id) => id.trim(),
-    () => readFile('/proc/stat', 'utf8').then((stat) => /^btime (\d+)$/m.exec(stat)?.[1] ?? 'unknown-boot', () => 'unknown-boot'),
+    () =>
+      readFile('/proc/stat', 'utf8').then(
+        (stat) => /^btime (\d+)$/m.exec(stat)?.[1] ?? 'unknown-boot',
+        () => 'unknown-boot',
+      ),
   )
   return bootId
 }

@@ -99,16 +99,31 @@ export class FakeExpress {
     const name = b.serviceName ?? `express-${++this.revision}`
     const serviceArn = `arn:aws:ecs:${this.state.region}:${ACCOUNT}:service/${cluster}/${name}`
     if (this.services.get(serviceArn)?.statusCode === 'ACTIVE') throw new AwsFault('InvalidParameterException', 400, 'Creation of service was not idempotent.')
-    const config = this.configuration(cluster, name, {
-      cpu: '1024',
-      memory: '2048',
-      cpuArchitecture: 'X86_64',
-      healthCheckPath: '/ping',
-      networkConfiguration: {},
-      primaryContainer: {},
-      scalingTarget: { minTaskCount: 1, maxTaskCount: 1, autoScalingMetric: 'AVERAGE_CPU', autoScalingTargetValue: 60 },
-    }, b)
-    const rec: ExpressRecord = { serviceArn, cluster, serviceName: name, infrastructureRoleArn: b.infrastructureRoleArn, statusCode: 'ACTIVE', configurations: [config], tags: b.tags ?? [], createdAt: now(), updatedAt: now() }
+    const config = this.configuration(
+      cluster,
+      name,
+      {
+        cpu: '1024',
+        memory: '2048',
+        cpuArchitecture: 'X86_64',
+        healthCheckPath: '/ping',
+        networkConfiguration: {},
+        primaryContainer: {},
+        scalingTarget: { minTaskCount: 1, maxTaskCount: 1, autoScalingMetric: 'AVERAGE_CPU', autoScalingTargetValue: 60 },
+      },
+      b,
+    )
+    const rec: ExpressRecord = {
+      serviceArn,
+      cluster,
+      serviceName: name,
+      infrastructureRoleArn: b.infrastructureRoleArn,
+      statusCode: 'ACTIVE',
+      configurations: [config],
+      tags: b.tags ?? [],
+      createdAt: now(),
+      updatedAt: now(),
+    }
     const svc: Service = {
       serviceName: name,
       serviceArn,
@@ -119,7 +134,13 @@ export class FakeExpress {
       runningCount: 0,
       launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: config.networkConfiguration.subnets, securityGroups: config.networkConfiguration.securityGroups, assignPublicIp: 'ENABLED' } },
-      loadBalancers: [{ targetGroupArn: `arn:aws:elasticloadbalancing:${this.state.region}:${ACCOUNT}:targetgroup/ecs-express-${name}/1`, containerName: 'Main', containerPort: config.primaryContainer.containerPort }],
+      loadBalancers: [
+        {
+          targetGroupArn: `arn:aws:elasticloadbalancing:${this.state.region}:${ACCOUNT}:targetgroup/ecs-express-${name}/1`,
+          containerName: 'Main',
+          containerPort: config.primaryContainer.containerPort,
+        },
+      ],
       deployments: [],
       events: [],
     }
@@ -174,14 +195,16 @@ export class FakeExpress {
     config.taskDefinitionArn = same
       ? previous.taskDefinitionArn
       : this.state.ecs('RegisterTaskDefinition', {
-        family: `${cluster}-${name}`,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: config.cpu,
-        memory: config.memory,
-        executionRoleArn: config.executionRoleArn,
-        containerDefinitions: [{ name: 'Main', image: container.image, portMappings: [{ containerPort: container.containerPort, name: 'main' }], command: container.command, environment: container.environment }],
-      }).taskDefinition.taskDefinitionArn
+          family: `${cluster}-${name}`,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: config.cpu,
+          memory: config.memory,
+          executionRoleArn: config.executionRoleArn,
+          containerDefinitions: [
+            { name: 'Main', image: container.image, portMappings: [{ containerPort: container.containerPort, name: 'main' }], command: container.command, environment: container.environment },
+          ],
+        }).taskDefinition.taskDefinitionArn
     return config
   }
 
@@ -210,4 +233,3 @@ export class FakeExpress {
     }
   }
 }
-

@@ -67,7 +67,12 @@ const QUERY: Record<string, { api: 'ec2' | 'elbv2' | 'sts'; version: string; par
   DescribeTargetGroups: { api: 'elbv2', version: '2015-12-01', params: ['TargetGroupArns.member.*', 'Names.member.*', 'LoadBalancerArn', 'Marker', 'PageSize'], required: [] },
   DescribeLoadBalancers: { api: 'elbv2', version: '2015-12-01', params: ['LoadBalancerArns.member.*', 'Names.member.*', 'Marker', 'PageSize'], required: [] },
   DescribeListeners: { api: 'elbv2', version: '2015-12-01', params: ['LoadBalancerArn', 'ListenerArns.member.*', 'Marker', 'PageSize'], required: [] },
-  AssumeRoleWithWebIdentity: { api: 'sts', version: '2011-06-15', params: ['RoleArn', 'RoleSessionName', 'WebIdentityToken', 'ProviderId', 'PolicyArns.member.*', 'Policy', 'DurationSeconds'], required: ['RoleArn', 'RoleSessionName', 'WebIdentityToken'] },
+  AssumeRoleWithWebIdentity: {
+    api: 'sts',
+    version: '2011-06-15',
+    params: ['RoleArn', 'RoleSessionName', 'WebIdentityToken', 'ProviderId', 'PolicyArns.member.*', 'Policy', 'DurationSeconds'],
+    required: ['RoleArn', 'RoleSessionName', 'WebIdentityToken'],
+  },
   GetCallerIdentity: { api: 'sts', version: '2011-06-15', params: [], required: [] },
 }
 const SIGNING: Record<string, string> = { ec2: 'ec2', elbv2: 'elasticloadbalancing', sts: 'sts' }
@@ -111,10 +116,16 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
     if (!verdict.ok) return verdict
     const s = verdict.signed
     if ((wantRegion !== null && s.region !== wantRegion) || s.service !== service) {
-      return { ok: false as const, type: 'InvalidSignatureException', status: 403, message: `Credential should be scoped to a valid region and service: ${s.region}/${s.service}, not ${wantRegion}/${service}` }
+      return {
+        ok: false as const,
+        type: 'InvalidSignatureException',
+        status: 403,
+        message: `Credential should be scoped to a valid region and service: ${s.region}/${s.service}, not ${wantRegion}/${service}`,
+      }
     }
     const token = fake.sessionTokens[s.accessKeyId]
-    if (token !== undefined && token !== s.sessionToken) return { ok: false as const, type: 'UnrecognizedClientException', status: 400, message: 'The security token included in the request is invalid.' }
+    if (token !== undefined && token !== s.sessionToken)
+      return { ok: false as const, type: 'UnrecognizedClientException', status: 400, message: 'The security token included in the request is invalid.' }
     return verdict
   }
 
@@ -138,7 +149,15 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
     } catch {
       return jsonError(res, 400, 'SerializationException', 'body is not JSON')
     }
-    fake.requests.push({ api: api.api, operation, body, accessKeyId: verdict.signed.accessKeyId, region: verdict.signed.region, signingService: verdict.signed.service, sessionToken: verdict.signed.sessionToken })
+    fake.requests.push({
+      api: api.api,
+      operation,
+      body,
+      accessKeyId: verdict.signed.accessKeyId,
+      region: verdict.signed.region,
+      signingService: verdict.signed.service,
+      sessionToken: verdict.signed.sessionToken,
+    })
     const schema = inputSchema(SDK[api.api], operation)
     if (!schema) return jsonError(res, 400, 'UnknownOperationException', `${prefix} has no operation ${operation}`)
     const problems = validate(SDK[api.api], schema, body)
@@ -186,7 +205,9 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
     switch (action) {
       case 'DescribeSubnets': {
         const defaultOnly = params.get('Filter.1.Name') === 'default-for-az' && params.get('Filter.1.Value.1') === 'true'
-        const items = (defaultOnly ? fake.subnets : [...fake.subnets, 'subnet-0private']).map((id) => `<item><subnetId>${id}</subnetId><defaultForAz>${defaultOnly}</defaultForAz><vpcId>vpc-1</vpcId></item>`)
+        const items = (defaultOnly ? fake.subnets : [...fake.subnets, 'subnet-0private']).map(
+          (id) => `<item><subnetId>${id}</subnetId><defaultForAz>${defaultOnly}</defaultForAz><vpcId>vpc-1</vpcId></item>`,
+        )
         return sendXml(res, 200, `<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><subnetSet>${items.join('')}</subnetSet></DescribeSubnetsResponse>`)
       }
       case 'DescribeTargetGroups': {
@@ -194,13 +215,21 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
         const tg = fake.targetGroups.get(arn)
         if (!tg) return xmlError(res, 400, 'TargetGroupNotFound', `One or more target groups not found`)
         const lbs = tg.loadBalancerArn ? `<member>${tg.loadBalancerArn}</member>` : ''
-        return sendXml(res, 200, `<DescribeTargetGroupsResponse><DescribeTargetGroupsResult><TargetGroups><member><TargetGroupArn>${arn}</TargetGroupArn><Protocol>HTTP</Protocol><LoadBalancerArns>${lbs}</LoadBalancerArns></member></TargetGroups></DescribeTargetGroupsResult></DescribeTargetGroupsResponse>`)
+        return sendXml(
+          res,
+          200,
+          `<DescribeTargetGroupsResponse><DescribeTargetGroupsResult><TargetGroups><member><TargetGroupArn>${arn}</TargetGroupArn><Protocol>HTTP</Protocol><LoadBalancerArns>${lbs}</LoadBalancerArns></member></TargetGroups></DescribeTargetGroupsResult></DescribeTargetGroupsResponse>`,
+        )
       }
       case 'DescribeLoadBalancers': {
         const arn = params.get('LoadBalancerArns.member.1') ?? ''
         const tg = [...fake.targetGroups.values()].find((t) => t.loadBalancerArn === arn)
         if (!tg) return xmlError(res, 400, 'LoadBalancerNotFound', 'One or more load balancers not found')
-        return sendXml(res, 200, `<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><LoadBalancers><member><LoadBalancerArn>${arn}</LoadBalancerArn><DNSName>${tg.dnsName}</DNSName><Type>application</Type></member></LoadBalancers></DescribeLoadBalancersResult></DescribeLoadBalancersResponse>`)
+        return sendXml(
+          res,
+          200,
+          `<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><LoadBalancers><member><LoadBalancerArn>${arn}</LoadBalancerArn><DNSName>${tg.dnsName}</DNSName><Type>application</Type></member></LoadBalancers></DescribeLoadBalancersResult></DescribeLoadBalancersResponse>`,
+        )
       }
       case 'DescribeListeners': {
         const tg = [...fake.targetGroups.values()].find((t) => t.loadBalancerArn === params.get('LoadBalancerArn'))
@@ -209,10 +238,14 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
       }
       case 'GetCallerIdentity': {
         const user = `arn:aws:iam::${ACCOUNT}:user/${signed.accessKeyId === 'AKIDFAKEENV0000000001' ? 'ci' : 'other'}`
-        return sendXml(res, 200, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${user}</Arn><UserId>AIDAFAKE</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+        return sendXml(
+          res,
+          200,
+          `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${user}</Arn><UserId>AIDAFAKE</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        )
       }
       case 'AssumeRoleWithWebIdentity': {
-        if (params.get('WebIdentityToken') !== fake.webIdentityToken) return xmlError(res, 400, 'InvalidIdentityToken', 'Couldn\'t verify the web identity token')
+        if (params.get('WebIdentityToken') !== fake.webIdentityToken) return xmlError(res, 400, 'InvalidIdentityToken', "Couldn't verify the web identity token")
         const id = `ASIAFAKEWEB${Math.random().toString(36).slice(2, 11).toUpperCase()}`
         fake.secrets[id] = `web-secret-${id}`
         fake.sessionTokens[id] = `web-session-${id}`

@@ -78,7 +78,8 @@ function simple(code: number, value: unknown, path: string, errors: string[]): v
     else for (const [k, v] of Object.entries(value as object)) simple(code & 127, v, `${path}.${k}`, errors)
     return
   }
-  const want = code === 0 || code === 21 ? 'string' : code === 1 || code === 17 || code === 19 ? 'number' : code === 2 ? 'boolean' : code >= 4 && code <= 7 ? 'number|string' : code === 15 ? 'any' : 'unknown'
+  const want =
+    code === 0 || code === 21 ? 'string' : code === 1 || code === 17 || code === 19 ? 'number' : code === 2 ? 'boolean' : code >= 4 && code <= 7 ? 'number|string' : code === 15 ? 'any' : 'unknown'
   if (want === 'any') return
   if (!want.split('|').includes(typeOf(value))) errors.push(`${path}: expected ${want}, got ${typeOf(value)} ${JSON.stringify(value)}`)
 }

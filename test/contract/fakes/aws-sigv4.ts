@@ -44,7 +44,14 @@ export function verifySigV4(req: IncomingMessage, body: Buffer, secrets: Record<
   if (!amzDate.startsWith(date!)) return { ok: false, type: 'IncompleteSignatureException', status: 400, message: 'X-Amz-Date does not match the credential scope date' }
   const signedHeaders = signedHeaderList!.split(';')
   const url = new URL(req.url ?? '/', 'http://fake')
-  const canonicalHeaders = signedHeaders.map((h) => `${h}:${String(req.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('')
+  const canonicalHeaders = signedHeaders
+    .map(
+      (h) =>
+        `${h}:${String(req.headers[h] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('')
   const payloadHash = String(req.headers['x-amz-content-sha256'] ?? sha256(body))
   const canonicalRequest = [req.method, url.pathname || '/', canonicalQuery(url.searchParams), canonicalHeaders, signedHeaderList, payloadHash].join('\n')
   const scope = `${date}/${region}/${service}/aws4_request`
@@ -52,7 +59,12 @@ export function verifySigV4(req: IncomingMessage, body: Buffer, secrets: Record<
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date!), region!), service!), 'aws4_request')
   const expected = createHmac('sha256', key).update(stringToSign).digest('hex')
   if (expected !== signature) {
-    return { ok: false, type: 'InvalidSignatureException', status: 403, message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' }
+    return {
+      ok: false,
+      type: 'InvalidSignatureException',
+      status: 403,
+      message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    }
   }
   const token = req.headers['x-amz-security-token']
   return { ok: true, signed: { accessKeyId: accessKeyId!, date: date!, region: region!, service: service!, signedHeaders, ...(token ? { sessionToken: String(token) } : {}) } }

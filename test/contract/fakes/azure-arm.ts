@@ -84,7 +84,7 @@ export class FakeArm {
 
   handle(method: string, url: URL, body: unknown): Reply {
     const apiVersion = url.searchParams.get('api-version')
-    if (!apiVersion) return err(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.")
+    if (!apiVersion) return err(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.')
     if (!API_VERSIONS.includes(apiVersion)) return err(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${API_VERSIONS.join(',')}'.`)
     const p = decodeURIComponent(url.pathname)
     let m = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.App\/locations\/[^/]+\/containerappOperationStatuses\/([^/]+)$/i.exec(p)
@@ -108,7 +108,10 @@ export class FakeArm {
   private environment(id: string): Reply {
     const e = this.environments.get(id.toLowerCase())
     if (!e) return err(404, 'ResourceNotFound', `The Resource 'Microsoft.App/managedEnvironments/${id.split('/').pop()}' under resource group was not found.`)
-    return { status: 200, body: { id, name: id.split('/').pop(), type: 'Microsoft.App/managedEnvironments', location: e.location, properties: { provisioningState: 'Succeeded', defaultDomain: e.defaultDomain } } }
+    return {
+      status: 200,
+      body: { id, name: id.split('/').pop(), type: 'Microsoft.App/managedEnvironments', location: e.location, properties: { provisioningState: 'Succeeded', defaultDomain: e.defaultDomain } },
+    }
   }
 
   /** The app as ARM shows it: the client's fields plus defaults, read-only state and capitalised enums. */
@@ -137,7 +140,12 @@ export class FakeArm {
           maxInactiveRevisions: 100,
           ...(ingress ? { ingress: { ...ingress, fqdn, exposedPort: 0, transport: capital(String(ingress.transport ?? 'auto')), customDomains: null, stickySessions: null } } : {}),
         },
-        template: { revisionSuffix: '', volumes: null, ...app.template, containers: (app.template.containers as Array<Record<string, unknown>>).map((c) => ({ ...c, resources: { ...(c.resources as object), ephemeralStorage: '2Gi' } })) },
+        template: {
+          revisionSuffix: '',
+          volumes: null,
+          ...app.template,
+          containers: (app.template.containers as Array<Record<string, unknown>>).map((c) => ({ ...c, resources: { ...(c.resources as object), ephemeralStorage: '2Gi' } })),
+        },
       },
     }
   }
@@ -250,7 +258,17 @@ export class FakeArm {
         id: `${appId}/revisions/${name}`,
         name,
         type: 'Microsoft.App/containerApps/revisions',
-        properties: { createdTime: new Date(rev.created).toISOString(), active: true, replicas: runningState === 'Running' ? 1 : 0, trafficWeight: 100, provisioningState, runningState, runningStateDetails, healthState, template: { containers: [{ image: rev.image }] } },
+        properties: {
+          createdTime: new Date(rev.created).toISOString(),
+          active: true,
+          replicas: runningState === 'Running' ? 1 : 0,
+          trafficWeight: 100,
+          provisioningState,
+          runningState,
+          runningStateDetails,
+          healthState,
+          template: { containers: [{ image: rev.image }] },
+        },
       },
     }
   }

@@ -45,7 +45,17 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 
 function oauthError(status: number, error: string, description: string): Reply {
-  return { status, body: { error, error_description: description, error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() } }
+  return {
+    status,
+    body: {
+      error,
+      error_description: description,
+      error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)],
+      timestamp: new Date().toISOString(),
+      trace_id: randomUUID(),
+      correlation_id: randomUUID(),
+    },
+  }
 }
 
 /** A certificate-signed assertion (RS256 or PS256) from the registered certificate, for `aud`. */
@@ -58,10 +68,7 @@ function assertionValid(assertion: string, certPem: string, clientId: string, au
   const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }))
   const data = Buffer.from(`${h}.${p}`)
   const sig = Buffer.from(s, 'base64url')
-  const ok =
-    header.alg === 'PS256'
-      ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
-      : header.alg === 'RS256' && verify('sha256', data, key, sig)
+  const ok = header.alg === 'PS256' ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig) : header.alg === 'RS256' && verify('sha256', data, key, sig)
   if (!ok) return `client_assertion signature (${header.alg}) does not verify with the registered certificate`
   const thumb = cert.fingerprint256.replace(/:/g, '')
   if (header['x5t#S256'] && Buffer.from(header['x5t#S256'], 'base64url').toString('hex').toUpperCase() !== thumb) return 'x5t#S256 is not the registered certificate'
@@ -88,7 +95,12 @@ export async function startFakeAzure(pki: TestPki, options: FakeAzureOptions): P
     if (form.client_id !== clientId) return oauthError(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`)
     if (form.scope?.split(' ').sort().join(' ') !== [`${base}/.default`].join(' ')) return oauthError(400, 'invalid_scope', `AADSTS70011: The provided value for scope ${form.scope} is not valid.`)
     if (form.client_secret !== undefined) {
-      if (form.client_secret !== options.clientSecret) return oauthError(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`)
+      if (form.client_secret !== options.clientSecret)
+        return oauthError(
+          401,
+          'invalid_client',
+          `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+        )
     } else if (form.client_assertion_type === JWT_BEARER && form.client_assertion) {
       const federated = options.federatedToken !== undefined && form.client_assertion === options.federatedToken
       const problem = federated ? null : options.certificatePem ? assertionValid(form.client_assertion, options.certificatePem, clientId, endpoint) : 'no federated credential matches the assertion'
@@ -115,7 +127,17 @@ export async function startFakeAzure(pki: TestPki, options: FakeAzureOptions): P
     const form = () => Object.fromEntries(new URLSearchParams(raw))
     if (method === 'GET' && url.pathname === `/${tenant}/v2.0/.well-known/openid-configuration`) {
       const t = `${base}/${tenant}`
-      return { status: 200, body: { token_endpoint: `${t}/oauth2/v2.0/token`, authorization_endpoint: `${t}/oauth2/v2.0/authorize`, end_session_endpoint: `${t}/oauth2/v2.0/logout`, issuer: `${t}/v2.0`, jwks_uri: `${t}/discovery/v2.0/keys`, response_types_supported: ['code'] } }
+      return {
+        status: 200,
+        body: {
+          token_endpoint: `${t}/oauth2/v2.0/token`,
+          authorization_endpoint: `${t}/oauth2/v2.0/authorize`,
+          end_session_endpoint: `${t}/oauth2/v2.0/logout`,
+          issuer: `${t}/v2.0`,
+          jwks_uri: `${t}/discovery/v2.0/keys`,
+          response_types_supported: ['code'],
+        },
+      }
     }
     if (method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) return token(url, form())
     if (method === 'POST' && url.pathname === '/oauth2/exchange') return exchange(form())

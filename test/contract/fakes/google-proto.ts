@@ -135,7 +135,10 @@ export interface CheckOptions {
 
 function checkValue(field: ProtoField, scope: string, v: unknown, at: string, errors: string[], opts: CheckOptions): void {
   if (v === null) return // proto3 JSON: null is the default value
-  if (!field.type.includes('.') && (field.type === 'string' || field.type === 'bool' || field.type === 'bytes' || field.type === 'double' || field.type === 'float' || INT32.has(field.type) || INT64.has(field.type))) {
+  if (
+    !field.type.includes('.') &&
+    (field.type === 'string' || field.type === 'bool' || field.type === 'bytes' || field.type === 'double' || field.type === 'float' || INT32.has(field.type) || INT64.has(field.type))
+  ) {
     checkScalar(field.type, v, at, errors)
     return
   }
@@ -215,7 +218,11 @@ export interface HttpRule {
 function templateRegex(template: string): { regex: RegExp; vars: string[] } {
   const vars: string[] = []
   const escape = (s: string) => s.replace(/[.+?^$()[\]|\\]/g, '\\$&')
-  const seg = (pattern: string) => pattern.split('/').map((p) => (p === '**' ? '.+' : p === '*' ? '[^/:]+' : escape(p))).join('/')
+  const seg = (pattern: string) =>
+    pattern
+      .split('/')
+      .map((p) => (p === '**' ? '.+' : p === '*' ? '[^/:]+' : escape(p)))
+      .join('/')
   const source = template.replace(/\{([^}=]+)(?:=([^}]*))?\}|([^{]+)/g, (_m, v: string | undefined, pattern: string | undefined, literal: string | undefined) => {
     if (literal !== undefined) return escape(literal).replace(/\*/g, '[^/]+')
     vars.push(v!.split('.').map(camel).join('.'))
@@ -234,7 +241,14 @@ export function httpRules(service: string, extra: Array<Omit<HttpRule, 'regex' |
       const template = m.options?.[`(google.api.http).${verb}`]
       if (!template) continue
       const resolve = (t: string) => resolveType(t, service).name
-      rules.push({ rpc, method: verb.toUpperCase(), requestType: resolve(m.requestType), responseType: resolve(m.responseType), body: m.options?.['(google.api.http).body'], ...templateRegex(template) })
+      rules.push({
+        rpc,
+        method: verb.toUpperCase(),
+        requestType: resolve(m.requestType),
+        responseType: resolve(m.responseType),
+        body: m.options?.['(google.api.http).body'],
+        ...templateRegex(template),
+      })
     }
   }
   for (const { template, ...rest } of extra) rules.push({ ...rest, ...templateRegex(template) })

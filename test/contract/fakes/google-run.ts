@@ -61,9 +61,18 @@ export interface FakeRun {
 }
 
 const SERVICE = 'google.cloud.run.v2.Service'
-const RULES = [...httpRules('google.cloud.run.v2.Revisions').filter((r) => r.rpc === 'GetRevision'), ...httpRules('google.cloud.run.v2.Services', [
-  { rpc: 'GetOperation', method: 'GET', template: '/v2/{name=projects/*/locations/*/operations/*}', requestType: 'google.longrunning.GetOperationRequest', responseType: 'google.longrunning.Operation' },
-])]
+const RULES = [
+  ...httpRules('google.cloud.run.v2.Revisions').filter((r) => r.rpc === 'GetRevision'),
+  ...httpRules('google.cloud.run.v2.Services', [
+    {
+      rpc: 'GetOperation',
+      method: 'GET',
+      template: '/v2/{name=projects/*/locations/*/operations/*}',
+      requestType: 'google.longrunning.GetOperationRequest',
+      responseType: 'google.longrunning.Operation',
+    },
+  ]),
+]
 const STATUS_CODE: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED' }
 
 /** Proto3 JSON output: default values (false, 0, "", [], {}) are not written. */
@@ -131,7 +140,14 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
   }
   const newOperation = (serviceName: string, finish: () => unknown): StoredOperation => {
     const location = serviceName.split('/services/')[0]!
-    const op: StoredOperation = { name: `${location}/operations/${randomUUID()}`, service: serviceName, pollsLeft: fake.scenario.opPolls ?? 1, done: false, finish, never: fake.scenario.rollout === 'never-done' }
+    const op: StoredOperation = {
+      name: `${location}/operations/${randomUUID()}`,
+      service: serviceName,
+      pollsLeft: fake.scenario.opPolls ?? 1,
+      done: false,
+      finish,
+      never: fake.scenario.rollout === 'never-done',
+    }
     operations.set(op.name, op)
     return op
   }
@@ -162,7 +178,14 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
       }
     }
     const match = matchRequest(RULES, req.method ?? 'GET', url, body)
-    log.push({ rpc: match?.rule.rpc ?? '?', method: req.method ?? '', path: url.pathname + url.search, body, errors: match?.errors ?? [], userProject: req.headers['x-goog-user-project'] as string | undefined })
+    log.push({
+      rpc: match?.rule.rpc ?? '?',
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      body,
+      errors: match?.errors ?? [],
+      userProject: req.headers['x-goog-user-project'] as string | undefined,
+    })
     if (!match) return error(404, `The requested URL ${url.pathname} was not found on this server.`)
     if (match.errors.length) return error(400, `Invalid JSON payload received. ${match.errors.join('; ')}`)
     const name = match.params.name ?? match.params['service.name'] ?? match.params.resource ?? ''
@@ -191,7 +214,10 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
           svc.revisions += 1
           svc.latestCreated = `${short}-${String(svc.revisions).padStart(5, '0')}-${randomBytes(2).toString('hex').slice(0, 3)}`
           const containers = (spec.template as { containers?: Array<{ image?: string }> } | undefined)?.containers ?? []
-          revisionImages.set(`${name}/revisions/${svc.latestCreated}`, containers.map((c) => c.image ?? ''))
+          revisionImages.set(
+            `${name}/revisions/${svc.latestCreated}`,
+            containers.map((c) => c.image ?? ''),
+          )
         }
         svc.spec = spec
         svc.generation += 1

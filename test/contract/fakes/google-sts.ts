@@ -34,7 +34,12 @@ export interface FakeSts {
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
-const SUBJECT_TYPES = new Set(['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token', 'urn:ietf:params:aws:token-type:aws4_request', 'urn:ietf:params:oauth:token-type:saml2'])
+const SUBJECT_TYPES = new Set([
+  'urn:ietf:params:oauth:token-type:jwt',
+  'urn:ietf:params:oauth:token-type:id_token',
+  'urn:ietf:params:aws:token-type:aws4_request',
+  'urn:ietf:params:oauth:token-type:saml2',
+])
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform'
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -152,9 +152,24 @@ export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
   function apply(ns: string, name: string, req: RecordedRequest, send: (code: number, body: unknown) => void): void {
     const user = req.auth === 'cert' ? opts.clientCn : req.auth === 'basic' ? opts.basic?.username : 'system:serviceaccount:ci:deployer'
     if (fake.scenario.applyFailure === 'forbidden') {
-      return send(403, status(403, 'Forbidden', `${GR} "${name}" is forbidden: User "${user}" cannot patch resource "services" in API group "serving.knative.dev" in the namespace "${ns}"`, { name, group: 'serving.knative.dev', kind: 'services' }))
+      return send(
+        403,
+        status(403, 'Forbidden', `${GR} "${name}" is forbidden: User "${user}" cannot patch resource "services" in API group "serving.knative.dev" in the namespace "${ns}"`, {
+          name,
+          group: 'serving.knative.dev',
+          kind: 'services',
+        }),
+      )
     }
-    if (req.contentType !== 'application/apply-patch+yaml') return send(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`))
+    if (req.contentType !== 'application/apply-patch+yaml')
+      return send(
+        415,
+        status(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        ),
+      )
     if (!req.query.fieldManager) return send(422, status(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`))
     let manifest: Record<string, any>
     try {
@@ -172,7 +187,14 @@ export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
     }
     if (!fake.namespaces.has(ns)) return send(404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }))
     if (fake.scenario.applyFailure === 'conflict') {
-      return send(409, status(409, 'Conflict', `Operation cannot be fulfilled on ${GR} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: 'serving.knative.dev', kind: 'services' }))
+      return send(
+        409,
+        status(409, 'Conflict', `Operation cannot be fulfilled on ${GR} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
+          name,
+          group: 'serving.knative.dev',
+          kind: 'services',
+        }),
+      )
     }
     const key = `${ns}/${name}`
     const existing = fake.services.get(key)
@@ -185,7 +207,18 @@ export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
       fake.revisions.set(s.latestCreated, { namespace: ns, service: name, image: manifest.spec?.template?.spec?.containers?.[0]?.image })
     }
     if (!existing) {
-      const s: Stored = { manifest, generation: 1, observedGeneration: 0, uid: randomUUID(), revisionCount: 0, latestCreated: '', latestReady: null, polls: 0, rollout: fake.scenario.rollout, settled: false }
+      const s: Stored = {
+        manifest,
+        generation: 1,
+        observedGeneration: 0,
+        uid: randomUUID(),
+        revisionCount: 0,
+        latestCreated: '',
+        latestReady: null,
+        polls: 0,
+        rollout: fake.scenario.rollout,
+        settled: false,
+      }
       newRevision(s)
       fake.services.set(key, s)
       return send(201, view(ns, name, s))

@@ -30,11 +30,17 @@ export const containerApps: Model<ContainerAppsParams, ContainerAppsState> = {
     const lastActiveAt = active ? now : s.lastActiveAt
     const recommendations = [...s.recommendations.filter(([at]) => at > now - p.scaleDownStabilizationMs), [now, raw] as [number, number]]
     const observed = { pollingAverage: average, perReplicaTarget: p.concurrentRequests, recommended: raw }
-    const next = (desired: number, reason: string) => ({ state: { recommendations, ...(lastActiveAt === undefined ? {} : { lastActiveAt }) }, decision: { desired, mode: '-' as const, reason, observed } })
+    const next = (desired: number, reason: string) => ({
+      state: { recommendations, ...(lastActiveAt === undefined ? {} : { lastActiveAt }) },
+      decision: { desired, mode: '-' as const, reason, observed },
+    })
     if (live === 0) return input.concurrency > 0 ? next(1, 'activation: a request arrived at zero replicas') : next(0, 'no traffic')
     if (raw > live) return next(Math.min(raw, Math.max(4, 2 * live)), 'scale up: ceil(concurrent requests / concurrentRequests)')
     if (lastActiveAt === undefined || now - lastActiveAt >= p.cooldownPeriodMs) return next(0, 'scale to zero: cooldownPeriod since the last request')
     const stabilized = Math.max(1, Math.min(live, Math.max(...recommendations.map(([, n]) => n))))
-    return next(stabilized, stabilized < live ? 'scale down: no higher recommendation within the stabilization window' : stabilized > raw ? 'holding: a higher recommendation within the stabilization window' : 'on target')
+    return next(
+      stabilized,
+      stabilized < live ? 'scale down: no higher recommendation within the stabilization window' : stabilized > raw ? 'holding: a higher recommendation within the stabilization window' : 'on target',
+    )
   },
 }

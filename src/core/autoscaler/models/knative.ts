@@ -76,7 +76,8 @@ export const knative: Model<KnativeParams, KnativeState> = {
       if (now - activeSince >= p.stableWindowMs) return next(live, 'inactive: the last instance stays for scaleToZeroGracePeriod', { activeSince, inactiveSince: now })
       return next(1, 'no traffic: at most 1 until the revision has been active a whole stable window', { activeSince })
     }
-    if (now - inactiveSince >= p.scaleToZeroGracePeriodMs) return next(0, 'scale to zero: a stable window without traffic, then scaleToZeroGracePeriod', { activeSince: undefined, inactiveSince: undefined })
+    if (now - inactiveSince >= p.scaleToZeroGracePeriodMs)
+      return next(0, 'scale to zero: a stable window without traffic, then scaleToZeroGracePeriod', { activeSince: undefined, inactiveSince: undefined })
     return next(live, 'inactive: the last instance stays for scaleToZeroGracePeriod', { activeSince })
   },
 }

@@ -94,7 +94,7 @@ async function pickRow(file: string, display: string, header: AzureHeader, wante
   let prefixMatch: string | undefined
   let chosen: { row: string; trigger: string; counts: number[] } | undefined
   for await (const text of textChunks(file, display)) {
-    for (let pos = 0; pos < text.length; ) {
+    for (let pos = 0; pos < text.length;) {
       let newline = text.indexOf('\n', pos)
       if (newline === -1) newline = text.length
       const start = pos

@@ -18,7 +18,10 @@ export interface CsvHeader {
 
 /** The header, when `text` is one (spaces around names allowed). */
 export function csvHeader(text: string, line: number): CsvHeader | undefined {
-  const names = text.split(',').map((name) => name.trim()).join(',')
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .join(',')
   if (names === CSV_HEADERS[0]) return { line, withService: false }
   if (names === CSV_HEADERS[1]) return { line, withService: true }
   return undefined
@@ -54,7 +57,10 @@ export function csvTrace(file: string, display: string, header: CsvHeader, servi
           const serviceMs = parseNumber(text, comma1 + 1, comma2)
           if (!(t >= 0)) throw fieldProblem(display, line, 'at_ms', text, start, comma1)
           if (!(serviceMs >= 0)) throw fieldProblem(display, line, 'service_ms', text, comma1 + 1, comma2)
-          if (t < lastT) throw invalidLine(display, line, `time goes backwards: at_ms ${t} is before the previous request's ${lastT}`, ['at_ms must not decrease from one line to the next: sort the file by at_ms (sort -t, -k1,1n, keeping the header first).'])
+          if (t < lastT)
+            throw invalidLine(display, line, `time goes backwards: at_ms ${t} is before the previous request's ${lastT}`, [
+              'at_ms must not decrease from one line to the next: sort the file by at_ms (sort -t, -k1,1n, keeping the header first).',
+            ])
           lastT = t
 
           if (comma2 === end) {

@@ -62,7 +62,12 @@ export const GENERATOR_KEYS: Record<Kind, Record<string, KeySpec>> = {
 const KINDS = Object.keys(GENERATOR_KEYS) as Kind[]
 
 /** Example specs, for `simulate --help` and the docs. */
-export const GENERATE_EXAMPLES = ['poisson:rate=5/s,duration=1h,service=120ms', 'diurnal:peak=50/s,trough=0.5/s,period=24h', 'burst:every=10m,size=200', 'poisson:rate=100/s,duration=24h,service=~80ms,sigma=0.8,seed=7']
+export const GENERATE_EXAMPLES = [
+  'poisson:rate=5/s,duration=1h,service=120ms',
+  'diurnal:peak=50/s,trough=0.5/s,period=24h',
+  'burst:every=10m,size=200',
+  'poisson:rate=100/s,duration=24h,service=~80ms,sigma=0.8,seed=7',
+]
 
 interface ParsedSpec {
   kind: Kind

@@ -50,7 +50,7 @@ export async function* textChunks(file: string, display = file): AsyncGenerator<
 export async function firstLine(file: string, display = file): Promise<{ text: string; line: number } | undefined> {
   let line = 0
   for await (const text of textChunks(file, display)) {
-    for (let pos = 0; pos < text.length; ) {
+    for (let pos = 0; pos < text.length;) {
       const newline = text.indexOf('\n', pos)
       const end = newline === -1 ? text.length : newline
       line++

@@ -57,9 +57,12 @@ export async function openTrace(file: string, options: OpenTraceOptions = {}): P
   if (format === 'csv') {
     const header = first && csvHeader(first.text, first.line)
     if (!header) {
-      throw invalidLine(display, first?.line ?? 1, `a CSV trace starts with the header ${CSV_HEADERS[0]} (or ${CSV_HEADERS[1]})${first ? `, got ${JSON.stringify(first.text.slice(0, 80))}` : ': the file is empty'}`, [
-        `Add the header line: ${CSV_HEADERS[0]}`,
-      ])
+      throw invalidLine(
+        display,
+        first?.line ?? 1,
+        `a CSV trace starts with the header ${CSV_HEADERS[0]} (or ${CSV_HEADERS[1]})${first ? `, got ${JSON.stringify(first.text.slice(0, 80))}` : ': the file is empty'}`,
+        [`Add the header line: ${CSV_HEADERS[0]}`],
+      )
     }
     return csvTrace(file, display, header, options.service)
   }

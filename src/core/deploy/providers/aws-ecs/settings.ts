@@ -1,0 +1,22 @@
+/** The settings of a `provider: aws-ecs` environment: the only description of them (../settings.ts). */
+import { bool, list, nonEmpty, oneOf } from '../../../config/fields.js'
+import { defineSettings, type SettingsOf } from '../settings.js'
+
+export const awsEcsSettings = defineSettings('aws-ecs', {
+  mode: oneOf(['express', 'fargate'])
+    .prefault('express')
+    .describe('express: an ECS Express Mode service (ECS manages the load balancer, HTTPS URL and scaling); fargate: task definition + service + Application Auto Scaling'),
+  region: nonEmpty('a region such as eu-west-1').describe('AWS region'),
+  cluster: nonEmpty('a cluster name').prefault('default').describe('ECS cluster'),
+  subnets: list(nonEmpty('a subnet id'), 'subnet ids').optional().describe('awsvpc subnets (default: the default VPC; fargate reads its subnets at deploy time)'),
+  securityGroups: list(nonEmpty('a security group id'), 'security group ids').optional().describe('awsvpc security groups'),
+  assignPublicIp: bool().prefault(false).describe('fargate: give tasks a public IP'),
+  targetGroupArn: nonEmpty('a target group ARN').optional().describe('fargate: ALB target group: requests route through it and scale tasks'),
+  executionRoleArn: nonEmpty('an IAM role ARN').optional().describe('Task execution role (default: ecsTaskExecutionRole)'),
+  infrastructureRoleArn: nonEmpty('an IAM role ARN')
+    .optional()
+    .describe('express: the role ECS uses to manage the load balancer, security groups and scaling (default: ecsInfrastructureRoleForExpressServices)'),
+})
+
+/** What the adapter works with: every default in place. */
+export type EcsSettings = SettingsOf<typeof awsEcsSettings>

@@ -1,0 +1,26 @@
+/**
+ * The one polling loop: an attempt every `intervalMs` until one yields a value, the deadline passes or
+ * the signal aborts. Readiness probes (every 10 ms during a cold start), port probes and the tests'
+ * waitFor all run on it.
+ */
+export interface PollOptions {
+  /** Date.now() from which a failed attempt ends the wait. */
+  deadline: number
+  intervalMs: number
+  /** Checked before every attempt: aborted, the wait ends with `aborted()`. */
+  signal?: AbortSignal
+  /** The error once the deadline has passed; called then, so it can say how far the wait got. */
+  timedOut: () => Error
+  aborted?: () => Error
+}
+
+/** Resolves with the first value an attempt yields (anything but undefined); an attempt that throws ends the wait. */
+export async function poll<T>(attempt: () => T | undefined | Promise<T | undefined>, options: PollOptions): Promise<T> {
+  while (!options.signal?.aborted) {
+    const value = await attempt()
+    if (value !== undefined) return value
+    if (Date.now() >= options.deadline) throw options.timedOut()
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs))
+  }
+  throw options.aborted?.() ?? new Error('aborted')
+}
