@@ -27,7 +27,11 @@ export default class Build extends NdjsonCommand {
     builder: Flags.string({ description: 'auto: BuildKit when the engine makes it the default (or DOCKER_BUILDKIT=1), else classic.', options: ['auto', 'buildkit', 'classic'], default: 'auto' }),
     strict: Flags.boolean({ description: 'An image over build.sizeBudget is an error (not tagged) instead of a warning.' }),
     'allow-standin': Flags.boolean({ description: 'Build and tag an image FROM an offline test stand-in base (labelled dev.sls-run.standin=true); refused otherwise.' }),
-    'ca-bundle': Flags.string({ description: 'PEM file of extra CA certificates for build steps (see README).', env: 'SLS_RUN_CA_BUNDLE', helpValue: 'FILE' }),
+    'ca-bundle': Flags.string({
+      description: 'PEM file of extra CA certificates for build steps (docs/build.md, "Builds behind a TLS-intercepting proxy").',
+      env: 'SLS_RUN_CA_BUNDLE',
+      helpValue: 'FILE',
+    }),
   }
 
   async run(): Promise<BuildResult[]> {

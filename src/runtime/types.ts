@@ -1,5 +1,5 @@
 /**
- * The narrow seam between the emulator and whatever runs an instance (DESIGN.md section 3): a local
+ * The narrow seam between the emulator and whatever runs an instance (docs/runtimes.md): a local
  * process (execa) or a container (dockerode). The emulator decides when to start and stop; it probes
  * readiness itself, against `address`, so both runtimes are measured the same way.
  */

@@ -1,10 +1,13 @@
 /**
- * How a failure looks. A user error (SlsError) is `error CODE message` plus hints; a config error also
- * shows its diagnostics. Anything else is a bug: it says so, asks for a report, and shows the stack
+ * How a failure looks. A user error (SlsError) is `error CODE message` plus hints, then `docs: PAGE` when a
+ * docs/ page explains its code (the catalogue's `docs`, as the page inside the installed package); a config
+ * error also shows its diagnostics. Anything else is a bug: it says so, asks for a report, and shows the stack
  * only in debug mode. In --json mode both become the error envelope.
  */
 import { ExitCode, SlsError, isSlsError } from '../errors.js'
+import { docsOf } from '../error-codes.js'
 import type { Diagnostic } from '../core/config/diagnostic.js'
+import { docsLocation } from './docs-location.js'
 import { formatDiagnostics } from './diagnostics.js'
 import type { Paint } from './terminal.js'
 
@@ -12,7 +15,14 @@ export const ISSUES_URL = 'https://github.com/sls-run/sls-run/issues'
 
 export interface ErrorEnvelope {
   status: 'error'
-  error: { code: string; message: string; hints: string[]; details?: unknown }
+  /** `docs`: the page that explains the code (absolute, in the installed package, with its #anchor). */
+  error: { code: string; message: string; hints: string[]; docs?: string; details?: unknown }
+}
+
+/** Where the docs page of an error's code is, if it has one. */
+export function errorDocs(error: SlsError): string | undefined {
+  const target = docsOf(error.code)
+  return target === undefined ? undefined : docsLocation(target)
 }
 
 /** Converts oclif's own usage errors (unknown flag, missing argument...) into SlsError. */
@@ -30,7 +40,11 @@ export function normalizeError(error: unknown): SlsError | Error {
 
 export function errorEnvelope(error: SlsError | Error, debug: boolean): ErrorEnvelope {
   if (isSlsError(error)) {
-    return { status: 'error', error: { code: error.code, message: error.message, hints: error.hints, ...(error.details === undefined ? {} : { details: error.details }) } }
+    const docs = errorDocs(error)
+    return {
+      status: 'error',
+      error: { code: error.code, message: error.message, hints: error.hints, ...(docs === undefined ? {} : { docs }), ...(error.details === undefined ? {} : { details: error.details }) },
+    }
   }
   return {
     status: 'error',
@@ -45,6 +59,8 @@ export function formatError(error: SlsError | Error, paint: Paint, debug: boolea
     if (diagnostics?.length) lines.push(formatDiagnostics(diagnostics, paint), '')
     lines.push(`${paint('red', 'error')} ${error.code} ${error.message}`)
     for (const hint of error.hints) lines.push(`  ${paint('cyan', 'hint:')} ${hint}`)
+    const docs = errorDocs(error)
+    if (docs !== undefined) lines.push(`  ${paint('cyan', 'docs:')} ${docs}`)
     if (debug && error.cause instanceof Error) lines.push(paint('dim', `cause: ${error.cause.stack ?? error.cause.message}`))
   } else {
     lines.push(`${paint('red', 'bug')} sls-run hit an unexpected error: ${error.message}`)

@@ -123,6 +123,10 @@ describe('the npm package', () => {
     if (pjson.main !== undefined) pointed.push(pjson.main)
     pointed.push(...exportTargets(pjson.exports).filter((target) => !target.includes('*')))
     for (const file of pointed) expect(existsSync(path.join(installed, file)), file).toBe(true)
+    // the docs pages `--help` and the error hints point to, in the installed package (package.json `files`)
+    const pages = filesUnder(path.join(ROOT, 'docs'))
+    expect(pages).toEqual(expect.arrayContaining(['commands.md', 'configuration.md', 'errors.md']))
+    expect(filesUnder(path.join(installed, 'docs'))).toEqual(pages)
     // npm drops some names when packing (.gitignore, .npmrc…): every template file must survive
     for (const template of readdirSync(path.join(ROOT, 'templates'))) {
       const source = filesUnder(path.join(ROOT, 'templates', template)).filter((f) => !f.split('/').includes('node_modules') && !f.endsWith('.DS_Store'))

@@ -1,14 +1,15 @@
 /**
  * The error catalogue (src/error-codes.ts) stays true: every code the sources throw or emit is in it, every
- * entry is still used and reached by at least one test, and the exit codes it states are the ones the
- * call sites pass. (The ErrorCode type does the rest: `new SlsError('TYPO', …)` does not compile.)
+ * entry is still used and reached by at least one test, the exit codes it states are the ones the
+ * call sites pass, and the docs pages it links exist in docs/. (The ErrorCode type does the rest: `new SlsError('TYPO', …)` does not compile.)
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { CATALOGUE, ERROR_AREAS, ERROR_CODES, exitsOf, isErrorCode, kindsOf, type ErrorCode } from '../../src/error-codes.js'
+import { CATALOGUE, ERROR_AREAS, ERROR_CODES, docsOf, errorsMarkdown, exitsOf, isErrorCode, kindsOf, type ErrorCode } from '../../src/error-codes.js'
 import { ExitCode, SlsError } from '../../src/errors.js'
+import { resolveLink } from '../helpers/markdown-links.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CATALOGUE_FILE = path.join(ROOT, 'src', 'error-codes.ts')
@@ -153,6 +154,24 @@ describe('error catalogue', () => {
       expect(areas.has(entry.area), code).toBe(true)
       if (kindsOf(code).includes('error')) expect(exitsOf(code).length, code).toBeGreaterThan(0)
     }
+  })
+
+  it('links, where it names one, a page of docs/ (and a heading of it for an #anchor)', () => {
+    const linked = ERROR_CODES.filter((code) => docsOf(code) !== undefined)
+    expect(linked.length).toBeGreaterThan(ERROR_CODES.length / 2)
+    const problems = linked.flatMap((code) => {
+      const target = docsOf(code)!
+      const problem = /^[\w./-]+\.md(#[\w-]+)?$/.test(target) ? resolveLink('docs/errors.md', target).problem : 'not a page of docs/ with an optional #anchor'
+      return problem ? [`${code} → ${target}: ${problem}`] : []
+    })
+    expect(problems).toEqual([])
+  })
+
+  it('links the docs page of each code in docs/errors.md, relative to docs/', () => {
+    const markdown = errorsMarkdown()
+    expect(markdown).toContain('| `DOCKER_UNAVAILABLE` | error | 3 | ')
+    expect(markdown).toMatch(/\| `DOCKER_UNAVAILABLE` \|[^\n]*\| \[troubleshooting\.md#no-docker-engine\]\(troubleshooting\.md#no-docker-engine\) \|\n/)
+    expect(markdown).toMatch(/\| `ABORTED` \|[^\n]*\| — \|\n/)
   })
 
   it('is reached by the tests: each code appears in some test file', () => {

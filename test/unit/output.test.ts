@@ -5,6 +5,7 @@ import { BaseCommand } from '../../src/cli/base-command.js'
 import type { Diagnostic } from '../../src/core/config/diagnostic.js'
 import { ExitCode, SlsError } from '../../src/errors.js'
 import { formatDiagnostic } from '../../src/ui/diagnostics.js'
+import { docsLocation } from '../../src/ui/docs-location.js'
 import { errorEnvelope, formatError, normalizeError } from '../../src/ui/errors.js'
 import { detectTerminal, painter } from '../../src/ui/terminal.js'
 
@@ -45,7 +46,8 @@ describe('diagnostic rendering', () => {
 describe('errors', () => {
   it('shows a user error with its code and hints, no stack', () => {
     const text = formatError(new SlsError('DOCKER_UNAVAILABLE', 'no engine', { hints: ['start it'], exitCode: ExitCode.environment }), plain, false)
-    expect(text).toBe('error DOCKER_UNAVAILABLE no engine\n  hint: start it')
+    expect(text).toBe(`error DOCKER_UNAVAILABLE no engine\n  hint: start it\n  docs: ${docsLocation('troubleshooting.md#no-docker-engine')}`)
+    expect(formatError(new SlsError('ABORTED', 'no'), plain, false)).toBe('error ABORTED no') // a code no page explains
   })
   it('shows an unexpected exception as a bug, with the stack only in debug mode', () => {
     const bug = new TypeError('cannot read x of undefined')
@@ -60,7 +62,7 @@ describe('errors', () => {
   it('builds the JSON error envelope', () => {
     expect(errorEnvelope(new SlsError('PUSH_FAILED', 'm', { hints: ['h'], details: { a: 1 } }), false)).toEqual({
       status: 'error',
-      error: { code: 'PUSH_FAILED', message: 'm', hints: ['h'], details: { a: 1 } },
+      error: { code: 'PUSH_FAILED', message: 'm', hints: ['h'], docs: docsLocation('push.md#failures'), details: { a: 1 } },
     })
     expect(errorEnvelope(new Error('boom'), false).error).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('boom') })
   })

@@ -11,7 +11,7 @@ export { PROVIDER_IDS }
 
 /**
  * `provider: plugin` names a provider that an installed oclif plugin registers (the `sls-run:providers`
- * hook, see README). Its settings sit under `settings:` and are checked by the plugin's own schema at
+ * hook, see docs/deploy/README.md, "Provider plugins"). Its settings sit under `settings:` and are checked by the plugin's own schema at
  * deploy time: the built-in ids stay a closed list, so a typo in one is still caught with "did you mean".
  */
 const pluginSettings = {

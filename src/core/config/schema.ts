@@ -1,6 +1,6 @@
 /**
  * sls-run.yaml: the one schema source. The TypeScript types (z.output), the validation and its
- * messages, the JSON Schema shipped in schema/sls-run.schema.json and the README's config reference
+ * messages, the JSON Schema shipped in schema/sls-run.schema.json and the config reference in docs/configuration.md
  * all come from this file. Defaults follow Cloud Run's published ones, with a dev-sized maxInstances
  * and idleTimeout (for `dev`; deploy/defaults.ts gives each platform its own).
  *

@@ -1,6 +1,6 @@
 /**
  * What every adapter shares when it talks to a platform: one JSON-over-HTTP call (undici), one mapping
- * from a failed response to an SlsError code, and one bounded wait. The codes (all listed in README):
+ * from a failed response to an SlsError code, and one bounded wait. The codes (all in the error catalogue, src/error-codes.ts):
  *
  * - DEPLOY_CREDENTIALS (exit 3): no usable credentials in the environment / the platform tool's files.
  * - DEPLOY_AUTH (exit 1): the platform rejected the credentials (401).

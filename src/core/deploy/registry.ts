@@ -49,7 +49,7 @@ export function registerProviders(found: Array<{ from: string; result: unknown }
       if (problem) {
         throw new SlsError('PROVIDER_PLUGIN_INVALID', `plugin ${from} registered a provider that sls-run cannot use: ${problem}`, {
           exitCode: ExitCode.environment,
-          hints: ['A sls-run:providers hook returns { id, plan, deploy, … } (see README, "Provider plugins"); update or uninstall the plugin.'],
+          hints: ['A sls-run:providers hook returns { id, plan, deploy, … } (docs/deploy/README.md, "Provider plugins"); update or uninstall the plugin.'],
         })
       }
       plugins.set(p!.id!, { provider: p as Provider<string>, from })
@@ -61,7 +61,10 @@ function unsupported(id: string): SlsError {
   const suggestion = closest(id, availableProviders())
   return new SlsError('DEPLOY_PROVIDER_UNSUPPORTED', `no provider "${id}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`, {
     exitCode: ExitCode.usage,
-    hints: [`Providers available: ${availableProviders().join(', ')}.`, 'A plugin provider is installed with `sls-run plugins install <package>` or linked from a folder (see README).'],
+    hints: [
+      `Providers available: ${availableProviders().join(', ')}.`,
+      'A plugin provider is installed with `sls-run plugins install <package>` or linked from a folder (docs/deploy/README.md, "Provider plugins").',
+    ],
   })
 }
 
@@ -106,7 +109,7 @@ export async function bindProvider(environment: string, config: EnvironmentConfi
   if (isBuiltIn(id)) {
     throw new SlsError('CONFIG_INVALID', `environment ${environment} names the built-in provider "${id}" as a plugin`, {
       exitCode: ExitCode.usage,
-      hints: [`Write \`provider: ${id}\` with its settings beside it (see README, "sls-run.yaml").`],
+      hints: [`Write \`provider: ${id}\` with its settings beside it (docs/configuration.md).`],
     })
   }
   const plugin = plugins.get(id)

@@ -1,5 +1,5 @@
 /**
- * Deploy adapters behind one interface (DESIGN.md §5). `plan` is pure: given a service (environment
+ * Deploy adapters behind one interface. `plan` is pure: given a service (environment
  * overrides applied), an image pinned by digest and the environment's settings, it returns the exact
  * manifest or API requests it would send, plus warnings for settings the platform cannot honour.
  * `deploy` applies it and waits; `status`, `remove` and `registryAuth` are optional per platform.

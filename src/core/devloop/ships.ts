@@ -18,7 +18,7 @@ import type { ServiceConfig } from '../config/index.js'
 import { DockerIgnore, parseDockerignore } from '../image/dockerignore.js'
 import type { OwnFiles } from './own-files.js'
 
-/** Never a reason to reload on the process runtime (gitignore syntax; documented in the README). */
+/** Never a reason to reload on the process runtime (gitignore syntax; documented in docs/dev-loop.md). */
 export const DEFAULT_IGNORED = ['.git/', 'node_modules/', '.sls-run/', '__pycache__/', '*.pyc', '.venv/', 'coverage/', '*.log', '*.swp', '*.swo', '*~', '.#*', '4913', '.DS_Store']
 
 export type RuntimeKind = 'docker' | 'process'

@@ -1,5 +1,5 @@
 /**
- * The cost meter: what this session would have cost on Cloud Run, three ways (EMULATION.md "Billing"):
+ * The cost meter: what this session would have cost on Cloud Run, three ways (docs/emulator.md, "Billing prices"):
  *
  * - request-based (`cpuThrottling: true`): per instance, the union of the times at least one request was
  *   in flight on it (concurrent requests count once), each busy period rounded up to 100 ms, times

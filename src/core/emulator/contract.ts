@@ -1,5 +1,5 @@
 /**
- * What an instance sees (EMULATION.md, container contract): K_SERVICE, K_REVISION, K_CONFIGURATION,
+ * What an instance sees (docs/emulator.md, "What an instance sees"): K_SERVICE, K_REVISION, K_CONFIGURATION,
  * the service's env and envFile, and SLS_RUN_<SERVICE>_URL for every service's gateway, so services
  * call each other as they would through their production URLs. PORT is added by the runtime.
  */

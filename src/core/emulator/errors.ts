@@ -1,4 +1,4 @@
-/** A request the platform answers itself, with Cloud Run's status codes (EMULATION.md). */
+/** A request the platform answers itself, with Cloud Run's status codes (docs/emulator.md, "Platform answers"). */
 export class PlatformResponse extends Error {
   constructor(
     readonly status: 429 | 503 | 504,

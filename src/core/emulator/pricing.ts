@@ -2,10 +2,10 @@
  * Cloud Run list prices the cost meter uses (billing.ts), in US dollars, tier-1 regions. One place to
  * update them: change the figures and `retrieved`, keep `source`.
  *
- * Request-based figures, the request-based free tier and the instance-based vCPU price: the project's
- * EMULATION.md ("Billing"), taken from the pricing page. The instance-based memory price and free tier
- * are not in EMULATION.md; they are the same page's instance-based ("CPU always allocated") row, checked
- * on `retrieved` against stored copies of the page (not a live fetch): confirm them on the next update.
+ * Request-based figures, the request-based free tier and the instance-based vCPU price: taken from the
+ * pricing page when the cost meter was written. The instance-based memory price and free tier are the same
+ * page's instance-based ("CPU always allocated") row, checked on `retrieved` against stored copies of the
+ * page (not a live fetch): confirm them on the next update. docs/emulator.md ("Billing prices") lists them.
  */
 export const cloudRunPricing: Pricing = {
   source: 'https://cloud.google.com/run/pricing (tier 1 regions)',

@@ -11,7 +11,7 @@
  *   whatever the upstream client library does.
  * (Knative's queue-proxy instead cancels the proxied request at its timeout or when the client leaves,
  * freeing its concurrency slot at once while the app may still be working; Cloud Run documents that an
- * instance may go on processing a request that timed out. docs: README, "Request lifecycle".)
+ * instance may go on processing a request that timed out. docs/emulator.md, "Request lifecycle and concurrency slots".)
  *
  * A connection the instance refuses (it died an instant ago; its exit event is on its way) is not the
  * client's problem: when nothing of the request was sent yet, it goes to another instance, once.

@@ -100,8 +100,8 @@ export function buildFailure(service: string, dockerfile: { path: string; text: 
 /** BASE_IMAGE_UNAVAILABLE: absent and not pullable, or present while a pull of it (--pull, another platform) failed. */
 function baseUnavailable(service: string, file: string, base: FailedBase, message: string): SlsError {
   const where = base.line ? ` (${file}:${base.line})` : ''
-  const offline = `Offline: on a machine that has it, \`docker save ${base.ref} -o base.tar\`, then here \`docker load -i base.tar\`; or pull from a registry you can reach that mirrors it (the engine's registry-mirrors, or the base as a build argument: the templates take --build-arg NODE_IMAGE=…, GO_IMAGE=…, ALPINE_IMAGE=…, PYTHON_IMAGE=…). See the README, "Building images".`
-  const proxy = 'Behind a TLS-intercepting proxy, the engine itself needs the proxy CA (see the README: "Builds behind a TLS-intercepting proxy").'
+  const offline = `Offline: on a machine that has it, \`docker save ${base.ref} -o base.tar\`, then here \`docker load -i base.tar\`; or pull from a registry you can reach that mirrors it (the engine's registry-mirrors, or the base as a build argument: the templates take --build-arg NODE_IMAGE=…, GO_IMAGE=…, ALPINE_IMAGE=…, PYTHON_IMAGE=…). See docs/build.md, "Offline: getting base images in".`
+  const proxy = 'Behind a TLS-intercepting proxy, the engine itself needs the proxy CA (docs/troubleshooting.md, "Corporate CAs and TLS-intercepting proxies").'
   const details = { service, base: base.ref, line: base.line, present: Boolean(base.present), engineMessage: message }
   if (base.present) {
     return new SlsError(

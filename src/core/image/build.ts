@@ -33,7 +33,7 @@ export interface BuildRequest {
   buildArgs: Record<string, string>
   builder: Builder
   strict: boolean
-  /** A PEM bundle made available to build stages as the build argument SLS_RUN_CA_PEM (see README). */
+  /** A PEM bundle made available to build stages as the build argument SLS_RUN_CA_PEM (docs/build.md). */
   caBundle?: string
   /**
    * No image labels: the dev loop's rebuilds, which run by image id. The classic builder turns each label

@@ -55,7 +55,7 @@ export function standinError(standin: Standin, where: { service: string; image: 
     exitCode: ExitCode.failure,
     details: { service: where.service, image: where.image, standinFor: standin.for, standin: standin.standin },
     hints: [
-      `Stand-ins are built by sls-run's tests where no registry is reachable (a host glibc Node, BusyBox); an image on one must not ship. Get the real base and build again: \`docker pull ${real}\` while online, or \`docker load -i base.tar\` (written elsewhere with \`docker save ${real} -o base.tar\`), or a mirror (see the README, "Building images").`,
+      `Stand-ins are built by sls-run's tests where no registry is reachable (a host glibc Node, BusyBox); an image on one must not ship. Get the real base and build again: \`docker pull ${real}\` while online, or \`docker load -i base.tar\` (written elsewhere with \`docker save ${real} -o base.tar\`), or a mirror (docs/build.md, "Offline: getting base images in").`,
       'To go ahead with the stand-in on purpose (tests, offline experiments), pass --allow-standin.',
     ],
   })

@@ -1,5 +1,5 @@
 /**
- * The labels every container (and network) sls-run starts carries (DESIGN.md section 3): they are how
+ * The labels every container (and network) sls-run starts carries (docs/emulator.md, "No orphans"): they are how
  * `sls-run dev` finds what an ended session left behind, how the reaper removes a killed session's
  * containers, and how `sls-run clean` lists them. Nothing sls-run did not label is ever touched.
  */

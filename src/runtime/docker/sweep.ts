@@ -1,5 +1,5 @@
 /**
- * Finding and removing the containers sls-run left behind (DESIGN.md section 3, layers 3 and 4). A
+ * Finding and removing the containers sls-run left behind (docs/emulator.md, "No orphans": the start-up sweep and `sls-run clean`). A
  * managed container is an orphan when the `sls-run dev` that started it is gone: its labelled host is
  * this machine and its labelled pid is not alive. Only labelled containers are ever listed or removed.
  */

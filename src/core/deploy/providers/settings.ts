@@ -1,7 +1,7 @@
 /**
  * A built-in provider's settings are one zod shape, in its folder (`providers/<id>/settings.ts`). It is
  * the only description of them: sls-run.yaml's environment schema spreads it (../../config/providers.ts),
- * so the JSON Schema and README's reference come from it too; the adapter's settings type is derived
+ * so the JSON Schema and the config reference (docs/configuration.md) come from it too; the adapter's settings type is derived
  * from it here; so are the defaults an adapter falls back on when it is called with settings that leave
  * a key out (sls-run.yaml's own settings always have them: the config fills them in when it is loaded).
  */
