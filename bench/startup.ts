@@ -704,6 +704,17 @@ async function main() {
     command({ id: 'node', family: 'node', label: 'node -e 0', args: ['-e', '0'], kind: 'floor', required: true }),
     command({ id: 'sls-run-version', family: 'sls-run', label: 'sls-run --version', args: [binRun, '--version'], kind: 'version', required: true }),
     command({ id: 'sls-run-help', family: 'sls-run', label: 'sls-run --help', args: [binRun, '--help'], kind: 'help', required: true }),
+    // The other commands people start most (issue: every command's start-up, not only --version).
+    command({
+      id: 'sls-run-config-validate',
+      family: 'sls-run',
+      label: 'sls-run config validate',
+      args: [binRun, 'config', 'validate', '-c', path.join(ROOT, 'examples', 'hello', 'sls-run.yaml')],
+      kind: 'help',
+      required: true,
+    }),
+    command({ id: 'sls-run-init-help', family: 'sls-run', label: 'sls-run init --help', args: [binRun, 'init', '--help'], kind: 'help', required: true }),
+    command({ id: 'sls-run-deploy-help', family: 'sls-run', label: 'sls-run deploy --help', args: [binRun, 'deploy', '--help'], kind: 'help', required: true }),
   ]
 
   if (!opts.skipPeers) {

@@ -17,6 +17,8 @@ describe.skipIf(!inject('engine'))('sls-run doctor with a Docker engine', () => 
     expect(byId['docker-api'].status).toBe('ok')
     expect(['ok', 'warn']).toContain(byId.buildkit.status)
     expect(byId['docker-disk'].detail).toContain(result.engine.rootDir)
+    // A local engine on Linux (as in CI): instances are reached on the bridge, no userland port proxy.
+    expect(byId['container-network']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^bridge: instances are reached at their container IPs/) })
   })
 
   it('prints a table of checks on stdout in human mode', async () => {

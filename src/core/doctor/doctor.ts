@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js'
 import { summarizeDockerConfig } from '../registry/docker-config.js'
 import { connect, probeEngine, type EngineInfo } from '../../runtime/docker/engine.js'
 import { engineMessage } from '../../runtime/docker/engine-error.js'
+import { containerNetwork } from '../../runtime/docker/docker-runtime.js'
 import { listStandins } from '../image/standin.js'
 import { isSlsError } from '../../errors.js'
 import { formatSize } from '../config/units.js'
@@ -48,6 +49,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
     checks.push(checkApi(engine))
     checks.push(checkBuildKit(engine))
     checks.push(await checkStandins(ctx.env))
+    checks.push(await checkNetwork(ctx.env))
   } catch (error) {
     if (!isSlsError(error)) throw error
     checks.push({ id: 'docker-engine', title: 'Docker engine', status: 'fail', required: true, detail: error.message, fix: error.hints.join(' ') })
@@ -55,6 +57,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
       ['docker-api', 'Engine API version'],
       ['buildkit', 'BuildKit'],
       ['standin-images', 'Stand-in images'],
+      ['container-network', 'Container network'],
     ] as const) {
       checks.push({ id, title, status: 'skip', required: false, detail: 'no engine to ask' })
     }
@@ -151,6 +154,17 @@ async function checkCredentials(env: NodeJS.ProcessEnv): Promise<Check> {
   }
   const list = summary.registries.map((r) => (r.helper ? `${r.registry} (${r.source}: ${r.helper})` : r.registry)).join(', ')
   return { ...base, status: 'ok', detail: `${list} in ${summary.file}` }
+}
+
+/** How `sls-run dev` reaches containers on this engine: their bridge IPs, or published ports. */
+async function checkNetwork(env: NodeJS.ProcessEnv): Promise<Check> {
+  const { docker } = await connect(env, 10_000)
+  const { mode, gateway } = await containerNetwork(docker)
+  const detail =
+    mode === 'bridge'
+      ? `bridge: instances are reached at their container IPs, no port proxy (this host is on the bridge, gateway ${gateway})`
+      : `published ports on 127.0.0.1: this host cannot reach the bridge${gateway ? ` (${gateway})` : ''} (Docker Desktop, rootless or a remote engine)`
+  return { id: 'container-network', title: 'Container network', status: 'ok', required: false, detail }
 }
 
 async function checkDisk(id: string, title: string, dir: string): Promise<Check> {

@@ -134,6 +134,21 @@ class DockerInstance implements RuntimeInstance {
   }
 }
 
+/**
+ * How the emulator and containers reach each other on this engine (also shown by `sls-run doctor`): 'bridge'
+ * when this host can bind the default bridge's gateway address (a local engine on Linux: straight to each
+ * container's IP, no userland port proxy), else 'published' ports (Docker Desktop, rootless, a remote engine).
+ */
+export async function containerNetwork(docker: Dockerode): Promise<{ mode: 'bridge' | 'published'; gateway?: string }> {
+  const bridge = (await docker
+    .getNetwork('bridge')
+    .inspect()
+    .catch(() => undefined)) as { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> } } | undefined
+  const config = bridge?.IPAM?.Config?.find((c) => c.Gateway || c.Subnet?.includes('.'))
+  const gateway = config?.Gateway ?? (config?.Subnet ? firstHost(config.Subnet) : undefined)
+  return gateway !== undefined && (await canBind(gateway)) ? { mode: 'bridge', gateway } : { mode: 'published', ...(gateway ? { gateway } : {}) }
+}
+
 /** Docker gives a bridge's gateway the subnet's first address unless told otherwise. */
 function firstHost(subnet: string): string | undefined {
   const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(subnet)
@@ -175,15 +190,9 @@ export class DockerRuntime implements Runtime {
    * Desktop, rootless, a remote engine) published ports and Docker's own host.docker.internal.
    */
   static async create(docker: Dockerode, session: Session, options: DockerRuntimeOptions = {}): Promise<DockerRuntime> {
-    const bridge = (await docker
-      .getNetwork('bridge')
-      .inspect()
-      .catch(() => undefined)) as { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> } } | undefined
-    const config = bridge?.IPAM?.Config?.find((c) => c.Gateway || c.Subnet?.includes('.'))
-    const gateway = config?.Gateway ?? (config?.Subnet ? firstHost(config.Subnet) : undefined)
-    const reachable = gateway !== undefined && (await canBind(gateway))
-    const mode = options.address === 'bridge' || options.address === 'published' ? options.address : reachable ? 'bridge' : 'published'
-    return new DockerRuntime(docker, session, mode, reachable ? gateway : undefined)
+    const network = await containerNetwork(docker)
+    const mode = options.address === 'bridge' || options.address === 'published' ? options.address : network.mode
+    return new DockerRuntime(docker, session, mode, network.mode === 'bridge' ? network.gateway : undefined)
   }
 
   instanceUrl(url: string): string {
