@@ -37,6 +37,7 @@ import {
   parseBenchArgs,
   runBenches,
   saturate,
+  saturationTable,
   sequentialLatency,
   sleep,
   summary as summarize,
@@ -557,24 +558,13 @@ async function benchGateway(opts: Options) {
     const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}; p50 ${f(g.p50, 0)} vs ${f(d.p50, 0)} ms, p99 ${f(g.p99, 0)} vs ${f(d.p99, 0)} ms`
     if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (docker runtime, ${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
     else info('gateway', `throughput gateway/direct, docker runtime, ${name} app (reported, not judged)`, sat.ratio, detail)
-    const row = (side: Side, r: Run) => [
-      side,
-      f(r.rps, 0),
-      f(r.rps / d.rps, 3),
-      String(r.total),
-      f(r.p50, 0),
-      f(r.p99, 0),
-      f(r.meanMs, 2),
-      r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '),
-      f(r.foreignCpuPct, 0),
-    ]
     const noisy = [d, p, g].filter((r) => r.foreignCpuPct > DISTURBED_PCT)
     text +=
       `Gateway throughput (docker runtime), ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
       `One container (CPU quota ${f(container.cpus, 2)} vCPU, the default resources), reached three ways: direct at its bridge IP ${container.ip}:${PORT}, through the minimal proxy, through the gateway (minInstances 1, maxInstances 1, concurrency 80). ` +
       `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
       `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy, the container and dockerd: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms. CPU % from /proc (the container's node is its PID 1).\n\n` +
-      table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'others CPU %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
+      saturationTable(sides, [d, p, g], { header: 'others CPU %', pct: (r) => r.foreignCpuPct }) +
       `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}` +
       (sat.discarded?.length ? `; ${sat.discarded.length} disturbed run(s) run again` : '') +
       (noisy.length

@@ -31,6 +31,7 @@ import {
   parseBenchArgs,
   runBenches,
   saturate,
+  saturationTable,
   sequentialLatency,
   sleep,
   summary,
@@ -228,22 +229,11 @@ async function benchGateway(opts: Options) {
     const detail = `${f(g.rps, 0)} / ${f(d.rps, 0)} req/s = ${f(sat.ratio, 2)}; minimal proxy / direct = ${f(sat.minimalProxyRatio, 2)}, gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 2)}`
     if (scenario.judged) target('gateway', `throughput gateway/direct ≥ 0.85 (${name} app: judged here)`, sat.ratio, sat.ratio >= 0.85, detail)
     else info('gateway', `throughput gateway/direct, ${name} app (reported, not judged)`, sat.ratio, detail)
-    const row = (side: Side, r: Run) => [
-      side,
-      f(r.rps, 0),
-      f(r.rps / d.rps, 3),
-      String(r.total),
-      f(r.p50, 0),
-      f(r.p99, 0),
-      f(r.meanMs, 2),
-      r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '),
-      f(r.otherLoadPct, 0),
-    ]
     text +=
       `Gateway throughput, ${scenario.what} — ${scenario.judged ? 'the ≥ 0.85 target is JUDGED on this table' : 'REPORTED, NOT JUDGED: with no work in the app, proxying is all the work there is; the minimal-proxy row is the floor any Node proxy pays here'}.\n` +
       `autocannon in its own process, ${connections} connections, ${seconds} s per run; direct, minimal proxy, gateway, then the reverse order; best run of each by req/s. ` +
       `Minimal proxy and gateway both run inside the bench process. The ${os.cpus().length} CPUs are shared by autocannon, the proxy and the app: a same-run comparison, not a capacity figure. Latencies under saturation: autocannon, whole ms.\n\n` +
-      table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', 'other load %'], [row('direct', d), row('minimal proxy', p), row('gateway', g)]) +
+      saturationTable(sides, [d, p, g], { header: 'other load %', pct: (r) => r.otherLoadPct }) +
       `gateway / minimal proxy = ${f(sat.gatewayVsMinimalProxy, 3)}\n\n`
     if (name === 'zero-work') {
       process.stderr.write(`  gateway, latency: ${latencyN} sequential requests per side, interleaved\n`)

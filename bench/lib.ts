@@ -300,6 +300,25 @@ export interface Door {
 }
 export type Sides = Record<Side, Door>
 
+/**
+ * The saturation table both gateway benches print (emulator.ts, docker.ts): one row per side, its rate
+ * against direct, latencies, server-side CPU, and the CPU others used meanwhile (`other`: each bench's own measure).
+ */
+export function saturationTable<R extends CannonRun>(sides: Sides, [d, p, g]: [R, R, R], other: { header: string; pct: (run: R) => number }): string {
+  const row = (side: Side, r: R) => [
+    side,
+    f(r.rps, 0),
+    f(r.rps / d.rps, 3),
+    String(r.total),
+    f(r.p50, 0),
+    f(r.p99, 0),
+    f(r.meanMs, 2),
+    r.cpuPct.map((c, i) => `${sides[side].cpuNames[i]} ${f(c, 0)}`).join(', '),
+    f(other.pct(r), 0),
+  ]
+  return table(['side', 'req/s', '× direct', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'CPU % (server side)', other.header], [row('direct', d), row('minimal proxy', p), row('gateway', g)])
+}
+
 /** Run lengths: autocannon `seconds` per run with `connections`; the latency client's `latencyN` requests per side after `latencyWarmup`. */
 export const gatewayRuns = (quick: boolean) => ({ seconds: quick ? 3 : 10, connections: 20, latencyN: quick ? 500 : 3000, latencyWarmup: quick ? 100 : 300 })
 
