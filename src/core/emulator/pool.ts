@@ -281,7 +281,10 @@ export class Pool {
 
   /** In flight + waiting, and the live instances, as the autoscaler's meter sees them. */
   private observe(): void {
-    this.meter.set(this.deps.clock.now(), this.inFlight + this.queue.length, this.live().length)
+    // On every acquire and release: count without building the list (the request path stays allocation-free here).
+    let live = 0
+    for (const slot of this.slots.values()) if (slot.state === 'starting' || slot.state === 'ready') live++
+    this.meter.set(this.deps.clock.now(), this.inFlight + this.queue.length, live)
   }
 
   /**
