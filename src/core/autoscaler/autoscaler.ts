@@ -11,6 +11,7 @@ import type { Model, ScaleDecision, ScaleInput, ScalingModel, ScalingSpec } from
 
 export type { InstanceView, Mode, ScaleDecision, ScaleInput, ScalingModel, ScalingSpec } from './types.js'
 export { LoadMeter } from './load.js'
+export { instanceView, scaleInOrder, type ScalingSlot } from './slots.js'
 
 // Each model takes its own parameters; the spec carries them under its `model` tag.
 const MODELS = { instant, 'cloud-run': cloudRun, knative, 'container-apps': containerApps } as unknown as Record<ScalingModel, Model<ScalingSpec, unknown>>

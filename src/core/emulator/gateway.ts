@@ -133,12 +133,12 @@ export class Gateway {
     const durationMs = this.options.clock.now() - started
     const { service } = this.options
     const [method, path] = [req.method ?? 'GET', req.url ?? '/']
-    const base = { service, method, path, status, startedAt: started, durationMs }
-    this.options.onRequest(
-      lease
-        ? { ...base, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: Boolean(lease.coldStart), ...(lease.coldStart ? { coldStartMs: lease.coldStart.totalMs } : {}) }
-        : { ...base, queuedMs: durationMs, coldStart: false },
-    )
+    // One object per request (this runs on every request): no intermediate spreads.
+    const record: RequestRecord = lease
+      ? { service, method, path, status, startedAt: started, durationMs, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: lease.coldStart !== undefined }
+      : { service, method, path, status, startedAt: started, durationMs, queuedMs: durationMs, coldStart: false }
+    if (lease?.coldStart) record.coldStartMs = lease.coldStart.totalMs
+    this.options.onRequest(record)
   }
 
   /** Keep-alive connections to an instance, by instance id; dropped when the instance is retired. */

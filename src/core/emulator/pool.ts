@@ -12,7 +12,7 @@
  * so every transition is tested with fakes (test/unit/pool.test.ts).
  */
 import type { ExitInfo, RuntimeInstance } from '../../runtime/types.js'
-import { Autoscaler, LoadMeter, type InstanceView, type ScaleDecision, type ScaleInput } from '../autoscaler/autoscaler.js'
+import { Autoscaler, instanceView, LoadMeter, scaleInOrder, type ScaleDecision, type ScaleInput } from '../autoscaler/autoscaler.js'
 import { isErrorCode } from '../../error-codes.js'
 import { type PlatformResponse, noRoom, unavailable } from './errors.js'
 import type { ColdStart, InstanceState, InstanceStatus, Lease, PoolDeps, PoolSettings, StartFailure } from './pool-types.js'
@@ -317,13 +317,13 @@ export class Pool {
       for (let i = 0; i < count; i++) void this.startInstance(why ?? decision.reason)
     } else {
       if (target !== previous) this.emitScale(decision, previous, live.length, 0, why)
-      if (count < 0) for (const slot of this.scaleInOrder(live).slice(0, -count)) void this.drain(slot, decision.reason)
+      if (count < 0) for (const slot of scaleInOrder(live).slice(0, -count)) void this.drain(slot, decision.reason)
     }
   }
 
   private decide(trigger: ScaleInput['trigger'], now: number, live: Slot[]): ScaleDecision | undefined {
     const { concurrency: limit, minInstances, maxInstances } = this.settings
-    const instances = live.map((s): InstanceView => ({ ready: s.state === 'ready', inFlight: s.inFlight, ...(s.idleSince === undefined ? {} : { idleSince: s.idleSince }) }))
+    const instances = live.map(instanceView)
     return this.autoscaler.decide({
       now,
       trigger,
@@ -335,11 +335,6 @@ export class Pool {
       minInstances,
       maxInstances,
     })
-  }
-
-  /** Which instances go first when the count comes down: ready and idle (longest idle first), then the least busy. Starting ones finish starting. */
-  private scaleInOrder(live: Slot[]): Slot[] {
-    return live.filter((s) => s.state === 'ready').sort((a, b) => (a.idleSince ?? Infinity) - (b.idleSince ?? Infinity) || a.inFlight - b.inFlight)
   }
 
   private emitScale(decision: ScaleDecision, previous: number, actual: number, starting: number, why?: string): void {

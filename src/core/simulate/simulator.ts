@@ -8,7 +8,7 @@
  * finished (at most `timeout` + the stuck grace). Instances never crash here, and a start takes the
  * sampled cold start. No timers, no sockets, no promises in the hot path: millions of requests a second.
  */
-import { Autoscaler, LoadMeter, type InstanceView, type ScaleInput, type ScalingSpec } from '../autoscaler/autoscaler.js'
+import { Autoscaler, instanceView, LoadMeter, scaleInOrder, type ScaleInput, type ScalingSpec } from '../autoscaler/autoscaler.js'
 import { EventHeap, type Timed } from './heap.js'
 import { LatencyHistogram } from './latency.js'
 import type { Arrival, TimelinePoint, TraceSource } from './types.js'
@@ -225,7 +225,7 @@ export class Simulator {
       const busy = this.now - inst.busySince
       this.out.usage.activeMs += busy
       this.out.usage.billableMs += Math.ceil(busy / ROUND_MS - 1e-9) * ROUND_MS
-      if (inst.state === 'draining') this.stop(inst)
+      if (inst.state === 'draining') this.retire(inst, this.now)
       else this.markIdle(inst)
     }
     this.dispatch()
@@ -298,7 +298,7 @@ export class Simulator {
   /** As Pool.reconcile: ask the model, then start the missing instances or drain the surplus (idle first). */
   private reconcile(trigger: ScaleInput['trigger']): void {
     const now = this.now
-    const instances = this.live.map((i): InstanceView => ({ ready: i.state === 'ready', inFlight: i.inFlight, ...(i.idleSince === undefined ? {} : { idleSince: i.idleSince }) }))
+    const instances = this.live.map(instanceView)
     const { concurrency: limit, minInstances, maxInstances } = this.s
     const decision = this.autoscaler.decide({
       now,
@@ -316,10 +316,7 @@ export class Simulator {
     this.desired = Math.min(Math.max(decision.desired, this.warm), maxInstances)
     const count = this.desired - this.live.length
     for (let i = 0; i < count; i++) this.start()
-    if (count < 0) {
-      const order = this.live.filter((i) => i.state === 'ready').sort((a, b) => (a.idleSince ?? Infinity) - (b.idleSince ?? Infinity) || a.inFlight - b.inFlight)
-      for (const inst of order.slice(0, -count)) this.drain(inst)
-    }
+    if (count < 0) for (const inst of scaleInOrder(this.live).slice(0, -count)) this.drain(inst)
     this.point()
   }
 
@@ -333,11 +330,7 @@ export class Simulator {
   private drain(inst: Instance): void {
     inst.state = 'draining'
     this.setLive(this.live.filter((i) => i !== inst))
-    if (inst.inFlight === 0) this.stop(inst)
-  }
-
-  private stop(inst: Instance): void {
-    this.retire(inst, this.now)
+    if (inst.inFlight === 0) this.retire(inst, this.now)
   }
 
   private retire(inst: Instance, at: number): void {
