@@ -288,7 +288,7 @@ export interface Scenario {
 /** The two apps: zero-work (the proxy's cost is all there is: reported) and one whose service time dominates, as a real app's does (the throughput target is judged there). */
 export const SCENARIOS: Record<'zero-work' | 'service-time', Scenario> = {
   'zero-work': { env: {}, judged: false, what: 'the zero-work app (answers at once)' },
-  'service-time': { env: { SERVICE_MS: '10', CPU_MS: '0.2' }, judged: true, what: 'the service-time app (10 ms wait + 0.2 ms CPU per request)' },
+  'service-time': { env: { SERVICE_MS: '20', CPU_MS: '0.2' }, judged: true, what: 'the service-time app (20 ms wait + 0.2 ms CPU per request)' },
 }
 export const SIDES = ['direct', 'minimal proxy', 'gateway'] as const
 export type Side = (typeof SIDES)[number]
@@ -320,7 +320,35 @@ export function saturationTable<R extends CannonRun>(sides: Sides, [d, p, g]: [R
 }
 
 /** Run lengths: autocannon `seconds` per run with `connections`; the latency client's `latencyN` requests per side after `latencyWarmup`. */
-export const gatewayRuns = (quick: boolean) => ({ seconds: quick ? 3 : 10, connections: 20, latencyN: quick ? 500 : 3000, latencyWarmup: quick ? 100 : 300 })
+export const gatewayRuns = (quick: boolean) => ({ seconds: quick ? 3 : 10, connections: 32, latencyN: quick ? 500 : 3000, latencyWarmup: quick ? 100 : 300 })
+
+/** The gateway costs what a bare proxy costs: ≥ 0.97 of the minimal proxy's throughput on every app. */
+export const VS_MINIMAL_PROXY = 0.97
+/** Under load, the gateway's p50 and p99 within this many ms of the minimal proxy's (autocannon: whole ms). */
+export const LATENCY_VS_MINIMAL_PROXY_MS = 1
+
+/** The targets both gateway benches judge on each app's saturation table (`runtime`: how the instance runs). */
+export function judgeVsMinimalProxy(target: Targets['target'], sat: Saturation<CannonRun>, app: string, runtime: string): void {
+  const { 'minimal proxy': p, gateway: g } = sat.best
+  const ratio = sat.gatewayVsMinimalProxy
+  target(
+    'gateway',
+    `throughput gateway/minimal proxy ≥ ${VS_MINIMAL_PROXY} (${runtime} runtime, ${app} app)`,
+    ratio,
+    ratio >= VS_MINIMAL_PROXY,
+    `${f(g.rps, 0)} / ${f(p.rps, 0)} req/s = ${f(ratio, 3)}`,
+  )
+  for (const q of ['p50', 'p99'] as const) {
+    const diff = g[q] - p[q]
+    target(
+      'gateway',
+      `${q} under load within ${LATENCY_VS_MINIMAL_PROXY_MS} ms of the minimal proxy's (${runtime} runtime, ${app} app)`,
+      diff,
+      diff <= LATENCY_VS_MINIMAL_PROXY_MS,
+      `${f(g[q], 0)} vs ${f(p[q], 0)} ms`,
+    )
+  }
+}
 
 /** For each app of SCENARIOS: `doors(env)` opens the three doors (`{ sides, stop, … }`), `body(name, scenario, doors)` measures, and the doors are closed, also on failure. */
 export async function eachScenario<D extends { stop(): Promise<unknown> }>(

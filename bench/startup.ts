@@ -225,10 +225,25 @@ const BENCH_ENV_OVERRIDES = {
   SERVERLESS_TELEMETRY_DISABLED: '1',
 }
 
+// CPU time (user + system) of this process's waited-for children, from /proc/self/stat (cutime, cstime; in
+// clock ticks of 10 ms, Linux's fixed USER_HZ). One run's delta is coarse, but the deltas add up exactly, so
+// the mean over a command's runs is good to 10 ms / runs. null where /proc is missing.
+function childrenCpuMs(): number | null {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[13]) + Number(fields[14])) * 10 // fields 16 and 17 of proc(5), counted from state (3)
+  } catch {
+    return null
+  }
+}
+
 interface Ran {
   code: number | null
   signal: NodeJS.Signals | null
   ms: number
+  /** CPU of the child (and its waited-for children), ms; null where unknown. */
+  cpuMs: number | null
   stdout: string
   stderr: string
   timedOut: boolean
@@ -246,8 +261,9 @@ function run(
     const out: Buffer[] = []
     let err = ''
     let timedOut = false
-    let exited: { code: number | null; signal: NodeJS.Signals | null; ms: number } | null = null
+    let exited: { code: number | null; signal: NodeJS.Signals | null; ms: number; cpuMs: number | null } | null = null
     let settled = false
+    const cpu0 = childrenCpuMs()
     const t0 = process.hrtime.bigint()
     let child: ChildProcess
     try {
@@ -258,7 +274,7 @@ function run(
         detached: true, // own process group, so a timeout can kill grandchildren too
       })
     } catch (error) {
-      resolve({ code: null, signal: null, ms: 0, stdout: '', stderr: '', timedOut: false, error: String(error) })
+      resolve({ code: null, signal: null, ms: 0, cpuMs: null, stdout: '', stderr: '', timedOut: false, error: String(error) })
       return
     }
     let closeTimer: NodeJS.Timeout | undefined
@@ -271,6 +287,7 @@ function run(
         code: exited?.code ?? null,
         signal: exited?.signal ?? null,
         ms: exited?.ms ?? Number(process.hrtime.bigint() - t0) / 1e6,
+        cpuMs: exited?.cpuMs ?? null,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: err,
         timedOut,
@@ -294,11 +311,12 @@ function run(
       if (err.length > 65536) err = err.slice(-65536)
     })
     child.on('error', (error) => {
-      exited ??= { code: null, signal: null, ms: Number(process.hrtime.bigint() - t0) / 1e6 }
+      exited ??= { code: null, signal: null, ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: null }
       finish({ error: String(error) })
     })
     child.on('exit', (code, signal) => {
-      exited = { code, signal, ms: Number(process.hrtime.bigint() - t0) / 1e6 }
+      const cpu1 = childrenCpuMs()
+      exited = { code, signal, ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: cpu0 != null && cpu1 != null ? cpu1 - cpu0 : null }
       // Give the pipes a moment to drain; a grandchild that keeps them open
       // must not hang the benchmark.
       closeTimer = setTimeout(() => {
@@ -651,6 +669,11 @@ interface Command {
   notes: string[]
   error: string | null
   samples: number[]
+  /** CPU ms of each timed run (10 ms ticks: only their mean is precise). */
+  cpuSamples: number[]
+  /** Mean CPU ms per run; null where unknown. */
+  cpuMean: number | null
+  cpuRatioToNode: number | null
   failures: Array<{ round: number; reason: string }>
   versionOutput: string | null
   argv: string[] | null
@@ -692,6 +715,9 @@ async function main() {
     notes: [],
     error: null,
     samples: [],
+    cpuSamples: [],
+    cpuMean: null,
+    cpuRatioToNode: null,
     failures: [],
     versionOutput: null,
     argv: c.args ? ['node', ...c.args.map(displayPath)] : null,
@@ -772,8 +798,10 @@ async function main() {
     for (let k = 0; k < active.length; k++) {
       const c = active[(round + k) % active.length]!
       const r = await run(c.file, c.args, { env })
-      if (r.code === 0 && !r.timedOut && !r.error) c.samples.push(r.ms)
-      else c.failures.push({ round, reason: describeFailure(r) })
+      if (r.code === 0 && !r.timedOut && !r.error) {
+        c.samples.push(r.ms)
+        if (r.cpuMs != null) c.cpuSamples.push(r.cpuMs)
+      } else c.failures.push({ round, reason: describeFailure(r) })
     }
     if ((round + 1) % 5 === 0 || round + 1 === opts.runs) process.stderr.write(`  ${round + 1}/${opts.runs}\n`)
   }
@@ -790,10 +818,15 @@ async function main() {
   const nodeMed = byId('node').stats?.median
   const slsMed = byId('sls-run-version').stats?.median
   const ratio = (a: number | undefined, b: number | undefined) => (a != null && b ? Math.round((a / b) * 100) / 100 : null)
+  const nodeCpu = byId('node')
   for (const c of commands) {
     c.ratioToNode = ratio(c.stats?.median, nodeMed)
     c.ratioToSlsRunVersion = ratio(c.stats?.median, slsMed)
+    if (c.cpuSamples.length === c.samples.length && c.samples.length) c.cpuMean = Math.round((c.cpuSamples.reduce((a, b) => a + b, 0) / c.cpuSamples.length) * 10) / 10
   }
+  for (const c of commands) c.cpuRatioToNode = ratio(c.cpuMean ?? undefined, nodeCpu.cpuMean ?? undefined)
+  // The commands people start most, each against node's CPU and the peers' wall time (issue: every command).
+  const everyday = commands.filter((c) => c.family === 'sls-run' && c.kind === 'help')
 
   // Targets.
   const targets: Target[] = []
@@ -805,6 +838,16 @@ async function main() {
       verdict: r == null ? 'N/A' : r <= 3 ? 'PASS' : 'FAIL',
       ratio: r,
       detail: r == null ? 'not measured' : `${slsMed} ms vs ${nodeMed} ms = ${r.toFixed(2)}× node`,
+    })
+  }
+  for (const c of everyday) {
+    const r = c.cpuRatioToNode
+    targets.push({
+      id: `cpu-2x-node-${c.id}`,
+      text: `${c.label} CPU within 2× of node -e 0`,
+      verdict: r == null ? 'N/A' : r <= 2 ? 'PASS' : 'FAIL',
+      ratio: r,
+      detail: r == null ? 'CPU not measured (no /proc)' : `${c.cpuMean} ms vs ${nodeCpu.cpuMean} ms = ${r.toFixed(2)}× node`,
     })
   }
   for (const family of ['wrangler', 'serverless']) {
@@ -824,13 +867,25 @@ async function main() {
         ratio: r,
         detail: `${slsMed} ms vs ${peerMed} ms (${row!.label}) = ${r.toFixed(2)}× (${family} takes ${(peerMed / slsMed).toFixed(2)}× as long)`,
       })
+      const slowest = everyday.filter((c) => c.stats).sort((a, b) => b.stats!.median - a.stats!.median)[0]
+      if (slowest) {
+        const rr = ratio(slowest.stats!.median, peerMed)!
+        targets.push({
+          ...t,
+          id: `everyday-0.3x-${family}`,
+          text: `every everyday command (slowest: ${slowest.label}) within 0.3× of ${family} --version, wall`,
+          verdict: rr <= 0.3 ? 'PASS' : 'FAIL',
+          ratio: rr,
+          detail: `${slowest.stats!.median} ms vs ${peerMed} ms = ${rr.toFixed(2)}×`,
+        })
+      }
     }
   }
 
   // ---- print
   const f = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(1))
   const fr = (x: number | null) => (x == null ? '—' : `${x.toFixed(2)}×`)
-  const header = ['command', 'runs', 'median ms', 'p10', 'p90', 'min', 'max', 'stdev', '× node', '× sls-run --version']
+  const header = ['command', 'runs', 'median ms', 'p10', 'p90', 'min', 'max', 'stdev', '× node', '× sls-run --version', 'CPU ms (mean)', 'CPU × node']
   const rows: string[][] = []
   const notes: string[] = []
   for (const c of commands) {
@@ -845,8 +900,8 @@ async function main() {
     }
     const label = tag.length ? `${c.label} ${tag.join('')}` : c.label
     const s = c.stats
-    if (!s) rows.push([label, String(c.samples.length), 'FAILED', '—', '—', '—', '—', '—', '—', '—'])
-    else rows.push([label, String(s.n), f(s.median), f(s.p10), f(s.p90), f(s.min), f(s.max), f(s.stdev), fr(c.ratioToNode), fr(c.ratioToSlsRunVersion)])
+    if (!s) rows.push([label, String(c.samples.length), 'FAILED', '—', '—', '—', '—', '—', '—', '—', '—', '—'])
+    else rows.push([label, String(s.n), f(s.median), f(s.p10), f(s.p90), f(s.min), f(s.max), f(s.stdev), fr(c.ratioToNode), fr(c.ratioToSlsRunVersion), f(c.cpuMean), fr(c.cpuRatioToNode)])
   }
 
   const machine = machineInfo()
@@ -873,7 +928,8 @@ async function main() {
     runs: opts.runs,
     warmup: opts.warmup,
     validRunCount: opts.runs >= MIN_RUNS,
-    timing: 'wall time from spawn() to child exit, process.hrtime.bigint(); stdin/stdout ignored, stderr piped',
+    timing:
+      'wall time from spawn() to child exit, process.hrtime.bigint(); stdin/stdout ignored, stderr piped; CPU: the change of /proc/self/stat cutime+cstime across each run, averaged over the runs',
     order: 'round-robin, start rotated by one each round',
     env: { ...BENCH_ENV_OVERRIDES, WRANGLER_LOG_PATH: '(a temporary folder, removed afterwards)' },
     envRemoved: ['npm_*', ...envRemoved(opts)],
@@ -891,6 +947,8 @@ async function main() {
       samplesMs: c.samples.map((x) => Math.round(x * 1000) / 1000),
       failures: c.failures,
       stats: c.stats,
+      cpuMeanMs: c.cpuMean,
+      cpuRatioToNode: c.cpuRatioToNode,
       ratioToNode: c.ratioToNode,
       ratioToSlsRunVersion: c.ratioToSlsRunVersion,
     })),

@@ -2,7 +2,7 @@
  * What every command shares: the output contract (results on stdout, everything else on stderr,
  * `--json` prints exactly one envelope), --verbose, and how errors look and exit.
  */
-import { Command, Flags, type Interfaces } from '@oclif/core'
+import { Command, Flags, type Interfaces } from '../vendor/oclif.js'
 import type { Logger } from '../core/logger.js'
 import { errorEnvelope, exitCodeOf, formatError, normalizeError } from '../ui/errors.js'
 import { debugEnabled, stderrLogger } from '../ui/logger.js'

@@ -5,7 +5,7 @@
  * the top (no command declares its own in a machine-readable place).
  * Pure: manifest in, Markdown out. `npm run gen` writes the page; a test fails when it drifts.
  */
-import type { Command, Interfaces } from '@oclif/core'
+import type { Command, Interfaces } from '../vendor/oclif.js'
 import { EXIT_CODE_HELP } from '../exit-codes.js'
 
 export interface CommandsDocOptions {

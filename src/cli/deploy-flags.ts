@@ -1,5 +1,5 @@
 /** Flags and context the deploy commands share. */
-import { Flags } from '@oclif/core'
+import { Flags } from '../vendor/oclif.js'
 import { parseDuration } from '../core/config/units.js'
 import type { DeployContext } from '../core/deploy/types.js'
 import { ExitCode, SlsError } from '../errors.js'

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import { Flags } from '../vendor/oclif.js'
 
 export const configFlag = Flags.string({
   char: 'c',

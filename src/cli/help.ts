@@ -3,7 +3,7 @@
  * package), on the root help and on every command's help; `sls-run` alone prints a short start-here
  * instead of the command list. Loaded for every help: it imports nothing heavier than oclif and node:path.
  */
-import { Help } from '@oclif/core'
+import { Help } from '../vendor/oclif.js'
 import { EXIT_CODE_HELP } from '../errors.js'
 import { docsLocation } from '../ui/docs-location.js'
 import { ROOT_DOCS, START_DOCS, commandDocs, docsLine } from './docs-links.js'

@@ -4,7 +4,7 @@
  * function returns a provider or a list of providers. Only the deploy commands run the hook, so other
  * commands never load plugin code.
  */
-import type { Config } from '@oclif/core'
+import type { Config } from '../vendor/oclif.js'
 import { registerProviders } from '../core/deploy/registry.js'
 import { ExitCode, SlsError } from '../errors.js'
 

@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '../vendor/oclif.js'
 import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { configFlag } from '../cli/flags.js'
 import { loadConfig } from '../core/config/index.js'

@@ -1,5 +1,5 @@
 import os from 'node:os'
-import { Flags } from '@oclif/core'
+import { Flags } from '../vendor/oclif.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { isSlsError } from '../errors.js'
 import { connect, probeEngine } from '../runtime/docker/engine.js'

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import { Flags } from '../vendor/oclif.js'
 import { configFlag } from '../cli/flags.js'
 import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { SCALING_MODELS, type ScalingModel } from '../core/autoscaler/types.js'

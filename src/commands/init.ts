@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '../vendor/oclif.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { checkName, scaffold, type ScaffoldResult } from '../core/scaffold/scaffold.js'
 import { installDependencies } from '../core/scaffold/install.js'

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '../vendor/oclif.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { parseDuration } from '../core/config/units.js'
 import type { ScheduleRunEvent } from '../core/events/types.js'

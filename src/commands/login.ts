@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '../vendor/oclif.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { verifyCredentials } from '../core/registry/challenge.js'
 import { normalizeRegistry, storeCredentials } from '../core/registry/credentials.js'

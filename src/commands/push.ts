@@ -1,4 +1,4 @@
-import { Args, Flags, type Config } from '@oclif/core'
+import { Args, Flags, type Config } from '../vendor/oclif.js'
 import { loadPluginProviders } from '../cli/plugin-providers.js'
 import { NdjsonCommand } from '../cli/ndjson-command.js'
 import { configFlag } from '../cli/flags.js'

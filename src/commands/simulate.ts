@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core'
+import { Args, Flags } from '../vendor/oclif.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { configFlag } from '../cli/flags.js'
 import { SCALING_MODELS, type ScalingModel } from '../core/autoscaler/types.js'

@@ -1,5 +1,5 @@
 /** An unknown command is a usage error (exit 2) with a "did you mean". */
-import type { Hook } from '@oclif/core'
+import type { Hook } from '../vendor/oclif.js'
 import { closest } from '../core/config/suggest.js'
 import { ExitCode, SlsError } from '../errors.js'
 import { errorEnvelope, formatError } from '../ui/errors.js'

@@ -71,6 +71,13 @@ export interface Runtime {
   readonly kind: 'process' | 'docker'
   /** Resolves once the instance is spawned (not yet ready); rejects with SlsError if it cannot be. */
   start(spec: InstanceSpec, onLog: (line: LogLine) => void): Promise<RuntimeInstance>
+  /**
+   * Gets ready to start instances like `spec` sooner (docker: a warm container, created and attached, not
+   * started); in the background, never failing. `spec.instanceId` is a placeholder.
+   */
+  prepare?(spec: InstanceSpec): void
+  /** The session is over: frees what `prepare` made. */
+  close?(): Promise<void>
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. Safe to call twice. */
   stop(instance: RuntimeInstance, graceMs: number): Promise<ExitInfo>
   /** A gateway URL (http://127.0.0.1:port) as an instance reaches it (a container: host.docker.internal). */

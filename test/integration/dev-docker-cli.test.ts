@@ -97,7 +97,10 @@ describe.skipIf(!inject('engine'))('sls-run dev --runtime docker (built CLI) and
   it('Ctrl-C drains and removes every container; exit 0', async () => {
     const { child, port, session, exited, events } = await startDev(project())
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
-    expect(await sessionContainers(session)).toHaveLength(2)
+    // The two instances, and the warm container made for the next cold start (docs/runtimes.md).
+    const warm = (c: Docker.ContainerInfo) => c.Names.some((n) => /^\/sls-run-probe-warm\d+-/.test(n))
+    expect((await sessionContainers(session)).filter((c) => !warm(c))).toHaveLength(2)
+    await waitFor(async () => (await sessionContainers(session)).some(warm) || undefined, 15_000, 50, 'the warm container')
     child.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(await sessionContainers(session)).toEqual([])

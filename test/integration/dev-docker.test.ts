@@ -83,6 +83,37 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
       expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024)
     })
 
+    it('warm containers: one created (not started) ahead of the cold start, which uses it; replaced; removed at a new revision and at stop', async () => {
+      const sessionContainers = () => docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${session.id}`, `${LABEL.service}=probe`] } })
+      const warmOnes = async () => (await sessionContainers()).filter((c) => c.Names.some((n) => /^\/sls-run-probe-warm\d+-/.test(n)))
+      const { url, emulator, events } = await emulate({})
+      await until(async () => (await warmOnes()).length === 1, 15_000)
+      const [warm] = await warmOnes()
+      expect(warm!.State).toBe('created') // nothing runs in it yet
+      expect(warm!.Labels[LABEL.session]).toBe(session.id)
+      expect(warm!.Labels[LABEL.managed]).toBe('true')
+
+      expect((await fetch(url)).status).toBe(200)
+      const used = emulator.status().services[0]!.instances.find((i) => i.id === 'probe#1')!
+      expect(used.container).toBe(warm!.Id) // the cold start took the warm container
+      const renamed = await docker.getContainer(warm!.Id).inspect()
+      expect(renamed.Name).toMatch(/^\/sls-run-probe-1-/)
+      const cold = events.find((e) => e.type === 'cold-start') as Extract<EmulatorEvent, { type: 'cold-start' }>
+      expect(cold.coldStart.bootMs).toBeGreaterThan(0) // the app's boot is still measured, from its start
+      await until(async () => (await warmOnes()).length === 1, 15_000) // the next one, made after the start
+      const next = (await warmOnes())[0]!
+      expect(next.Id).not.toBe(warm!.Id)
+
+      emulator.rollout('probe') // a new revision: the old revision's warm container goes, one for the new revision comes
+      await until(async () => (await warmOnes()).every((c) => c.Id !== next.Id) && (await warmOnes()).length === 1, 15_000)
+      const revision = (await docker.getContainer((await warmOnes())[0]!.Id).inspect()).Config.Env.find((e) => e.startsWith('K_REVISION='))
+      expect(revision).toMatch(/^K_REVISION=/)
+      expect(revision).not.toBe(renamed.Config.Env.find((e) => e.startsWith('K_REVISION=')))
+
+      await emulator.stop()
+      expect(await sessionContainers()).toEqual([]) // no warm container outlives the emulator
+    })
+
     it('memory 32Mi and an app that allocates more: OOMKilled (event, status, metric), 503, replaced', async () => {
       const { url, admin, events, emulator } = await emulate({ resources: { memory: '32Mi' } })
       expect((await fetch(url)).status).toBe(200)
@@ -170,7 +201,9 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
       const failed = events.find((e) => e.type === 'start-failed') as Extract<EmulatorEvent, { type: 'start-failed' }>
       expect(failed.message).toMatch(/did not open in time/)
       expect(failed.lastLines).toEqual(['booting', 'still booting'])
-      const left = () => docker.listContainers({ all: true, filters: { label: [`${LABEL.instance}=probe#1`, `${LABEL.session}=${session.id}`] } })
+      // The instance's container by name (a warm container it may have used keeps its warm instance label).
+      const left = async () =>
+        (await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${session.id}`] } })).filter((c) => c.Names.some((n) => n.startsWith('/sls-run-probe-1-')))
       await until(async () => (await left()).length === 0, 15_000) // removed once its stop completes
       expect(await left()).toEqual([])
     })

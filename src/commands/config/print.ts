@@ -1,5 +1,5 @@
-import { Flags } from '@oclif/core'
-import { stringify } from 'yaml'
+import { Flags } from '../../vendor/oclif.js'
+import { stringify } from '../../vendor/yaml.js'
 import { BaseCommand } from '../../cli/base-command.js'
 import { configFlag } from '../../cli/flags.js'
 import { loadConfig } from '../../core/config/index.js'

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import { Args } from '../../vendor/oclif.js'
 import { BaseCommand } from '../../cli/base-command.js'
 import { deployContext, deployFlags } from '../../cli/deploy-flags.js'
 import { loadPluginProviders } from '../../cli/plugin-providers.js'

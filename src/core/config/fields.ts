@@ -4,7 +4,7 @@
  */
 import { Cron } from 'croner'
 import { CRON_OPTIONS } from '../cron.js'
-import * as z from 'zod'
+import * as z from '../../vendor/zod.js'
 import { DURATION_PATTERN, SIZE_PATTERN, durationHint, formatDuration, formatSize, parseDuration, parseSize, sizeHint } from './units.js'
 
 export const got = (value: unknown): string => {

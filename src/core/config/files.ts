@@ -10,7 +10,7 @@
  */
 import { statSync, type Stats } from 'node:fs'
 import path from 'node:path'
-import type { Document } from 'yaml'
+import type { Document } from '../../vendor/yaml.js'
 import { SlsError } from '../../errors.js'
 import { readEnvFile } from './dotenv.js'
 import type { Diagnostic, DiagnosticInput, SourceText } from './diagnostic.js'

@@ -4,7 +4,7 @@
  * A plain (unquoted) scalar is re-typed after substitution, so `port: ${PORT}` gives a number;
  * a quoted one stays a string.
  */
-import { parse as parseYaml, visit, type Document, Scalar } from 'yaml'
+import { parse as parseYaml, visit, type Document, Scalar } from '../../vendor/yaml.js'
 import type { Diagnostic } from './diagnostic.js'
 import type { SourceText } from './diagnostic.js'
 

@@ -4,7 +4,7 @@
  * at once; the first failing stage stops the pipeline (a syntax error makes schema messages meaningless).
  */
 import path from 'node:path'
-import { LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument, type Document } from '../../vendor/yaml.js'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { Diagnostic } from './diagnostic.js'
 import { type SourceText } from './diagnostic.js'

@@ -1,5 +1,5 @@
 /** Where a key path lives in the YAML tree, as source offsets. */
-import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml'
+import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from '../../vendor/yaml.js'
 
 export type Segment = string | number
 export interface Span {

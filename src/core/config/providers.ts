@@ -3,7 +3,7 @@
  * that unknown keys are errors like everywhere else. Each built-in provider describes its settings once,
  * in its own folder (src/core/deploy/providers/<id>/settings.ts); a plugin provider checks its own.
  */
-import * as z from 'zod'
+import * as z from '../../vendor/zod.js'
 import { PROVIDER_IDS, PROVIDER_SETTINGS } from '../deploy/providers/index.js'
 import { mapping } from './fields.js'
 

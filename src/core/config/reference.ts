@@ -3,7 +3,7 @@
  * and the config reference table in docs/configuration.md (between its config-reference markers).
  * `npm run gen` writes both; a test fails when either drifts from the schema.
  */
-import * as z from 'zod'
+import * as z from '../../vendor/zod.js'
 import { configSchema } from './schema.js'
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js'
 

@@ -6,7 +6,7 @@
  *
  * Resolved values: durations are milliseconds, sizes are bytes, paths are absolute.
  */
-import * as z from 'zod'
+import * as z from '../../vendor/zod.js'
 import { bool, command, cronExpression, dnsLabel, duration, envMap, headerMap, HTTP_METHODS, intRange, list, mapping, nonEmpty, numberRange, oneOf, patterned, size, text, timeZone } from './fields.js'
 import { type PROVIDER_IDS, providerEnvironment } from './providers.js'
 import { parseDuration } from './units.js'

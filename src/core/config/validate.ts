@@ -1,6 +1,6 @@
 /** Schema validation of the parsed YAML: zod issues → located diagnostics, every problem at once. */
-import type { Document } from 'yaml'
-import * as z from 'zod'
+import type { Document } from '../../vendor/yaml.js'
+import * as z from '../../vendor/zod.js'
 import type { Diagnostic } from './diagnostic.js'
 import type { SourceText } from './diagnostic.js'
 import { got } from './fields.js'

@@ -21,7 +21,7 @@ const RATE_WINDOW_MS = 10_000
 const LATENCY_WINDOW_MS = 60_000
 const WINDOW_MAX = 20_000
 
-export type RequestRow = Omit<RequestRecord, 'service'> & { at: number }
+export type RequestRow = Omit<RequestRecord, 'type' | 'service'> & { at: number }
 export interface Sample extends Omit<Traffic, 'window'> {
   at: number
   starting: number

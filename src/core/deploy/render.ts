@@ -3,7 +3,7 @@
  * platform defaults used for what sls-run.yaml leaves unset as comment lines under the heading) or JSON
  * (the plans as they are, `defaults` included).
  */
-import { stringify } from 'yaml'
+import { stringify } from '../../vendor/yaml.js'
 import type { Plan } from './types.js'
 
 const defaultLines = (plan: Plan) =>

@@ -28,7 +28,7 @@ export type EmulatorEvent =
   | PoolEvent
   | RevisionEvent
   | ({ type: 'log'; service: string } & LogLine)
-  | ({ type: 'request' } & RequestRecord)
+  | RequestRecord
   | { type: 'listening'; service: string; url: string; revision: string }
   | { type: 'admin'; url: string }
   | DebuggerEvent
@@ -127,7 +127,7 @@ export class Emulator {
         const router = new RevisionRouter(pool, { service: name, clock: this.clock, holdMs: service.scaling.queueTimeout, onEvent: (event) => this.emit(event) })
         const onRequest = (record: RequestRecord) => {
           this.metrics.request(record)
-          this.emit({ type: 'request', ...record })
+          this.emit(record) // the record is the event: no copy per request
         }
         const alsoOn = runtime.gatewayHosts ?? []
         const gatewayOptions = {
@@ -243,6 +243,7 @@ export class Emulator {
   async stop(): Promise<void> {
     await Promise.all(this.running.map((r) => r.router.shutdown()))
     await Promise.all(this.running.map((r) => r.gateway.close()))
+    await Promise.all([...new Set(this.running.map((r) => this.runtimeOf(r.name)))].map((runtime) => runtime.close?.()))
     this.running.length = 0
     await this.debug?.close()
     this.debug = undefined

@@ -17,7 +17,9 @@ import { ProxiedRequest, type ProxyContext } from './proxy-request.js'
 import { proxyUpgrade, type UpgradeContext } from './websocket.js'
 import type { LeaseSource } from './router.js'
 
+/** One answered request, as the gateway records it; it is also the emulator's `request` event, as it is. */
 export interface RequestRecord {
+  type: 'request'
   service: string
   method: string
   path: string
@@ -135,8 +137,8 @@ export class Gateway {
     const [method, path] = [req.method ?? 'GET', req.url ?? '/']
     // One object per request (this runs on every request): no intermediate spreads.
     const record: RequestRecord = lease
-      ? { service, method, path, status, startedAt: started, durationMs, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: lease.coldStart !== undefined }
-      : { service, method, path, status, startedAt: started, durationMs, queuedMs: durationMs, coldStart: false }
+      ? { type: 'request', service, method, path, status, startedAt: started, durationMs, queuedMs: lease.queuedMs, instanceId: lease.instanceId, coldStart: lease.coldStart !== undefined }
+      : { type: 'request', service, method, path, status, startedAt: started, durationMs, queuedMs: durationMs, coldStart: false }
     if (lease?.coldStart) record.coldStartMs = lease.coldStart.totalMs
     this.options.onRequest(record)
   }

@@ -47,6 +47,7 @@ export class EmulatorMetrics {
   })
 
   private sources: MetricSources = {}
+  private readonly perService = new Map<string, { latency: Histogram.Internal<string>; queueWait: Histogram.Internal<string>; byStatus: Map<number, Counter.Internal> }>()
 
   /** `status` lists every pool (revision) of every service. */
   constructor(status: () => Array<ReturnType<Pool['status']>>) {
@@ -170,9 +171,21 @@ export class EmulatorMetrics {
     this.crashes.inc({ service, reason })
   }
 
+  /** Every request: the label sets are made once per service (and status), not per request. */
   request(r: RequestRecord): void {
-    this.requests.inc({ service: r.service, code: String(r.status), cold_start: String(r.coldStart) })
-    this.latency.observe({ service: r.service }, r.durationMs / 1000)
-    this.queueWait.observe({ service: r.service }, r.queuedMs / 1000)
+    let perService = this.perService.get(r.service)
+    if (!perService) {
+      perService = { latency: this.latency.labels(r.service), queueWait: this.queueWait.labels(r.service), byStatus: new Map() }
+      this.perService.set(r.service, perService)
+    }
+    const key = r.coldStart ? -r.status : r.status
+    let counter = perService.byStatus.get(key)
+    if (!counter) {
+      counter = this.requests.labels(r.service, String(r.status), String(r.coldStart))
+      perService.byStatus.set(key, counter)
+    }
+    counter.inc()
+    perService.latency.observe(r.durationMs / 1000)
+    perService.queueWait.observe(r.queuedMs / 1000)
   }
 }

@@ -104,6 +104,8 @@ export class Pool {
     this.reconcile('tick', prewarm > this.settings.minInstances ? ROLLOUT_START : initial > this.settings.minInstances ? 'initialScale' : undefined)
     this.warm = 0
     this.armTick()
+    // The runtime's share of the next cold start, done ahead (docker: a warm container). Not under a debugger.
+    if (!this.settings.debugging) this.deps.runtime.prepare?.(this.deps.spec(`${this.settings.service}#warm`))
   }
 
   /** The autoscaler's view: its model, the count it wants, its mode and why. */
@@ -123,14 +125,20 @@ export class Pool {
   }
 
   /** A slot on an instance, now or once one has room; rejects with 429 or 503 (PlatformResponse). */
+  /** A slot on a ready instance now, or undefined (none has room, or shutting down: `acquire` says which). The gateway's common path: no promise. */
+  tryAcquire(): Lease | undefined {
+    if (this.closed) return undefined
+    const slot = this.pick()
+    if (!slot) return undefined
+    const lease = this.lease(slot, 0)
+    this.observe()
+    return lease
+  }
+
   acquire(signal?: AbortSignal): Promise<Lease> {
     if (this.closed) return Promise.reject(unavailable('the emulator is shutting down'))
-    const slot = this.pick()
-    if (slot) {
-      const lease = this.lease(slot, 0)
-      this.observe()
-      return Promise.resolve(lease)
-    }
+    const lease = this.tryAcquire()
+    if (lease) return Promise.resolve(lease)
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = { enqueuedAt: this.deps.clock.now(), seq: ++this.seq, resolve, reject }
       this.queue.push(waiter)
@@ -228,12 +236,10 @@ export class Pool {
     slot.idleSince = undefined
     const thawed = slot.inFlight === 1 ? this.thaw(slot) : undefined
     let released = false
-    return {
+    const lease: Lease = {
       instanceId: slot.id,
       address: slot.handle!.address,
       queuedMs,
-      ...(coldStart ? { coldStart } : {}),
-      ...(thawed ? { thawed } : {}),
       release: () => {
         if (released) return
         released = true
@@ -248,6 +254,9 @@ export class Pool {
         this.freezeIfIdle(slot)
       },
     }
+    if (coldStart) lease.coldStart = coldStart
+    if (thawed) lease.thawed = thawed
+    return lease
   }
 
   /** cpuThrottling: nothing in flight → frozen (as Cloud Run throttles CPU outside requests). */

@@ -15,6 +15,13 @@
  *
  * A connection the instance refuses (it died an instant ago; its exit event is on its way) is not the
  * client's problem: when nothing of the request was sent yet, it goes to another instance, once.
+ *
+ * This runs for every request, so its common path allocates little (bench/emulator.ts compares it with a
+ * bare proxy): a free slot is taken synchronously (no promise, no AbortController: those are made only
+ * for a request that has to wait), the undici handler is one `Attempt` object with methods rather than a
+ * bag of closures, the client's `close` listener is one shared function, and the timeout is armed with a
+ * whole number of milliseconds, so that every request's timer joins the same Node timer list (a
+ * fractional duration makes a list of its own each time; the timeout fires < 1 ms later for it).
  */
 import type http from 'node:http'
 import type { Dispatcher } from 'undici'
@@ -43,32 +50,41 @@ export interface ProxyContext {
 export class ProxiedRequest {
   private readonly started: number
   /** The client has its answer, or has left. */
-  private clientDone = false
-  private lease?: Lease
+  clientDone = false
+  lease?: Lease
   private timer: unknown
-  private readonly left = new AbortController()
-  /** Set while the upstream request runs: cuts it (the instance is stuck). */
-  private cut?: (reason: Error) => void
+  /** Made only when the request has to wait for a slot: the client leaving aborts the wait. */
+  private left?: AbortController
+  /** The upstream attempt under way. */
+  private attempt?: Attempt
   /** The upstream response, paused for a slow client. */
-  private paused?: Dispatcher.DispatchController
+  paused?: Dispatcher.DispatchController
 
   constructor(
-    private readonly req: http.IncomingMessage,
-    private readonly res: http.ServerResponse,
-    private readonly ctx: ProxyContext,
+    readonly req: http.IncomingMessage,
+    readonly res: http.ServerResponse,
+    readonly ctx: ProxyContext,
   ) {
     this.started = ctx.clock.now()
-    res.once('close', () => {
-      if (res.writableFinished || this.clientDone) return
-      this.left.abort()
-      this.finishClient(CLIENT_CLOSED)
-      this.paused?.resume() // nobody reads it now: let the app's response run to its end
-    })
+    ;(res as WithRequest)[REQUEST] = this
+    res.on('close', clientClosed)
   }
 
-  async run(): Promise<void> {
-    const lease = await this.acquire()
-    if (!lease) return
+  run(): void {
+    const lease = this.ctx.pool.tryAcquire()
+    if (lease && !lease.thawed) this.begin(lease)
+    else void this.acquire(lease).then((next) => next && this.begin(next))
+  }
+
+  /** The client's connection closed: before its answer, the client left. */
+  clientClosed(): void {
+    if (this.res.writableFinished || this.clientDone) return
+    this.left?.abort()
+    this.finishClient(CLIENT_CLOSED)
+    this.paused?.resume() // nobody reads it now: let the app's response run to its end
+  }
+
+  private begin(lease: Lease): void {
     if (this.clientDone) return lease.release() // left while it was queued or thawing
     const remaining = this.ctx.timeoutMs - (this.ctx.clock.now() - this.started)
     if (remaining <= 0) {
@@ -77,18 +93,21 @@ export class ProxiedRequest {
       return lease.release()
     }
     // No timer for Infinity (`--inspect`: a request may wait at a breakpoint for as long as it takes).
-    if (Number.isFinite(remaining)) this.timer = this.ctx.clock.setTimeout(() => this.timedOut(), remaining)
+    if (Number.isFinite(remaining)) this.timer = this.ctx.clock.setTimeout(() => this.timedOut(), Math.ceil(remaining))
     this.send(lease, true)
   }
 
-  /** A slot, or undefined when the platform answered (429/503) or the client left while queued. */
-  private async acquire(): Promise<Lease | undefined> {
-    let lease: Lease
-    try {
-      lease = await this.ctx.pool.acquire(this.left.signal)
-    } catch (error) {
-      this.platformAnswer(error instanceof PlatformResponse ? error : unavailable((error as Error).message))
-      return undefined
+  /** A slot (`fast`: taken already, to thaw), or undefined when the platform answered (429/503) or the client left while queued. */
+  private async acquire(fast?: Lease): Promise<Lease | undefined> {
+    let lease = fast
+    if (!lease) {
+      this.left = new AbortController()
+      try {
+        lease = await this.ctx.pool.acquire(this.left.signal)
+      } catch (error) {
+        this.platformAnswer(error instanceof PlatformResponse ? error : unavailable((error as Error).message))
+        return undefined
+      }
     }
     if (lease.thawed) {
       const thawStarted = this.ctx.clock.now()
@@ -101,72 +120,68 @@ export class ProxiedRequest {
   /** One attempt on one instance; `retry`: a refused connection may move to another instance. */
   private send(lease: Lease, retry: boolean): void {
     this.lease = lease
-    const { req, res } = this
-    let controller: Dispatcher.DispatchController | undefined
-    let status = 0
-    let ended = false
-    const end = (error?: Error) => {
-      if (ended) return
-      ended = true
-      this.cut = undefined
-      this.paused = undefined
-      const code = (error as { code?: string } | undefined)?.code ?? ''
-      if (error && status === 0 && !REFUSED.has(code)) this.ctx.pool.suspect(lease.instanceId) // reset mid-request: dying?
-      if (REFUSED.has(code) && status === 0) {
-        this.ctx.pool.reportBroken(lease.instanceId, 'refused a connection')
-        if (retry && !this.clientDone && (!hasBody(req) || !req.readableDidRead)) {
-          lease.release()
-          void this.acquire().then((next) => (next && !this.clientDone ? this.send(next, false) : next?.release()))
-          return
-        }
-      }
-      if (!this.clientDone) {
-        if (!error) {
-          res.end()
-          this.finishClient(status)
-        } else if (!res.headersSent) this.platformAnswer(unavailable(`${lease.instanceId} did not answer: ${error.message}`), lease)
-        else {
-          res.destroy()
-          this.finishClient(status)
-        }
-      }
-      this.ctx.clock.clearTimeout(this.timer)
-      lease.release()
-    }
-    this.cut = (reason) => (controller ? controller.abort(reason) : end(reason))
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c
-      },
-      onResponseStart: (_c, statusCode, headers) => {
-        if (statusCode < 200) return // 1xx from the app: Node already answered the client's Expect
-        status = statusCode
-        if (!this.clientDone) res.writeHead(statusCode, responseHeaders(headers, lease))
-      },
-      onResponseData: (c, chunk) => {
-        if (this.clientDone) return // the client has its answer: the app still finishes, unheard
-        if (!res.write(chunk)) {
-          c.pause()
-          this.paused = c
-          res.once('drain', () => {
-            this.paused = undefined
-            c.resume()
-          })
-        }
-      },
-      onResponseEnd: () => end(),
-      onResponseError: (_c, error) => end(error),
-    }
+    const { req } = this
+    const attempt = (this.attempt = new Attempt(this, lease, retry))
     try {
       this.ctx
         .upstream(lease)
         .dispatch(
           { path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers: forwardHeaders(req), body: hasBody(req) ? req : null, headersTimeout: 0, bodyTimeout: 0 },
-          handler,
+          attempt,
         )
     } catch (error) {
-      end(error as Error)
+      this.ended(attempt, error as Error)
     }
+  }
+
+  /** The app's status line and headers. */
+  responseStart(statusCode: number, headers: Record<string, string | string[] | undefined>, lease: Lease): void {
+    if (!this.clientDone) this.res.writeHead(statusCode, responseHeaders(headers, lease))
+  }
+
+  /** A chunk of the app's body. */
+  responseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.clientDone) return // the client has its answer: the app still finishes, unheard
+    if (!this.res.write(chunk)) {
+      controller.pause()
+      this.paused = controller
+      this.res.once('drain', () => {
+        this.paused = undefined
+        controller.resume()
+      })
+    }
+  }
+
+  /** An attempt is over: the app's response ended (no error) or the attempt failed. */
+  ended(attempt: Attempt, error?: Error): void {
+    if (attempt.done) return
+    attempt.done = true
+    if (this.attempt === attempt) this.attempt = undefined
+    this.paused = undefined
+    const { lease, status } = attempt
+    const { req, res } = this
+    const code = (error as { code?: string } | undefined)?.code ?? ''
+    if (error && status === 0 && !REFUSED.has(code)) this.ctx.pool.suspect(lease.instanceId) // reset mid-request: dying?
+    if (REFUSED.has(code) && status === 0) {
+      this.ctx.pool.reportBroken(lease.instanceId, 'refused a connection')
+      if (attempt.retry && !this.clientDone && (!hasBody(req) || !req.readableDidRead)) {
+        lease.release()
+        void this.acquire().then((next) => (next && !this.clientDone ? this.send(next, false) : next?.release()))
+        return
+      }
+    }
+    if (!this.clientDone) {
+      if (!error) {
+        res.end()
+        this.finishClient(status)
+      } else if (!res.headersSent) this.platformAnswer(unavailable(`${lease.instanceId} did not answer: ${error.message}`), lease)
+      else {
+        res.destroy()
+        this.finishClient(status)
+      }
+    }
+    this.ctx.clock.clearTimeout(this.timer)
+    lease.release()
   }
 
   /** `timeout` reached: the client gets its 504 now; the app gets `stuckGraceMs` more to finish. */
@@ -178,11 +193,12 @@ export class ProxiedRequest {
         this.finishClient(504)
       }
     }
-    if (!this.cut) return
+    if (!this.attempt) return
     this.timer = this.ctx.clock.setTimeout(() => {
-      if (!this.cut || !this.lease) return
-      this.ctx.pool.reportBroken(this.lease.instanceId, `did not finish a request within timeout + ${this.ctx.stuckGraceMs} ms`)
-      this.cut(new Error('stuck'))
+      const attempt = this.attempt
+      if (!attempt) return
+      this.ctx.pool.reportBroken(attempt.lease.instanceId, `did not finish a request within timeout + ${this.ctx.stuckGraceMs} ms`)
+      attempt.cut(new Error('stuck'))
     }, this.ctx.stuckGraceMs)
   }
 
@@ -198,5 +214,54 @@ export class ProxiedRequest {
     if (this.clientDone) return
     this.clientDone = true
     this.ctx.record(this.req, this.started, status, lease)
+  }
+}
+
+const REQUEST = Symbol('sls-run.request')
+type WithRequest = http.ServerResponse & { [REQUEST]: ProxiedRequest }
+
+/** The `close` listener of every response (one function for all: `this` is the response). */
+function clientClosed(this: http.ServerResponse): void {
+  ;(this as WithRequest)[REQUEST].clientClosed()
+}
+
+/** One upstream attempt: undici's handler, its methods hand each event to the request. */
+class Attempt implements Dispatcher.DispatchHandler {
+  private controller?: Dispatcher.DispatchController
+  status = 0
+  done = false
+
+  constructor(
+    private readonly request: ProxiedRequest,
+    readonly lease: Lease,
+    readonly retry: boolean,
+  ) {}
+
+  /** Ends the attempt from our side (the instance is stuck). */
+  cut(reason: Error): void {
+    if (this.controller) this.controller.abort(reason)
+    else this.request.ended(this, reason)
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return // 1xx from the app: Node already answered the client's Expect
+    this.status = statusCode
+    this.request.responseStart(statusCode, headers, this.lease)
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.request.responseData(controller, chunk)
+  }
+
+  onResponseEnd(): void {
+    this.request.ended(this)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.request.ended(this, error)
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Readiness during a cold start: poll about every 10 ms (Knative's queue-proxy polls every 50 ms,
- * the activator every 200 ms), so the emulator adds almost nothing to the app's own boot time.
+ * Readiness during a cold start: poll every tenth of the time waited so far, between 1 and 10 ms (Knative's
+ * queue-proxy polls every 50 ms, the activator every 200 ms), so the emulator adds almost nothing to the app's
+ * own boot time: a 20 ms boot is seen within 2 ms, a long one within 10 ms; a failed connect costs microseconds.
  * TCP: the port accepts a connection. HTTP: GET path answers 2xx (after the port opened).
  * Behind a forwarding proxy (a published Docker port) a connection proves nothing, so "open" there
  * means any HTTP answer.
@@ -11,6 +12,8 @@ import { portAccepts } from '../../runtime/probe-port.js'
 import type { RuntimeInstance } from '../../runtime/types.js'
 
 export const PROBE_INTERVAL_MS = 10
+/** The wait before the next probe, `elapsedMs` into the cold start. */
+export const probeInterval = (elapsedMs: number) => Math.min(PROBE_INTERVAL_MS, Math.max(1, elapsedMs / 10))
 
 export interface ProbeSettings {
   type: 'tcp' | 'http'
@@ -28,7 +31,7 @@ export async function waitReady(instance: RuntimeInstance, probe: ProbeSettings,
     },
     {
       deadline,
-      intervalMs: PROBE_INTERVAL_MS,
+      intervalMs: probeInterval,
       signal,
       timedOut: () => new Error(portOpenAt === undefined ? `port ${port} did not open in time` : `GET ${probe.path} did not answer 2xx in time`),
       aborted: () => new Error('start aborted'),

@@ -10,6 +10,8 @@ import type { Clock } from '../clock.js'
 import type { Lease, Pool, PoolEvent } from './pool.js'
 
 export interface LeaseSource {
+  /** A slot now, or undefined: then `acquire` (queueing, cold start, 429/503). */
+  tryAcquire(): Lease | undefined
   acquire(signal?: AbortSignal): Promise<Lease>
   /** The gateway found this instance broken: replace it (pool.ts). */
   reportBroken(instanceId: string, message: string): void
@@ -52,6 +54,10 @@ export class RevisionRouter implements LeaseSource {
 
   get pending(): string | undefined {
     return this.candidate?.pool.settings.revision
+  }
+
+  tryAcquire(): Lease | undefined {
+    return this.candidate ? undefined : this.current.tryAcquire() // during a rollout, requests are held (acquire)
   }
 
   acquire(signal?: AbortSignal): Promise<Lease> {

@@ -1,5 +1,5 @@
 /** What both CI renderers share: the commands, the header comment, the pinned sls-run, YAML scalars. */
-import { stringify } from 'yaml'
+import { stringify } from '../../vendor/yaml.js'
 
 export const CI_SETUPS = ['node', 'python', 'go', 'none'] as const
 

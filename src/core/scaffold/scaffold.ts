@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import * as z from 'zod'
+import * as z from '../../vendor/zod.js'
 import { ExitCode, SlsError } from '../../errors.js'
 import { configSchema, service, serviceName } from '../config/schema.js'
 import { renderCi, type CiKind } from './ci.js'

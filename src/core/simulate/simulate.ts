@@ -3,7 +3,7 @@
  * `--set`/`--model` overrides validated by the same schema, `--grid` combinations, the cold-start
  * duration, then one replay per combination (simulator.ts) turned into a SimResult with costs.
  */
-import { parse as parseYaml } from 'yaml'
+import { parse as parseYaml } from '../../vendor/yaml.js'
 import { ExitCode, SlsError } from '../../errors.js'
 import type { ScalingModel } from '../autoscaler/autoscaler.js'
 import { loadConfig } from '../config/index.js'

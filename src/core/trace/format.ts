@@ -5,7 +5,7 @@
  * a query value (query keys are kept, values dropped: `/search?q=&page=`). docs/trace-format.md explains
  * each field; schema/sls-run-trace.schema.json is generated from this schema (`npm run gen`).
  */
-import * as z from 'zod'
+import * as z from '../../vendor/zod.js'
 
 export const TRACE_VERSION = 1
 

@@ -18,8 +18,11 @@ import { forEachLine } from '../lines.js'
 import type { ExitInfo, InstanceSpec, LogLine, Runtime, RuntimeInstance } from '../types.js'
 import { engineMessage } from './engine-error.js'
 import { sessionLabels, type Session } from './labels.js'
+import { WarmContainers, type Prepared, type WarmDeps } from './warm.js'
 
 const MAX_LINES = 200
+/** Warm containers kept per service (warm.ts): created, attached, not started. */
+export const WARM_PER_SERVICE = 1
 /** The name containers use for the machine that runs sls-run (Docker Desktop's, mapped on Linux too). */
 export const HOST_ALIAS = 'host.docker.internal'
 
@@ -172,6 +175,8 @@ export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const
   readonly gatewayHosts: readonly string[]
   private created = 0
+  private warmCount = 0
+  private readonly warm = new WarmContainers(WARM_PER_SERVICE)
 
   private constructor(
     private readonly docker: Dockerode,
@@ -221,57 +226,41 @@ export class DockerRuntime implements Runtime {
       })
   }
 
+  /**
+   * A warm container for `spec`'s service (warm.ts), made in the background; the next cold start uses it.
+   * `spec.instanceId` is not used: a warm container has no instance yet.
+   */
+  prepare(spec: InstanceSpec): void {
+    if (!spec.image) return
+    this.warm.fill(spec.service, this.template(spec), this.warmDeps(spec))
+  }
+
   async start(spec: InstanceSpec, onLog: (line: LogLine) => void): Promise<RuntimeInstance> {
     if (!spec.image) throw spawnFailed(spec, 'no image to run')
-    const portKey = `${spec.port}/tcp`
-    const entrypoint = spec.command === undefined ? undefined : typeof spec.command === 'string' ? ['/bin/sh', '-c', spec.command] : [...spec.command]
-    let container: Container
-    try {
-      container = await this.docker.createContainer({
-        // Unique even when a later pool of the session (a new revision) numbers its instances from 1 again.
-        name: `sls-run-${spec.instanceId.replace('#', '-')}-${this.session.id.slice(0, 8)}-${(++this.created).toString(36)}`,
-        Image: spec.image,
-        Env: Object.entries({ ...spec.env, PORT: String(spec.port) }).map(([key, value]) => `${key}=${value}`),
-        ...(entrypoint ? { Entrypoint: entrypoint, Cmd: [] } : {}),
-        Labels: sessionLabels(this.session, spec.service, spec.instanceId),
-        ExposedPorts: { [portKey]: {} },
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        OpenStdin: false,
-        HostConfig: {
-          PortBindings: this.mode === 'published' ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : {},
-          ...(spec.cpu ? { NanoCpus: Math.round(spec.cpu * 1e9) } : {}),
-          ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
-          ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
-        },
-      })
-    } catch (error) {
-      throw (error as { statusCode?: number }).statusCode === 404 ? imageNotFound(spec.image, spec.service) : spawnFailed(spec, engineMessage(error))
+    const template = this.template(spec)
+    const deps = this.warmDeps(spec)
+    let prepared = this.warm.take(spec.service, template, deps)
+    if (prepared && prepared.imageId !== (await this.imageId(spec.image))) {
+      void deps.remove(prepared) // the tag names a rebuilt image now
+      prepared = undefined
     }
+    const name = this.containerName(spec.service, spec.instanceId.replace(/^.*#/, ''))
+    const warm = prepared !== undefined
+    prepared ??= await this.create(spec, name, spec.instanceId)
+    this.warm.fill(spec.service, template, deps)
+    const { container } = prepared
     try {
-      // Attached before start, as `docker run` does, so nothing is missed; `logs: true` would also replay the
-      // container's log, which a busy engine can hand over after the first streamed lines: each line twice.
-      const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as NodeJS.ReadableStream
-      const [out, err] = [new PassThrough(), new PassThrough()]
-      this.docker.modem.demuxStream(stream, out, err)
-      const logsDone = new Promise<void>((resolve) => {
-        stream.once('end', resolve)
-        stream.once('close', resolve)
-        stream.once('error', () => resolve())
-      }).then(() => {
-        out.end()
-        err.end()
-      })
-      await container.start()
+      // A warm container takes the instance's name (its instance label was fixed at creation), alongside the start.
+      await Promise.all([container.start(), warm ? container.rename({ name }).catch(() => undefined) : undefined])
       const waited = container.wait({ condition: 'not-running' }) as Promise<{ StatusCode?: number }>
       const info = await container.inspect()
+      const portKey = `${spec.port}/tcp`
       const address = this.mode === 'bridge' ? { host: bridgeIp(info), port: spec.port } : { host: '127.0.0.1', port: Number(info.NetworkSettings.Ports?.[portKey]?.[0]?.HostPort) }
       if (!address.host || !address.port) throw new Error(`the engine reported no ${this.mode === 'bridge' ? 'bridge address' : 'published port'} for the container`)
-      const instance = new DockerInstance(spec.instanceId, container, address, this.mode === 'published', (info.Config as { StopSignal?: string }).StopSignal || 'SIGTERM', waited, logsDone)
+      const instance = new DockerInstance(spec.instanceId, container, address, this.mode === 'published', (info.Config as { StopSignal?: string }).StopSignal || 'SIGTERM', waited, prepared.done)
       for (const [source, name] of [
-        [out, 'stdout'],
-        [err, 'stderr'],
+        [prepared.out, 'stdout'],
+        [prepared.err, 'stderr'],
       ] as const) {
         forEachLine(source, (line) => {
           instance.remember(line)
@@ -280,8 +269,107 @@ export class DockerRuntime implements Runtime {
       }
       return instance
     } catch (error) {
-      await container.remove({ force: true, v: true }).catch(() => undefined)
+      await removeWarm(prepared)
       throw error instanceof SlsError ? error : spawnFailed(spec, engineMessage(error))
+    }
+  }
+
+  /** Removes the warm containers (an emulator stops; the next `prepare` makes new ones). */
+  async close(): Promise<void> {
+    await this.warm.close({ remove: removeWarm })
+  }
+
+  /** Warm containers ready now, by service. */
+  get warmContainers(): Record<string, number> {
+    return this.warm.counts
+  }
+
+  /** Unique even when a later pool of the session (a new revision) numbers its instances from 1 again. */
+  private containerName(service: string, suffix: string): string {
+    return `sls-run-${service}-${suffix}-${this.session.id.slice(0, 8)}-${(++this.created).toString(36)}`
+  }
+
+  /** Everything a container of `spec` is created with but its name and instance label: which warm container fits. */
+  private template(spec: InstanceSpec): string {
+    return JSON.stringify(this.createOptions(spec, '', ''))
+  }
+
+  private warmDeps(spec: InstanceSpec): WarmDeps {
+    return {
+      create: () => {
+        const n = ++this.warmCount
+        return this.create(spec, this.containerName(spec.service, `warm${n}`), `${spec.service}#warm${n}`, true)
+      },
+      remove: removeWarm,
+    }
+  }
+
+  private async imageId(ref: string): Promise<string | undefined> {
+    return this.docker
+      .getImage(ref)
+      .inspect()
+      .then(
+        (info) => info.Id,
+        () => undefined,
+      )
+  }
+
+  private createOptions(spec: InstanceSpec, name: string, instanceLabel: string): Dockerode.ContainerCreateOptions {
+    const portKey = `${spec.port}/tcp`
+    const entrypoint = spec.command === undefined ? undefined : typeof spec.command === 'string' ? ['/bin/sh', '-c', spec.command] : [...spec.command]
+    return {
+      name,
+      Image: spec.image,
+      Env: Object.entries({ ...spec.env, PORT: String(spec.port) }).map(([key, value]) => `${key}=${value}`),
+      ...(entrypoint ? { Entrypoint: entrypoint, Cmd: [] } : {}),
+      Labels: sessionLabels(this.session, spec.service, instanceLabel),
+      ExposedPorts: { [portKey]: {} },
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      HostConfig: {
+        PortBindings: this.mode === 'published' ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : {},
+        ...(spec.cpu ? { NanoCpus: Math.round(spec.cpu * 1e9) } : {}),
+        ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+        ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
+      },
+    }
+  }
+
+  /** Creates the container and attaches to its output (not started). `warm`: also notes its image id. */
+  private async create(spec: InstanceSpec, name: string, instanceLabel: string, warm = false): Promise<Prepared> {
+    let container: Container
+    try {
+      container = await this.docker.createContainer(this.createOptions(spec, name, instanceLabel))
+    } catch (error) {
+      throw (error as { statusCode?: number }).statusCode === 404 ? imageNotFound(spec.image!, spec.service) : spawnFailed(spec, engineMessage(error))
+    }
+    try {
+      // Attached before start, as `docker run` does, so nothing is missed; `logs: true` would also replay the
+      // container's log, which a busy engine can hand over after the first streamed lines: each line twice.
+      const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as NodeJS.ReadableStream
+      const [out, err] = [new PassThrough(), new PassThrough()]
+      this.docker.modem.demuxStream(stream, out, err)
+      const done = new Promise<void>((resolve) => {
+        stream.once('end', resolve)
+        stream.once('close', resolve)
+        stream.once('error', () => resolve())
+      }).then(() => {
+        out.end()
+        err.end()
+      })
+      const detach = () => (stream as NodeJS.ReadableStream & { destroy?(): void }).destroy?.()
+      const imageId = warm
+        ? await container.inspect().then(
+            (info) => info.Image,
+            (error: unknown) => (detach(), Promise.reject(error)),
+          )
+        : undefined
+      return { container, out, err, done, detach, ...(imageId ? { imageId } : {}) }
+    } catch (error) {
+      await removeContainer(container)
+      throw spawnFailed(spec, engineMessage(error))
     }
   }
 
@@ -290,6 +378,15 @@ export class DockerRuntime implements Runtime {
     return instance.stop(graceMs)
   }
 }
+
+const removeContainer = (container: Container) =>
+  container.remove({ force: true, v: true }).then(
+    () => undefined,
+    () => undefined,
+  )
+
+/** A prepared container that will not run (warm, or its start failed): its attach connection closed, the container removed. */
+const removeWarm = (prepared: Prepared) => (prepared.detach(), removeContainer(prepared.container))
 
 function bridgeIp(info: Dockerode.ContainerInspectInfo): string {
   const networks = Object.values(info.NetworkSettings.Networks ?? {})

@@ -5,7 +5,7 @@
  * from it here; so are the defaults an adapter falls back on when it is called with settings that leave
  * a key out (sls-run.yaml's own settings always have them: the config fills them in when it is loaded).
  */
-import * as z from 'zod'
+import * as z from '../../../vendor/zod.js'
 
 type Output<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>
 type Input<Shape extends z.ZodRawShape> = z.input<z.ZodObject<Shape>>

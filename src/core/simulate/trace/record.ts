@@ -7,7 +7,7 @@
  * and everything left is released at the end. A line earlier than an arrival already released cannot be
  * placed any more: "time goes backwards".
  */
-import type { z } from 'zod'
+import type { z } from '../../../vendor/zod.js'
 import { traceLine, TRACE_VERSION } from '../../trace/format.js'
 import type { Arrival, TraceSource } from '../types.js'
 import { BATCH_SIZE, invalidLine, textChunks } from './lines.js'

@@ -65,7 +65,7 @@ export function kubeconfigPaths(env: NodeJS.ProcessEnv): { paths: string[]; from
 const fail = (what: string, hints: string[] = HINTS) => missingCredentials('Kubernetes', what, hints)
 
 async function readYamlFile(file: string): Promise<Record<string, unknown>> {
-  const { parse } = await import('yaml')
+  const { parse } = await import('../../../../vendor/yaml.js')
   let text: string
   try {
     text = await readFile(file, 'utf8')
