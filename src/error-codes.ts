@@ -838,6 +838,30 @@ export const CATALOGUE = {
     hint: "Use the platform's own tool for this.",
     docs: 'deploy/README.md',
   },
+  DEPLOY_ENVIRONMENT_UNSUITED: {
+    area: 'deploy',
+    kind: 'error',
+    exit: failure,
+    meaning: 'The target environment cannot run the service as configured (an Azure Container Apps environment without workload profiles for more than 2 vCPUs / 4Gi); nothing was changed.',
+    hint: 'Lower the resources for that environment, or deploy to an environment that can run them (the message says which).',
+    docs: 'deploy/README.md',
+  },
+  DEPLOY_SCHEDULE_UNSUPPORTED: {
+    area: 'deploy',
+    kind: 'error',
+    exit: usage,
+    meaning: "A service's `schedules:` entry cannot be deployed to this platform as written (the platform's scheduler cannot send it).",
+    hint: 'The message says which schedule and why; change it, or deploy that service to a platform whose scheduler can send it.',
+    docs: 'deploy/README.md',
+  },
+  DEPLOY_NAME_INVALID: {
+    area: 'deploy',
+    kind: 'error',
+    exit: usage,
+    meaning: "A service's `deployName` breaks the platform's naming rule (Azure Container Apps: 2–32 characters…).",
+    hint: 'Choose a name that fits the rule in the message, or leave deployName out to get a derived one.',
+    docs: 'deploy/README.md',
+  },
 
   // ── init ─────────────────────────────────────────────────────────────────────────────────────────
   INIT_DIR_NOT_EMPTY: {

@@ -37,3 +37,34 @@ export function nextRun(cron: string, timezone: string, from: Date): Date | null
 export function nextRuns(cron: string, timezone: string, from: Date, count: number): Date[] {
   return compile(cron, timezone).nextRuns(count, from)
 }
+
+/** The nicknames croner reads, as the five standard cron fields they stand for (the same instants). */
+export const CRON_NICKNAMES: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+}
+
+const MONTH_AND_DAY_NAMES = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi
+
+/**
+ * A schedule's cron as the five standard (unix-cron) fields the platforms' schedulers read (Cloud Scheduler,
+ * Knative's PingSource, Container Apps jobs): a nickname as its fields, croner's `?` as `*`. Or why it has
+ * no such form: a seconds field (6 fields run in `sls-run dev` only), or croner's L / W / # / + day modifiers.
+ */
+export function standardCron(cron: string): { fields: string } | { problem: string } {
+  const trimmed = cron.trim()
+  if (trimmed.startsWith('@')) {
+    const fields = CRON_NICKNAMES[trimmed.toLowerCase()]
+    return fields ? { fields } : { problem: `${trimmed} is not a nickname standard cron has five fields for` }
+  }
+  const fields = trimmed.split(/\s+/)
+  if (fields.length !== 5) return { problem: `it has ${fields.length} fields, a seconds field (6 fields run locally only): standard cron has 5` }
+  const [, , dom = '', , dow = ''] = fields.map((f) => f.replace(MONTH_AND_DAY_NAMES, ''))
+  if (/[LW]/i.test(dom) || /[L#]/i.test(dow) || dow.startsWith('+')) return { problem: `"${cron}" uses croner's L / W / # / + day modifiers, which standard cron does not have` }
+  return { fields: fields.map((f) => f.replace(/\?/g, '*')).join(' ') }
+}

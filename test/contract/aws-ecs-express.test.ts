@@ -124,6 +124,39 @@ describe('aws-ecs express deploy', () => {
   })
 })
 
+describe('aws-ecs express: names and the health check path', () => {
+  it('an explicit deployName is the Express service (its ARN too); the rollout is polled under it', async () => {
+    const p = plan(IMAGE_A, SETTINGS, { deployName: 'Shop_API-v2' })
+    expect(bodyOf(p, 'CreateExpressGatewayService')).toMatchObject({ serviceName: 'Shop_API-v2' })
+    expect(bodyOf(p, 'DescribeExpressGatewayService')).toEqual({ serviceArn: '<deploy-time lookup: arn:aws:ecs:eu-west-1:<account from sts:GetCallerIdentity>:service/shop/Shop_API-v2>' })
+    expect(bodyOf(p, 'UpdateExpressGatewayService')).toMatchObject(bodyOf(p, 'DescribeExpressGatewayService') as object)
+    const out = await awsEcs.deploy(p, SETTINGS, ctx())
+    expect(out).toMatchObject({ service: 'api', revision: 'shop-Shop_API-v2:1', unchanged: false, ready: true })
+    expect(aws.fake.calls('DescribeExpressGatewayService')[0]!.body).toEqual({ serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/shop/Shop_API-v2` })
+    for (const r of aws.fake.calls('DescribeServices')) expect(r.body).toEqual({ cluster: 'shop', services: ['Shop_API-v2'] })
+    expect(aws.events.map((e) => e.message)).toContain('creating Express service Shop_API-v2')
+    expect((await awsEcs.deploy(p, SETTINGS, ctx())).unchanged).toBe(true)
+  })
+
+  it('a deployName ECS refuses → DEPLOY_NAME_INVALID before anything is sent', () => {
+    expect(() => planAwsEcs({ ...svc(), deployName: 'shop.api' }, IMAGE_A, SETTINGS, PLAN_CTX)).toThrow(
+      expect.objectContaining({ code: 'DEPLOY_NAME_INVALID', message: expect.stringContaining('"shop.api" is not a valid Amazon ECS service name') }),
+    )
+    expect(aws.fake.requests).toHaveLength(0)
+  })
+
+  it("the health check path is the load balancer's healthCheckPath as written (no shell): a query with &, $(…)", async () => {
+    for (const path of ['/ready?full=1&deep=1', '/a$(id)']) {
+      const p = plan(IMAGE_A, SETTINGS, { startupProbe: { type: 'http', path } })
+      expect(bodyOf(p, 'CreateExpressGatewayService')).toMatchObject({ healthCheckPath: path })
+      expect(bodyOf(p, 'UpdateExpressGatewayService')).toMatchObject({ healthCheckPath: path })
+    }
+    const p = plan(IMAGE_A, SETTINGS, { startupProbe: { type: 'http', path: '/ready?full=1&deep=1' } })
+    await awsEcs.deploy(p, SETTINGS, ctx())
+    expect(aws.fake.calls('CreateExpressGatewayService')[0]!.body).toMatchObject({ healthCheckPath: '/ready?full=1&deep=1' })
+  })
+})
+
 describe('aws-ecs express failures', () => {
   const cases: FaultCase[] = [
     {

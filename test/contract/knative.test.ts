@@ -19,8 +19,8 @@ const B = `ghcr.io/acme/api@sha256:${'cd'.repeat(32)}`
 const SETTINGS: ProviderSettings<'knative'> = { provider: 'knative', namespace: 'shop' }
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
-const planFor = (image: string, settings = SETTINGS, raw: Record<string, unknown> = {}): Plan =>
-  planKnative(serviceSchema.parse(raw), parseDigestRef(image), settings, { project: 'shop', environment: 'prod', service: 'api' })
+const planFor = (image: string, settings = SETTINGS, raw: Record<string, unknown> = {}, service = 'api'): Plan =>
+  planKnative(serviceSchema.parse(raw), parseDigestRef(image), settings, { project: 'shop', environment: 'prod', service })
 
 let pki: TestPki
 let fake: FakeKube
@@ -72,6 +72,7 @@ function ctxFor(env: NodeJS.ProcessEnv, events: DeployEvent[] = [], extra: Parti
 const tokenCtx = (events: DeployEvent[] = [], extra: Partial<DeployContext> = {}) => ctxFor({ HOME: homeWith({ token: TOKEN }) }, events, extra)
 
 const patches = () => fake.requests.filter((r) => r.method === 'PATCH')
+const nameIn = (plan: Plan) => (plan.steps[0] as { manifest: { metadata: { name: string } } } | undefined)?.manifest.metadata.name ?? ''
 
 describe('knative deploy (server-side apply)', () => {
   it('first deploy: applies exactly the planned manifest, waits for Ready, returns url and revision', async () => {
@@ -115,7 +116,154 @@ describe('knative deploy (server-side apply)', () => {
   it('--no-wait returns once the apply is accepted', async () => {
     const out = await knative.deploy(planFor(A), SETTINGS, tokenCtx([], { wait: false }))
     expect(out).toEqual({ service: 'api', url: null, revision: null, unchanged: false, ready: false })
-    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'PATCH'])
+    // Read, apply, and the look for PingSources of schedules the plan no longer has.
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /apis/serving.knative.dev/v1/namespaces/shop/services/api',
+      'PATCH /apis/serving.knative.dev/v1/namespaces/shop/services/api',
+      'GET /apis/sources.knative.dev/v1/namespaces/shop/pingsources',
+    ])
+  })
+})
+
+describe('knative service names (DNS-1035, at most 57 characters so that revisions are <name>-00001)', () => {
+  it('an explicit deployName is used as is: metadata.name, the apply path, the revision', async () => {
+    const plan = planFor(A, SETTINGS, { deployName: 'api-eu' })
+    expect(plan.warnings).toEqual([])
+    const out = await knative.deploy(plan, SETTINGS, tokenCtx())
+    expect(patches()[0]!.path).toBe('/apis/serving.knative.dev/v1/namespaces/shop/services/api-eu')
+    expect(out).toMatchObject({ service: 'api', revision: 'api-eu-00001', url: 'http://api-eu.shop.example.com' })
+  })
+
+  it.each([
+    ['uppercase and an underscore', 'Api_EU'],
+    ['58 characters', `a${'b'.repeat(57)}`],
+  ])('an explicit deployName that breaks the rule (%s) → DEPLOY_NAME_INVALID', (_what, deployName) => {
+    expect(() => planFor(A, SETTINGS, { deployName })).toThrow(expect.objectContaining({ code: 'DEPLOY_NAME_INVALID', message: expect.stringContaining('is not a valid Knative Service name') }))
+  })
+
+  it('57 characters fit: the revision name stays <name>-00001 (63)', () => {
+    const name = `a${'b'.repeat(56)}`
+    expect(`${nameIn(planFor(A, SETTINGS, { deployName: name }))}-00001`).toHaveLength(63)
+  })
+
+  it('a service name Knative refuses (1api: a digit first) is derived and warned; deploy, status and remove use it', async () => {
+    const plan = planFor(A, SETTINGS, {}, '1api')
+    const name = nameIn(plan)
+    expect(name).toMatch(/^api-[0-9a-f]{6}$/)
+    expect(plan.warnings).toEqual([expect.objectContaining({ code: 'DEPLOY_NAME_DERIVED', message: expect.stringContaining(`"1api" is deployed as "${name}"`) })])
+    const ctx = tokenCtx()
+    expect(await knative.deploy(plan, SETTINGS, ctx)).toMatchObject({ service: '1api', revision: `${name}-00001` })
+    expect(await knative.status!('1api', SETTINGS, ctx)).toMatchObject({ service: '1api', revision: `${name}-00001`, ready: true })
+    expect(await knative.remove!('1api', SETTINGS, ctx)).toBe(true)
+    expect(fake.services.size).toBe(0)
+  })
+})
+
+describe('knative schedules (Knative Eventing PingSources)', () => {
+  const NIGHTLY = { name: 'nightly', cron: '0 3 * * *', path: '/tasks/nightly?full=1', body: '{"b": 1, "a": 2}', headers: { 'Content-Type': 'application/json' }, timezone: 'Europe/Paris' }
+  const KEEP_WARM = { name: 'keep-warm', cron: '*/5 * * * *', path: '/' }
+  const sources = (plan: Plan) => plan.steps.slice(1).map((s) => (s as { manifest: any }).manifest)
+
+  it('one PingSource per schedule, applied after the Service is ready: sink = the Service + path; valid; Ready; then unchanged', async () => {
+    const plan = planFor(A, SETTINGS, { schedules: [NIGHTLY, KEEP_WARM] })
+    expect(plan.warnings.map((w) => w.code)).toEqual(['KNATIVE_SCHEDULE_RETRY'])
+    const [nightly, keepWarm] = sources(plan)
+    expect(nightly).toEqual({
+      apiVersion: 'sources.knative.dev/v1',
+      kind: 'PingSource',
+      metadata: { name: 'api-nightly', namespace: 'shop', labels: expect.objectContaining({ 'sls-run.dev/service': 'api', 'app.kubernetes.io/managed-by': 'sls-run' }) },
+      spec: {
+        schedule: '0 3 * * *',
+        timezone: 'Europe/Paris',
+        contentType: 'application/json',
+        // application/json as dataBase64: sent byte for byte (the adapter would re-encode `data`).
+        dataBase64: Buffer.from('{"b": 1, "a": 2}').toString('base64'),
+        sink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'api' }, uri: '/tasks/nightly?full=1' },
+      },
+    })
+    expect(keepWarm.spec).toEqual({ schedule: '*/5 * * * *', timezone: 'Etc/UTC', sink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'api' }, uri: '/' } })
+
+    const events: DeployEvent[] = []
+    const out = await knative.deploy(plan, SETTINGS, tokenCtx(events))
+    expect(out).toMatchObject({ ready: true, revision: 'api-00001' })
+    const applied = patches().map((r) => r.path)
+    expect(applied).toEqual([
+      '/apis/serving.knative.dev/v1/namespaces/shop/services/api',
+      '/apis/sources.knative.dev/v1/namespaces/shop/pingsources/api-nightly',
+      '/apis/sources.knative.dev/v1/namespaces/shop/pingsources/api-keep-warm',
+    ])
+    expect(patches().every((r) => r.query.fieldManager === 'sls-run' && r.contentType === 'application/apply-patch+yaml')).toBe(true)
+    expect(JSON.parse(patches()[1]!.body)).toEqual(nightly)
+    // Each is awaited until Ready; the fake resolves the sink as Knative does: the Service's address + the relative uri.
+    expect(events.map((e) => e.message)).toEqual(
+      expect.arrayContaining([
+        'PingSource api-nightly ready: sends to http://api.shop.svc.cluster.local/tasks/nightly?full=1',
+        'PingSource api-keep-warm ready: sends to http://api.shop.svc.cluster.local/',
+      ]),
+    )
+    expect(fake.pingSources.get('shop/api-nightly')!.generation).toBe(1)
+
+    await knative.deploy(planFor(A, SETTINGS, { schedules: [NIGHTLY, KEEP_WARM] }), SETTINGS, tokenCtx())
+    expect([fake.pingSources.get('shop/api-nightly')!.generation, fake.pingSources.get('shop/api-keep-warm')!.generation]).toEqual([1, 1])
+  })
+
+  it('a body with another content type is `data`, as written; without one it goes as application/octet-stream, as Cloud Scheduler sends it', () => {
+    const [text, plain] = sources(
+      planFor(A, SETTINGS, {
+        schedules: [
+          { ...KEEP_WARM, body: 'ping', headers: { 'content-type': 'text/plain' } },
+          { ...NIGHTLY, body: 'x', headers: {} },
+        ],
+      }),
+    )
+    expect(text.spec).toMatchObject({ contentType: 'text/plain', data: 'ping' })
+    expect(plain.spec).toMatchObject({ contentType: 'application/octet-stream', data: 'x' })
+  })
+
+  it.each([
+    ['GET', { method: 'GET' }, 'always POSTs (a CloudEvent), and this schedule is GET'],
+    ['a header other than Content-Type', { headers: { 'X-Job': 'warm', 'Content-Type': 'text/plain' } }, 'this schedule sets X-Job'],
+    ['a seconds field', { cron: '*/30 * * * * *' }, 'seconds field'],
+    ['a JSON body that is no object, as application/json', { body: '[1, 2]', headers: { 'Content-Type': 'application/json' } }, 'only a JSON object'],
+  ])('what a PingSource cannot send as written (%s) → DEPLOY_SCHEDULE_UNSUPPORTED naming the schedule', (_what, change, words) => {
+    let err: any
+    try {
+      planFor(A, SETTINGS, { schedules: [{ ...KEEP_WARM, ...change }] })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toMatchObject({ code: 'DEPLOY_SCHEDULE_UNSUPPORTED', exitCode: 2 })
+    expect(err.message).toContain('services.api.schedules: keep-warm cannot be deployed as a Knative PingSource')
+    expect(err.message).toContain(words)
+  })
+
+  it('a schedule removed from sls-run.yaml: its PingSource is deleted; remove deletes the rest with the Service', async () => {
+    const ctx = tokenCtx()
+    await knative.deploy(planFor(A, SETTINGS, { schedules: [NIGHTLY, KEEP_WARM] }), SETTINGS, ctx)
+    fake.pingSources.set('shop/web-nightly', { manifest: { metadata: { name: 'web-nightly', labels: { 'sls-run.dev/service': 'web' } }, spec: {} }, generation: 1, uid: 'x' })
+    await knative.deploy(planFor(A, SETTINGS, { schedules: [KEEP_WARM] }), SETTINGS, ctx)
+    expect([...fake.pingSources.keys()].sort()).toEqual(['shop/api-keep-warm', 'shop/web-nightly'])
+    expect(await knative.remove!('api', SETTINGS, ctx)).toBe(true)
+    expect([...fake.pingSources.keys()]).toEqual(['shop/web-nightly'])
+  })
+
+  it('the fake validates PingSources against the published CRD and the webhook (400 → DEPLOY_API)', async () => {
+    const plan = planFor(A, SETTINGS, { schedules: [KEEP_WARM] })
+    ;(plan.steps[1] as { manifest: any }).manifest.spec.method = 'GET'
+    const err = await knative.deploy(plan, SETTINGS, tokenCtx()).catch((e) => e)
+    expect(err).toMatchObject({ code: 'DEPLOY_API', details: { status: 400 } })
+    expect(err.message).toContain('spec.method: field not declared in schema')
+    const both = planFor(A, SETTINGS, { schedules: [KEEP_WARM] })
+    Object.assign((both.steps[1] as { manifest: any }).manifest.spec, { data: 'a', dataBase64: 'YQ==' })
+    expect((await knative.deploy(both, SETTINGS, tokenCtx()).catch((e) => e)).message).toContain('expected exactly one, got both: spec.data, spec.dataBase64')
+  })
+
+  it('Knative Eventing not installed: schedules → DEPLOY_NOT_FOUND saying so; a service without schedules deploys', async () => {
+    await fake.close()
+    fake = await startFakeKube({ pki, token: TOKEN, namespaces: ['shop'], eventing: false })
+    const err = await knative.deploy(planFor(A, SETTINGS, { schedules: [KEEP_WARM] }), SETTINGS, tokenCtx()).catch((e) => e)
+    expect(err).toMatchObject({ code: 'DEPLOY_NOT_FOUND', hints: expect.arrayContaining([expect.stringContaining('Knative Eventing')]) })
+    expect(await knative.deploy(planFor(A), SETTINGS, tokenCtx())).toMatchObject({ ready: true })
   })
 })
 

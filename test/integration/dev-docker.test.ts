@@ -96,8 +96,8 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
       expect((await fetch(url)).status).toBe(200)
       const used = emulator.status().services[0]!.instances.find((i) => i.id === 'probe#1')!
       expect(used.container).toBe(warm!.Id) // the cold start took the warm container
+      await until(async () => /^\/sls-run-probe-1-/.test((await docker.getContainer(warm!.Id).inspect()).Name), 15_000) // renamed after its start
       const renamed = await docker.getContainer(warm!.Id).inspect()
-      expect(renamed.Name).toMatch(/^\/sls-run-probe-1-/)
       const cold = events.find((e) => e.type === 'cold-start') as Extract<EmulatorEvent, { type: 'cold-start' }>
       expect(cold.coldStart.bootMs).toBeGreaterThan(0) // the app's boot is still measured, from its start
       await until(async () => (await warmOnes()).length === 1, 15_000) // the next one, made after the start
@@ -201,9 +201,9 @@ describe.skipIf(!inject('engine'))('sls-run dev emulator (docker runtime)', () =
       const failed = events.find((e) => e.type === 'start-failed') as Extract<EmulatorEvent, { type: 'start-failed' }>
       expect(failed.message).toMatch(/did not open in time/)
       expect(failed.lastLines).toEqual(['booting', 'still booting'])
-      // The instance's container by name (a warm container it may have used keeps its warm instance label).
-      const left = async () =>
-        (await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${session.id}`] } })).filter((c) => c.Names.some((n) => n.startsWith('/sls-run-probe-1-')))
+      // Every container that ran (a warm one, made for the next start, is only 'created'; the instance's own
+      // container may be a warm one it took, whose label and, for a moment, name say warm).
+      const left = async () => (await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${session.id}`] } })).filter((c) => c.State !== 'created')
       await until(async () => (await left()).length === 0, 15_000) // removed once its stop completes
       expect(await left()).toEqual([])
     })

@@ -103,6 +103,12 @@ const cases: Case[] = [
   { name: 'env value is a mapping', content: ok('    env: { A: { b: 1 } }\n'), code: 'CONFIG_INVALID', at: '5:15', message: /string, number or boolean/ },
   { name: 'probe type not allowed', content: ok('    startupProbe: { type: udp }\n'), code: 'CONFIG_INVALID', at: '5:27', message: /one of tcp, http \(got "udp"\)/ },
   { name: 'probe path without slash', content: ok('    startupProbe: { type: http, path: healthz }\n'), code: 'CONFIG_INVALID', at: '5:39', message: /starting with \// },
+  // Deploy plans hand the probe path to platforms' health checks (ECS runs it in the task): only URL characters.
+  { name: 'probe path with a space', content: ok("    startupProbe: { type: http, path: '/x; rm -rf /' }\n"), code: 'CONFIG_INVALID', at: '5:39', message: /URL path/ },
+  { name: 'probe path with a backtick', content: ok("    startupProbe: { type: http, path: '/`id`' }\n"), code: 'CONFIG_INVALID', at: '5:39', message: /RFC 3986/ },
+  { name: 'probe path with a bad escape', content: ok("    startupProbe: { type: http, path: '/a%zz' }\n"), code: 'CONFIG_INVALID', at: '5:39', message: /%XX/ },
+  { name: 'schedule path with a quote', content: ok('    schedules: [{ name: a, cron: "@daily", path: \'/x"y\' }]\n'), code: 'CONFIG_INVALID', at: '5:50', message: /URL path/ },
+  { name: 'deployName with a dot', content: ok('    deployName: api.v2\n'), code: 'CONFIG_INVALID', at: '5:17', message: /letters, digits, hyphens and underscores/ },
   { name: 'unknown runtime', content: ok('    dev: { runtime: podman }\n'), code: 'CONFIG_INVALID', at: '5:21', message: /auto, docker, process/ },
   { name: 'empty command list', content: ok('    command: []\n'), code: 'CONFIG_INVALID', at: '5:14', message: /command/ },
   { name: 'missing environment variable', content: ok('    env: { TOKEN: "x-${API_TOKEN}" }\n'), code: 'CONFIG_ENV_VAR', at: '5:22', message: /API_TOKEN is not set/ },

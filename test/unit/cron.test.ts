@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nextRun, nextRuns } from '../../src/core/cron.js'
+import { nextRun, nextRuns, standardCron } from '../../src/core/cron.js'
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString())
 const at = (s: string) => new Date(s)
@@ -81,5 +81,26 @@ describe('schedules in sls-run.yaml', () => {
     const seven = parse('0 0 12 * * * 2027')
     expect(seven.success).toBe(false)
     expect(JSON.stringify(seven.error?.issues)).toContain('5 or 6 parts')
+  })
+})
+
+describe('standardCron (what the platforms’ schedulers read)', () => {
+  it.each([
+    ['@hourly', '0 * * * *'],
+    ['@DAILY', '0 0 * * *'],
+    ['*/5 * * * *', '*/5 * * * *'],
+    ['0 9 ? * MON-FRI', '0 9 * * MON-FRI'],
+    ['0 0 1 JUL *', '0 0 1 JUL *'],
+  ])('%j → %j', (cron, fields) => expect(standardCron(cron)).toEqual({ fields }))
+
+  it.each([
+    ['*/30 * * * * *', /seconds field/],
+    ['0 0 L * *', /L \/ W \/ #/],
+    ['0 0 * * 5#2', /L \/ W \/ #/],
+    ['0 0 15W * *', /L \/ W \/ #/],
+    ['@reboot', /not a nickname/],
+  ])('%j has no standard form', (cron, problem) => {
+    const result = standardCron(cron)
+    expect('problem' in result && result.problem).toMatch(problem)
   })
 })

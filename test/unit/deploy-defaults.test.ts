@@ -123,9 +123,10 @@ describe("aws-ecs: Express Mode's published defaults (fargate mode uses them too
 
   it('fargate: a 1 vCPU / 2 GB task, 1–20 tasks', async () => {
     const p = await plan('fargate', 'bare')
-    expect([request(p, 0).cpu, request(p, 0).memory]).toEqual(['1024', '2048'])
-    expect(request(p, 2).desiredCount).toBe(1)
-    expect(request(p, 4)).toMatchObject({ MinCapacity: 1, MaxCapacity: 20 })
+    // Steps 0 and 1 create the log group and set its retention (CloudWatch Logs).
+    expect([request(p, 2).cpu, request(p, 2).memory]).toEqual(['1024', '2048'])
+    expect(request(p, 4).desiredCount).toBe(1)
+    expect(request(p, 6)).toMatchObject({ MinCapacity: 1, MaxCapacity: 20 })
     expect(codes(p)).not.toContain('ECS_NO_SCALE_TO_ZERO')
     expect(codes(p)).not.toContain('ECS_TIMEOUT_NOT_ENFORCED')
     expect(defaulted(p)).toEqual(['resources.cpu', 'resources.memory', 'scaling.minInstances', 'scaling.maxInstances', 'timeout'])

@@ -56,7 +56,8 @@ describe('azure-container-apps plan', () => {
       ingress: { external: false, targetPort: 8080, transport: 'auto', allowInsecure: false, traffic: [{ latestRevision: true, weight: 100 }] },
     })
     expect(app.properties.template.scale).toEqual({ minReplicas: 0, maxReplicas: 10, rules: [{ name: 'http', http: { metadata: { concurrentRequests: '80' } } }] })
-    expect(app.properties.template.containers[0].probes).toEqual([{ type: 'Startup', tcpSocket: { port: 8080 }, initialDelaySeconds: 0, periodSeconds: 24, timeoutSeconds: 10, failureThreshold: 10 }])
+    // No initialDelaySeconds: the 2024-03-01 spec documents 1–60 for it (0 was out of range).
+    expect(app.properties.template.containers[0].probes).toEqual([{ type: 'Startup', tcpSocket: { port: 8080 }, periodSeconds: 24, timeoutSeconds: 10, failureThreshold: 10 }])
     expect(app.properties.template.containers[0].env).toEqual([{ name: 'PORT', value: '8080' }])
     await snapshot(plan, 'aca-defaults')
   })
@@ -67,14 +68,15 @@ describe('azure-container-apps plan', () => {
     expect(plan.steps).toHaveLength(1)
     const app = body(plan, 0)
     expect(app.location).toBe('westeurope')
-    expect(app.properties.managedEnvironmentId).toBe('/subscriptions/sub-1/resourceGroups/rg-shop/providers/Microsoft.App/managedEnvironments/env-shop')
+    // environmentId: 2024-03-01 marks managedEnvironmentId deprecated.
+    expect(app.properties.environmentId).toBe('/subscriptions/sub-1/resourceGroups/rg-shop/providers/Microsoft.App/managedEnvironments/env-shop')
+    expect(app.properties).not.toHaveProperty('managedEnvironmentId')
     expect(app.properties.configuration.ingress).toMatchObject({ external: true, targetPort: 3000 })
     const container = app.properties.template.containers[0]
     expect(container).toMatchObject({ name: 'api', image: IMAGE.ref, command: ['/bin/sh', '-c', 'node server.js --fast'], resources: { cpu: 2, memory: '4Gi' } })
     expect(container.probes[0]).toEqual({
       type: 'Startup',
       httpGet: { path: '/healthz', port: 3000, scheme: 'HTTP' },
-      initialDelaySeconds: 0,
       periodSeconds: 10,
       timeoutSeconds: 10,
       failureThreshold: 3,
@@ -86,22 +88,29 @@ describe('azure-container-apps plan', () => {
   it('fits cpu to 0.25 steps and memory to 2Gi per vCPU', () => {
     const fit = (resources: Record<string, unknown>) => {
       const plan = planAzureContainerApps(svc({ resources, scaling: { idleTimeout: '300s' }, timeout: '60s' }), IMAGE, { ...ACA, location: 'westeurope' }, CTX)
-      const { cpu, memory } = body(plan, 0).properties.template.containers[0].resources
+      const { cpu, memory } = body(plan, plan.steps.length - 1).properties.template.containers[0].resources
       return [cpu, memory, ...codes(plan)]
     }
     expect(fit({ cpu: 0.5, memory: '1Gi' })).toEqual([0.5, '1Gi'])
     expect(fit({ cpu: 0.1, memory: '512Mi' })).toEqual([0.25, '0.5Gi', 'ACA_CPU_STEP'])
     expect(fit({ cpu: 0.6, memory: '1Gi' })).toEqual([0.75, '1.5Gi', 'ACA_CPU_STEP', 'ACA_MEMORY_FOR_CPU'])
     expect(fit({ cpu: 0.5, memory: '3Gi' })).toEqual([1.5, '3Gi', 'ACA_CPU_FOR_MEMORY'])
-    expect(fit({ cpu: 8, memory: '16Gi' })).toEqual([4, '8Gi', 'ACA_CPU_STEP', 'ACA_MEMORY_MAX'])
-    expect(fit({ cpu: 1, memory: '64Gi' })).toEqual([4, '8Gi', 'ACA_MEMORY_MAX', 'ACA_CPU_FOR_MEMORY'])
+    // Above 2 vCPU / 4Gi: only a workload profiles environment (ACA_WORKLOAD_PROFILE), checked at deploy.
+    expect(fit({ cpu: 2.25, memory: '4.5Gi' })).toEqual([2.25, '4.5Gi', 'ACA_WORKLOAD_PROFILE'])
+    expect(fit({ cpu: 8, memory: '16Gi' })).toEqual([4, '8Gi', 'ACA_CPU_STEP', 'ACA_MEMORY_MAX', 'ACA_WORKLOAD_PROFILE'])
+    expect(fit({ cpu: 1, memory: '64Gi' })).toEqual([4, '8Gi', 'ACA_MEMORY_MAX', 'ACA_CPU_FOR_MEMORY', 'ACA_WORKLOAD_PROFILE'])
   })
 })
 
 describe('aws-ecs plan', () => {
-  it('defaults: task definition, describe, create/update, scalable target; no load balancer', async () => {
+  /** The body of the plan's request for `action` (X-Amz-Target `<prefix>.<action>`). */
+  const ecsBody = (plan: Plan, action: string) => (plan.steps.find((s) => s.kind === 'request' && s.headers?.['X-Amz-Target']?.endsWith(`.${action}`)) as { body: any } | undefined)?.body
+
+  it('defaults: log group, task definition, describe, create/update, scalable target; no load balancer', async () => {
     const plan = planAwsEcs(svc(), IMAGE, ECS, CTX)
     expect(plan.steps.map((s) => s.kind === 'request' && `${s.method} ${s.url} ${s.headers?.['X-Amz-Target']}`)).toEqual([
+      'POST https://logs.eu-west-1.amazonaws.com/ Logs_20140328.CreateLogGroup',
+      'POST https://logs.eu-west-1.amazonaws.com/ Logs_20140328.PutRetentionPolicy',
       'POST https://ecs.eu-west-1.amazonaws.com/ AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition',
       'POST https://ecs.eu-west-1.amazonaws.com/ AmazonEC2ContainerServiceV20141113.DescribeServices',
       'POST https://ecs.eu-west-1.amazonaws.com/ AmazonEC2ContainerServiceV20141113.CreateService',
@@ -109,13 +118,23 @@ describe('aws-ecs plan', () => {
       'POST https://application-autoscaling.eu-west-1.amazonaws.com/ AnyScaleFrontendService.RegisterScalableTarget',
     ])
     expect(codes(plan)).toEqual(['ECS_MEMORY_STEP', 'ECS_NO_SCALE_TO_ZERO', 'ECS_NO_REQUEST_SCALING', 'ECS_TIMEOUT_NOT_ENFORCED', 'ECS_STARTUP_PROBE_TCP'])
-    const task = body(plan, 0)
+    expect(ecsBody(plan, 'CreateLogGroup')).toEqual({
+      logGroupName: '/sls-run/shop/prod',
+      tags: { 'managed-by': 'sls-run', 'sls-run-project': 'shop', 'sls-run-environment': 'prod' },
+    })
+    expect(ecsBody(plan, 'PutRetentionPolicy')).toEqual({ logGroupName: '/sls-run/shop/prod', retentionInDays: 30 })
+    const task = ecsBody(plan, 'RegisterTaskDefinition')
     expect(task).toMatchObject({ family: 'shop-prod-api', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '1024', memory: '2048' })
     expect(task.containerDefinitions[0].healthCheck).toBeUndefined()
-    expect(body(plan, 2)).toMatchObject({ cluster: 'shop', serviceName: 'api', launchType: 'FARGATE', desiredCount: 1 })
-    expect(body(plan, 2).loadBalancers).toBeUndefined()
-    expect(body(plan, 3)).toMatchObject({ service: 'api', desiredCount: 1 })
-    expect(body(plan, 4)).toEqual({ ServiceNamespace: 'ecs', ResourceId: 'service/shop/api', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 10 })
+    // The plan made the group: the task does not create it (its execution role could not).
+    expect(task.containerDefinitions[0].logConfiguration).toEqual({
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': '/sls-run/shop/prod', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'api' },
+    })
+    expect(ecsBody(plan, 'CreateService')).toMatchObject({ cluster: 'shop', serviceName: 'api', launchType: 'FARGATE', desiredCount: 1 })
+    expect(ecsBody(plan, 'CreateService').loadBalancers).toBeUndefined()
+    expect(ecsBody(plan, 'UpdateService')).toMatchObject({ service: 'api', desiredCount: 1 })
+    expect(ecsBody(plan, 'RegisterScalableTarget')).toEqual({ ServiceNamespace: 'ecs', ResourceId: 'service/shop/api', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 1, MaxCapacity: 10 })
     expect(plan.target.subnets).toMatch(/^<deploy-time lookup: default VPC subnets/)
     await snapshot(plan, 'ecs-defaults')
   })
@@ -136,7 +155,7 @@ describe('aws-ecs plan', () => {
       'ECS_HEALTHCHECK_CURL',
       'ENV_FILE_NOT_DEPLOYED',
     ])
-    const task = body(plan, 0)
+    const task = ecsBody(plan, 'RegisterTaskDefinition')
     expect(task).toMatchObject({ cpu: '8192', memory: '40960', executionRoleArn: settings.executionRoleArn })
     expect(task.containerDefinitions[0]).toMatchObject({
       image: IMAGE.ref,
@@ -147,20 +166,22 @@ describe('aws-ecs plan', () => {
         { name: 'B', value: '2' },
         { name: 'PORT', value: '3000' },
       ],
-      healthCheck: { command: ['CMD-SHELL', 'curl -fsS -o /dev/null http://localhost:3000/healthz || exit 1'], interval: 30, timeout: 5, retries: 3, startPeriod: 30 },
+      // Exec form: no shell reads the path.
+      healthCheck: { command: ['CMD', 'curl', '-fsS', '-g', '-o', '/dev/null', 'http://localhost:3000/healthz'], interval: 30, timeout: 5, retries: 3, startPeriod: 30 },
       logConfiguration: { logDriver: 'awslogs' },
     })
-    const create = body(plan, 2)
+    const create = ecsBody(plan, 'CreateService')
     expect(create).toMatchObject({
       desiredCount: 1,
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: 'ENABLED' } },
       loadBalancers: [{ targetGroupArn: TG, containerName: 'api', containerPort: 3000 }],
       healthCheckGracePeriodSeconds: 30,
     })
-    expect(body(plan, 3).desiredCount).toBeUndefined() // left to Application Auto Scaling
-    expect(body(plan, 4)).toMatchObject({ MinCapacity: 1, MaxCapacity: 30 })
-    expect(step(plan, 5).headers?.['X-Amz-Target']).toBe('AnyScaleFrontendService.PutScalingPolicy')
-    expect(body(plan, 5).TargetTrackingScalingPolicyConfiguration).toMatchObject({
+    expect(ecsBody(plan, 'UpdateService').desiredCount).toBeUndefined() // left to Application Auto Scaling
+    expect(ecsBody(plan, 'RegisterScalableTarget')).toMatchObject({ MinCapacity: 1, MaxCapacity: 30 })
+    expect(step(plan, 7).headers?.['X-Amz-Target']).toBe('AnyScaleFrontendService.PutScalingPolicy')
+    expect(ecsBody(plan, 'PutScalingPolicy').PolicyName).toBe('api-requests')
+    expect(ecsBody(plan, 'PutScalingPolicy').TargetTrackingScalingPolicyConfiguration).toMatchObject({
       TargetValue: 2400,
       PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget', ResourceLabel: expect.stringMatching(/\/targetgroup\/api\/0123456789abcdef$/) },
     })
@@ -170,7 +191,7 @@ describe('aws-ecs plan', () => {
   it('fits cpu and memory to the Fargate combinations', () => {
     const fit = (resources: Record<string, unknown>) => {
       const plan = planAwsEcs(svc({ resources }), IMAGE, ECS, CTX)
-      const task = body(plan, 0)
+      const task = ecsBody(plan, 'RegisterTaskDefinition')
       return [task.cpu, task.memory, ...codes(plan).filter((c) => c.startsWith('ECS_CPU') || c.startsWith('ECS_MEMORY'))]
     }
     expect(fit({ cpu: 0.25, memory: '512Mi' })).toEqual(['256', '512'])
@@ -184,9 +205,9 @@ describe('aws-ecs plan', () => {
   it('minInstances above 0 is the desired count; arm64 images run on ARM64', () => {
     const plan = planAwsEcs(svc({ scaling: { minInstances: 3, maxInstances: 5 } }), parseDigestRef(IMAGE.ref, 'linux/arm64'), ECS, CTX)
     expect(codes(plan)).not.toContain('ECS_NO_SCALE_TO_ZERO')
-    expect(body(plan, 0).runtimePlatform).toEqual({ operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' })
-    expect(body(plan, 2).desiredCount).toBe(3)
-    expect(body(plan, 4)).toMatchObject({ MinCapacity: 3, MaxCapacity: 5 })
+    expect(ecsBody(plan, 'RegisterTaskDefinition').runtimePlatform).toEqual({ operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' })
+    expect(ecsBody(plan, 'CreateService').desiredCount).toBe(3)
+    expect(ecsBody(plan, 'RegisterScalableTarget')).toMatchObject({ MinCapacity: 3, MaxCapacity: 5 })
   })
 })
 
@@ -287,7 +308,7 @@ describe('aws-ecs express plan', () => {
     expect(target(express!).map((t) => String(t).split('.').pop())).toEqual(['DescribeExpressGatewayService', 'CreateExpressGatewayService', 'UpdateExpressGatewayService'])
     expect(body(express!, 1)).toMatchObject({ cluster: 'default', primaryContainer: { containerPort: 3000 }, scalingTarget: { maxTaskCount: 20 } })
     const [fargate] = await planDeploy(loaded, { environment: 'aws-fargate', services: ['api'], images: [IMAGE.ref] })
-    expect(step(fargate!, 0).headers?.['X-Amz-Target']).toBe('AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition')
+    expect(step(fargate!, 2).headers?.['X-Amz-Target']).toBe('AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition')
   })
 })
 

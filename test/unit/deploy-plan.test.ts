@@ -80,6 +80,20 @@ describe('knative plan', () => {
     expect(codes(plan)).toEqual(['KNATIVE_SCALE_DOWN_DELAY_MAX', 'KNATIVE_TIMEOUT_ABOVE_DEFAULT_MAX'])
     await snapshot(plan, 'knative-limits')
   })
+  it('schedules: one PingSource each, after the Service (sink: the Service + path)', async () => {
+    const schedules = [
+      { name: 'nightly', cron: '0 3 * * *', path: '/tasks/nightly', body: '{"full": true}', headers: { 'Content-Type': 'application/json' }, timezone: 'Europe/Paris' },
+      { name: 'keep-warm', cron: '*/5 * * * *', path: '/' },
+    ]
+    const plan = planKnative(svc({ schedules }), IMAGE, { ...KNATIVE, namespace: 'shop' }, CTX)
+    validKnative(manifestOf(plan))
+    expect(plan.steps.map((s) => s.kind === 'manifest' && `${s.manifest.kind} ${(s.manifest.metadata as { name: string }).name}`)).toEqual([
+      'Service api',
+      'PingSource api-nightly',
+      'PingSource api-keep-warm',
+    ])
+    await snapshot(plan, 'knative-schedules')
+  })
   it('the Knative schema catches a broken manifest (the validator works)', async () => {
     const manifest = manifestOf(planKnative(svc(), IMAGE, KNATIVE, CTX)) as any
     manifest.spec.template.spec.containerConcurrency = 'lots'
@@ -106,13 +120,36 @@ describe('cloud-run plan', () => {
       return [limits.cpu, limits.memory, ...codes(plan)]
     }
     expect(fit({ cpu: 0.5 })).toEqual(['1', '512Mi', 'CLOUD_RUN_FRACTIONAL_CPU'])
-    expect(fit({ cpu: 0.5, memory: '1Gi' }, { cpuThrottling: true, scaling: { concurrency: 1 } })).toEqual(['500m', '1Gi'])
-    expect(fit({ cpu: 0.25, memory: '1Gi' }, { cpuThrottling: true, scaling: { concurrency: 1 } })).toEqual(['500m', '1Gi', 'CLOUD_RUN_CPU_FOR_MEMORY'])
+    expect(fit({ cpu: 0.5, memory: '1Gi' }, { cpuThrottling: true, scaling: { concurrency: 1 } })).toEqual(['500m', '1Gi', 'CLOUD_RUN_EXECUTION_ENVIRONMENT'])
+    expect(fit({ cpu: 0.25, memory: '1Gi' }, { cpuThrottling: true, scaling: { concurrency: 1 } })).toEqual(['500m', '1Gi', 'CLOUD_RUN_CPU_FOR_MEMORY', 'CLOUD_RUN_EXECUTION_ENVIRONMENT'])
     expect(fit({ cpu: 0.5, memory: '2Gi' }, { cpuThrottling: true, scaling: { concurrency: 1 } })).toEqual(['1', '2Gi', 'CLOUD_RUN_CPU_FOR_MEMORY'])
     expect(fit({ cpu: 3 })).toEqual(['4', '2Gi', 'CLOUD_RUN_CPU_STEP', 'CLOUD_RUN_MEMORY_FOR_CPU'])
     expect(fit({ cpu: 16, memory: '64Gi' })).toEqual(['8', '32Gi', 'CLOUD_RUN_MEMORY_MAX', 'CLOUD_RUN_CPU_STEP'])
     expect(fit({ cpu: 1, memory: '10Gi' })).toEqual(['4', '10Gi', 'CLOUD_RUN_CPU_FOR_MEMORY'])
-    expect(fit({ cpu: 1, memory: '64Mi' })).toEqual(['1', '128Mi', 'CLOUD_RUN_MEMORY_MIN'])
+    expect(fit({ cpu: 1, memory: '64Mi' })).toEqual(['1', '128Mi', 'CLOUD_RUN_MEMORY_MIN', 'CLOUD_RUN_EXECUTION_ENVIRONMENT'])
+  })
+  it('resources below 1 vCPU or 512Mi ask for the first-generation execution environment, and say so; 1 vCPU / 512Mi leave it to Cloud Run', async () => {
+    const generation = (resources: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+      const plan = planCloudRun(svc({ resources, ...extra }), IMAGE, CLOUD_RUN, CTX)
+      return [(plan.steps[0] as any).body.template.executionEnvironment, plan.warnings.filter((w) => w.code === 'CLOUD_RUN_EXECUTION_ENVIRONMENT').map((w) => w.setting)]
+    }
+    expect(generation({ cpu: 0.5, memory: '512Mi' }, { cpuThrottling: true, scaling: { concurrency: 1 } })).toEqual(['EXECUTION_ENVIRONMENT_GEN1', ['resources.cpu']])
+    expect(generation({ cpu: 1, memory: '256Mi' })).toEqual(['EXECUTION_ENVIRONMENT_GEN1', ['resources.memory']])
+    expect(generation({ cpu: 1, memory: '512Mi' })).toEqual([undefined, []])
+  })
+  it('schedules: one Cloud Scheduler job each after the IAM request; the service URL is a deploy-time lookup', async () => {
+    const schedules = [
+      { name: 'nightly', cron: '0 3 * * *', path: '/tasks/nightly', body: '{"full": true}', headers: { 'Content-Type': 'application/json' }, timezone: 'Europe/Paris', retry: { count: 3 } },
+      { name: 'keep-warm', cron: '*/5 * * * *', path: '/', method: 'GET' },
+    ]
+    const plan = planCloudRun(svc({ schedules }), IMAGE, { ...CLOUD_RUN, schedulerServiceAccount: 'scheduler@acme.iam.gserviceaccount.com' }, CTX)
+    expect(plan.steps.map((s) => s.kind === 'request' && `${s.method} ${s.url.replace(/\?.*$/, '')}`)).toEqual([
+      'PATCH https://run.googleapis.com/v2/projects/acme/locations/europe-west1/services/api',
+      'POST https://run.googleapis.com/v2/projects/acme/locations/europe-west1/services/api:setIamPolicy',
+      'PATCH https://cloudscheduler.googleapis.com/v1/projects/acme/locations/europe-west1/jobs/api-nightly',
+      'PATCH https://cloudscheduler.googleapis.com/v1/projects/acme/locations/europe-west1/jobs/api-keep-warm',
+    ])
+    await snapshot(plan, 'cloud-run-schedules')
   })
   it("a tcp startup probe mirrors Cloud Run's default (one check for the whole timeout)", async () => {
     const plan = planCloudRun(svc({ startupProbe: { timeout: '60s' } }), IMAGE, CLOUD_RUN, CTX)

@@ -74,9 +74,17 @@ const scaling = mapping({
   containerApps: containerAppsScaling.prefault({}),
 }).describe('Autoscaling: the model and its parameters, as Cloud Run / Knative / Container Apps do it')
 
+/**
+ * An absolute URL path, with an optional query: RFC 3986's path and query characters only (unreserved,
+ * sub-delims, `:`, `@`, `/`, and %XX escapes). What is not (spaces, quotes, backticks, `<>`, `{}`, `\`…) is
+ * refused here, since deploy plans hand the path to platforms' health checks and schedulers.
+ */
+const URL_PATH = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/
+const requestPath = () => patterned(URL_PATH, 'an absolute URL path starting with / (RFC 3986 characters, %XX escapes; a query is allowed)').prefault('/')
+
 const startupProbe = mapping({
   type: oneOf(['tcp', 'http']).prefault('tcp').describe('tcp: the port accepts connections; http: GET path answers 2xx'),
-  path: patterned(/^\//, 'an absolute path starting with /').prefault('/').describe('Path for the http probe'),
+  path: requestPath().describe('Path for the http probe'),
   timeout: duration('1s', '240s').prefault('240s').describe('Time allowed for an instance to become ready'),
 }).describe('When a new instance counts as ready')
 
@@ -124,8 +132,6 @@ const retry = (defaults: { count: number; minBackoff: string; maxBackoff: string
     maxDoublings: intRange(0, 16).prefault(5).describe('How many times the wait doubles before it grows linearly'),
   }).describe('Retries on 429, 5xx and connection failures')
 
-const requestPath = () => patterned(/^\/[^\s]*$/, 'an absolute path starting with / (a query is allowed)').prefault('/')
-
 const schedule = mapping({
   name: dnsLabel(63).describe('Job name (unique per service)'),
   cron: cronExpression().describe('unix-cron (5 fields, as Cloud Scheduler), @hourly/@daily…, or 6 fields with seconds first (local only)'),
@@ -149,6 +155,11 @@ export const service = mapping({
   image: patterned(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'an image repository like ghcr.io/acme/api (lowercase, no tag)')
     .optional()
     .describe('Repository to push to and deploy from'),
+  deployName: patterned(/^[A-Za-z][A-Za-z0-9_-]{0,254}$/, 'a name of letters, digits, hyphens and underscores, starting with a letter')
+    .optional()
+    .describe(
+      "The service's name on the platform (default: the service name, or one derived from it where the platform's naming rule needs it); usually set per environment, under environments.<env>.services.<service>",
+    ),
   port: intRange(1, 65535).prefault(8080).describe('Port the app listens on; passed as $PORT'),
   command: command().optional().describe("Replaces the image's entrypoint in a container (string: through /bin/sh -c), as Cloud Run's and Kubernetes' command do"),
   env: envMap().prefault({}).describe('Environment variables for every instance'),

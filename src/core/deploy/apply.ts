@@ -64,7 +64,7 @@ export async function statusOf(target: DeployTarget, ctx: DeployContext): Promis
   const status = operation(provider, 'status')
   const out: StatusResult[] = []
   for (const service of target.names) {
-    const found = await status(service, ctx)
+    const found = await status(service, serviceContext(target, service, ctx))
     const base = { env: target.environment, provider: provider.id }
     out.push(found ? { ...found, ...base, exists: true } : { service, url: null, revision: null, image: null, ready: false, reason: 'not deployed', ...base, exists: false })
   }
@@ -77,9 +77,15 @@ export async function removeServices(target: DeployTarget, ctx: DeployContext): 
   const out = []
   for (const service of target.names) {
     ctx.emit?.({ type: 'progress', service, message: 'removing' })
-    out.push({ service, env: target.environment, provider: provider.id, removed: await remove(service, ctx) })
+    out.push({ service, env: target.environment, provider: provider.id, removed: await remove(service, serviceContext(target, service, ctx)) })
   }
   return out
+}
+
+/** The context of one service's status or remove: its deployName in this environment, if any. */
+function serviceContext(target: DeployTarget, service: string, ctx: DeployContext): DeployContext {
+  const deployName = target.services[service]?.deployName
+  return deployName === undefined ? ctx : { ...ctx, deployName }
 }
 
 function operation<Op extends 'status' | 'remove'>(provider: BoundProvider, op: Op): NonNullable<BoundProvider[Op]> {

@@ -120,6 +120,11 @@ export interface DeployContext {
   timeoutMs: number
   /** How often to poll while waiting, ms (tests shorten it). */
   pollIntervalMs: number
+  /**
+   * `status` and `remove`: the service's `deployName` in this environment, when sls-run.yaml sets one (the
+   * platform name the plan used; without it, adapters derive the name as their plans do: ./naming.ts).
+   */
+  deployName?: string
 }
 
 export interface RegistryCredentials {

@@ -91,7 +91,8 @@ export class Pool {
     private readonly deps: PoolDeps,
   ) {
     this.autoscaler = new Autoscaler(settings.scaling ?? { model: 'instant', idleTimeoutMs: settings.idleTimeoutMs })
-    this.meter = new LoadMeter(deps.clock.now(), this.autoscaler.horizonMs)
+    // 1 ms points: bounded history under any request rate (load.ts), averages within 1/window-ms of exact.
+    this.meter = new LoadMeter(deps.clock.now(), this.autoscaler.horizonMs, 1)
   }
 
   /**

@@ -250,8 +250,10 @@ export class DockerRuntime implements Runtime {
     this.warm.fill(spec.service, template, deps)
     const { container } = prepared
     try {
-      // A warm container takes the instance's name (its instance label was fixed at creation), alongside the start.
-      await Promise.all([container.start(), warm ? container.rename({ name }).catch(() => undefined) : undefined])
+      await container.start()
+      // A warm container takes the instance's name (its instance label was fixed at creation); after the start,
+      // not beside it: the engine handles the two one at a time, and the cold start should not wait for a name.
+      if (warm) void container.rename({ name }).catch(() => undefined)
       const waited = container.wait({ condition: 'not-running' }) as Promise<{ StatusCode?: number }>
       const info = await container.inspect()
       const portKey = `${spec.port}/tcp`

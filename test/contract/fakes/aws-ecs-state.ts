@@ -1,11 +1,17 @@
 import { FakeExpress } from './aws-express-state.js'
 
 /**
- * What the AWS fake remembers and how ECS, Application Auto Scaling and ECR answer: task definition
- * families and revisions, services with deployments that roll out over DescribeServices polls
+ * What the AWS fake remembers and how ECS, Application Auto Scaling, CloudWatch Logs and ECR answer: task
+ * definition families and revisions, services with deployments that roll out over DescribeServices polls
  * (COMPLETED after `completeAfter` polls, or FAILED with stopped tasks, or never), scalable targets
- * and policies, and ECR tokens. Answers are the response members the SDK reads (awsJson1_1). ECS
+ * and policies, log groups, and ECR tokens. Answers are the response members the SDK reads (awsJson1_1). ECS
  * Express Mode operations are answered by ./aws-express-state.ts on top of these services.
+ *
+ * Tasks that log with awslogs start only when their log group exists: the fake's task execution roles have the
+ * AWS-managed AmazonECSTaskExecutionRolePolicy only (logs:CreateLogStream and logs:PutLogEvents, no
+ * logs:CreateLogGroup: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSTaskExecutionRolePolicy.html),
+ * so `awslogs-create-group` cannot create a missing one either; such tasks stop with a ResourceInitializationError
+ * (worded as ECS words it) and the rollout fails.
  */
 export const ACCOUNT = '123456789012'
 
@@ -67,6 +73,14 @@ export interface Service {
 const now = () => Date.now() / 1000
 let seq = 0
 
+/** The values PutRetentionPolicy accepts (the model's documentation of `Days`; the model types it as an integer). */
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+
+export interface LogGroup {
+  retentionInDays?: number
+  tags: Record<string, string>
+}
+
 export class FakeAwsState {
   readonly clusters = new Set(['shop'])
   readonly families = new Map<string, Revision[]>()
@@ -74,6 +88,7 @@ export class FakeAwsState {
   readonly stoppedTasks: Json[] = []
   readonly scalableTargets = new Map<string, Json>()
   readonly policies = new Map<string, Json>()
+  readonly logGroups = new Map<string, LogGroup>()
   readonly ecrPassword = `ecr-password-${Math.random().toString(36).slice(2)}`
   readonly express: FakeExpress = new FakeExpress(this)
 
@@ -225,6 +240,49 @@ export class FakeAwsState {
     }
   }
 
+  logs(operation: string, b: Json): Json {
+    switch (operation) {
+      case 'CreateLogGroup': {
+        if (this.logGroups.has(b.logGroupName)) throw new AwsFault('ResourceAlreadyExistsException', 400, 'The specified log group already exists')
+        if (String(b.logGroupName).startsWith('aws/')) throw new AwsFault('InvalidParameterException', 400, 'Log group names cannot start with aws/')
+        this.logGroups.set(b.logGroupName, { tags: { ...b.tags } })
+        return {}
+      }
+      case 'PutRetentionPolicy': {
+        const group = this.logGroups.get(b.logGroupName)
+        if (!group) throw new AwsFault('ResourceNotFoundException', 400, 'The specified log group does not exist.')
+        if (!RETENTION_DAYS.includes(b.retentionInDays)) {
+          throw new AwsFault(
+            'InvalidParameterException',
+            400,
+            `1 validation error detected: Value '${b.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
+          )
+        }
+        group.retentionInDays = b.retentionInDays
+        return {}
+      }
+      default:
+        throw new AwsFault('UnknownOperationException', 400, `the fake does not implement ${operation}`)
+    }
+  }
+
+  /** Why tasks of this revision cannot start for want of their awslogs log group, or undefined. */
+  private logProblem(taskDefinitionArn: string): string | undefined {
+    const rev = this.findRevision(taskDefinitionArn)
+    for (const c of (rev?.body.containerDefinitions ?? []) as Json[]) {
+      const options = c.logConfiguration?.logDriver === 'awslogs' ? (c.logConfiguration.options ?? {}) : undefined
+      const group = options?.['awslogs-group']
+      if (!group || this.logGroups.has(group)) continue
+      const role = String(rev!.body.executionRoleArn ?? `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`)
+        .split('/')
+        .pop()
+      return options['awslogs-create-group'] === 'true'
+        ? `ResourceInitializationError: failed to validate logger args: create log group: AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/${role}/task is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:${this.region}:${ACCOUNT}:log-group:${group}:log-stream: : exit status 1`
+        : `ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1`
+    }
+    return undefined
+  }
+
   ecr(operation: string): Json {
     if (operation !== 'GetAuthorizationToken') throw new AwsFault('UnknownOperationException', 400, `the fake does not implement ${operation}`)
     return {
@@ -285,7 +343,8 @@ export class FakeAwsState {
     if (svc.status === 'ACTIVE' && d && d.rolloutState === 'IN_PROGRESS') {
       d.polls += 1
       if (this.scenario.rollout !== 'never' && d.polls > this.scenario.completeAfter) {
-        if (this.scenario.rollout === 'complete') {
+        const logProblem = this.logProblem(d.taskDefinition)
+        if (this.scenario.rollout === 'complete' && !logProblem) {
           d.rolloutState = 'COMPLETED'
           d.rolloutStateReason = 'ECS deployment completed.'
           d.runningCount = d.desiredCount
@@ -304,10 +363,10 @@ export class FakeAwsState {
             taskDefinitionArn: d.taskDefinition,
             lastStatus: 'STOPPED',
             desiredStatus: 'STOPPED',
-            stopCode: 'EssentialContainerExited',
-            stoppedReason: 'Essential container in task exited',
+            stopCode: logProblem ? 'TaskFailedToStart' : 'EssentialContainerExited',
+            stoppedReason: logProblem ?? 'Essential container in task exited',
             stoppedAt: now(),
-            containers: [{ name: svc.serviceName, lastStatus: 'STOPPED', exitCode: 1 }],
+            containers: [{ name: svc.serviceName, lastStatus: 'STOPPED', ...(logProblem ? {} : { exitCode: 1 }) }],
           })
         }
       }

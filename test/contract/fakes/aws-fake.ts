@@ -4,7 +4,9 @@
  * - awsJson1_1 (POST /, X-Amz-Target) for ECS (AmazonEC2ContainerServiceV20141113.*), Application Auto
  *   Scaling (AnyScaleFrontendService.*) and ECR (AmazonEC2ContainerRegistry_V20150921.*): every body is
  *   validated against the operation's input shape from the installed SDK (./aws-shapes.ts); errors are
- *   `{__type, message}` with the status AWS uses;
+ *   `{__type, message}` with the status AWS uses; CloudWatch Logs (Logs_20140328.CreateLogGroup,
+ *   .PutRetentionPolicy) the same way, validated against AWS's Smithy model of CloudWatch Logs
+ *   (../published/aws/cloudwatch-logs.extract.json, through ../published/check.ts: sls-run has no SDK client for it);
  * - the Query protocol (form POST, XML answers) for EC2 DescribeSubnets, ELBv2 DescribeTargetGroups /
  *   DescribeLoadBalancers / DescribeListeners, STS GetCallerIdentity (parameters checked against a hand
  *   list from the API references: sls-run has no SDK client for them) and STS AssumeRoleWithWebIdentity
@@ -15,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { inspectAws } from '../published/check.js'
 import { inputSchema, SDK, validate } from './aws-shapes.js'
 import { ACCOUNT, AwsFault, FakeAwsState, type Scenario } from './aws-ecs-state.js'
 import { verifySigV4 } from './aws-sigv4.js'
@@ -29,7 +32,7 @@ export interface Fault {
 }
 
 export interface SeenRequest {
-  api: 'ecs' | 'autoscaling' | 'ecr' | 'ec2' | 'elbv2' | 'sts'
+  api: 'ecs' | 'autoscaling' | 'ecr' | 'logs' | 'ec2' | 'elbv2' | 'sts'
   operation: string
   body: Record<string, unknown>
   accessKeyId?: string
@@ -55,10 +58,20 @@ export interface AwsFake {
   close(): Promise<void>
 }
 
-const JSON_APIS: Record<string, { api: 'ecs' | 'autoscaling' | 'ecr'; signingName: string; invalid: string }> = {
+const JSON_APIS: Record<string, { api: 'ecs' | 'autoscaling' | 'ecr' | 'logs'; signingName: string; invalid: string }> = {
   AmazonEC2ContainerServiceV20141113: { api: 'ecs', signingName: 'ecs', invalid: 'InvalidParameterException' },
   AnyScaleFrontendService: { api: 'autoscaling', signingName: 'application-autoscaling', invalid: 'ValidationException' },
   AmazonEC2ContainerRegistry_V20150921: { api: 'ecr', signingName: 'ecr', invalid: 'InvalidParameterException' },
+  Logs_20140328: { api: 'logs', signingName: 'logs', invalid: 'InvalidParameterException' },
+}
+/** The CloudWatch Logs operations the fake answers (the ones the kept model extract has). */
+const LOGS_OPERATIONS = new Set(['CreateLogGroup', 'PutRetentionPolicy'])
+
+/** Problems of a body against its operation's input: the SDK's shapes, or for CloudWatch Logs the Smithy model; undefined for an unknown operation. */
+function inputProblems(api: 'ecs' | 'autoscaling' | 'ecr' | 'logs', prefix: string, operation: string, body: unknown): string[] | undefined {
+  if (api === 'logs') return LOGS_OPERATIONS.has(operation) ? inspectAws(prefix, operation, body).problems : undefined
+  const schema = inputSchema(SDK[api], operation)
+  return schema ? validate(SDK[api], schema, body) : undefined
 }
 
 /** Query parameters each action accepts (from the EC2 / ELBv2 / STS API references); `*` ends a prefix. */
@@ -158,14 +171,14 @@ export async function startAwsFake(options: { region?: string; scenario?: Partia
       signingService: verdict.signed.service,
       sessionToken: verdict.signed.sessionToken,
     })
-    const schema = inputSchema(SDK[api.api], operation)
-    if (!schema) return jsonError(res, 400, 'UnknownOperationException', `${prefix} has no operation ${operation}`)
-    const problems = validate(SDK[api.api], schema, body)
+    const problems = inputProblems(api.api, prefix!, operation, body)
+    if (!problems) return jsonError(res, 400, 'UnknownOperationException', `${prefix} has no operation ${operation}`)
     if (problems.length) return jsonError(res, 400, api.invalid, `request does not match the ${operation} input shape: ${problems.join('; ')}`)
     const fault = takeFault(operation)
     if (fault) return jsonError(res, fault.status, fault.type, fault.message)
     try {
-      const out = api.api === 'ecs' ? state.ecs(operation, body) : api.api === 'autoscaling' ? state.autoscaling(operation, body) : state.ecr(operation)
+      const out =
+        api.api === 'ecs' ? state.ecs(operation, body) : api.api === 'autoscaling' ? state.autoscaling(operation, body) : api.api === 'logs' ? state.logs(operation, body) : state.ecr(operation)
       sendJson(res, 200, out)
     } catch (err) {
       if (err instanceof AwsFault) return jsonError(res, err.status, err.type, err.message)

@@ -40,6 +40,21 @@ const KNOWN: Record<string, string> = {
   'Ingress.transport': 'KnownIngressTransportMethod',
   'ContainerAppProbe.type': 'KnownType',
   'ContainerAppProbeHttpGet.scheme': 'KnownScheme',
+  'JobConfiguration.triggerType': 'KnownTriggerType',
+  'ManagedServiceIdentity.type': 'KnownManagedServiceIdentityType',
+}
+
+/**
+ * Ranges the REST API documents in a property's description but the SDK's mappers do not carry as constraints
+ * (ContainerAppProbe in Microsoft.App 2024-03-01, CommonDefinitions.json: "Minimum value is 1. Maximum value
+ * is 60." and the like), so the fake refuses what ARM refuses.
+ */
+const DOCUMENTED: Record<string, { InclusiveMinimum: number; InclusiveMaximum: number }> = {
+  'ContainerAppProbe.initialDelaySeconds': { InclusiveMinimum: 1, InclusiveMaximum: 60 },
+  'ContainerAppProbe.periodSeconds': { InclusiveMinimum: 1, InclusiveMaximum: 240 },
+  'ContainerAppProbe.timeoutSeconds': { InclusiveMinimum: 1, InclusiveMaximum: 240 },
+  'ContainerAppProbe.failureThreshold': { InclusiveMinimum: 1, InclusiveMaximum: 10 },
+  'ContainerAppProbe.successThreshold': { InclusiveMinimum: 1, InclusiveMaximum: 10 },
 }
 
 const trees = new Map<string, Node>()
@@ -106,8 +121,8 @@ function checkType(value: unknown, type: TypeMapper, at: string, errors: string[
   }
 }
 
-function checkConstraints(value: unknown, property: PropertyMapper, at: string, errors: string[]): void {
-  const c = property.constraints
+function checkConstraints(value: unknown, property: PropertyMapper, at: string, errors: string[], documented?: PropertyMapper['constraints']): void {
+  const c = property.constraints ?? documented
   if (!c) return
   if (typeof value === 'number') {
     if (c.InclusiveMinimum !== undefined && value < c.InclusiveMinimum) errors.push(`${at}: must be ≥ ${c.InclusiveMinimum}`)
@@ -137,7 +152,7 @@ function walk(value: unknown, node: Node, className: string, at: string, errors:
       const name = Object.entries(mappers[className]!.type.modelProperties ?? {}).find(([, p]) => p === child.property)?.[0]
       if (child.property.readOnly) errors.push(`${here}: read-only, set by the service`)
       checkType(v, child.property.type, here, errors, name ? KNOWN[`${className}.${name}`] : undefined)
-      checkConstraints(v, child.property, here, errors)
+      checkConstraints(v, child.property, here, errors, name ? DOCUMENTED[`${className}.${name}`] : undefined)
     } else {
       walk(v, child, className, here, errors)
     }

@@ -1,6 +1,6 @@
 /**
  * A fake Cloud Run Admin API v2 (REST) on 127.0.0.1: services get / patch (allowMissing) / delete,
- * operations get, getIamPolicy / setIamPolicy. Routes come from the protos' `google.api.http` rules and
+ * operations get, getIamPolicy / setIamPolicy (Cloud Scheduler, which schedules call, is ./google-scheduler.ts). Routes come from the protos' `google.api.http` rules and
  * every request is validated against the published messages (./google-proto.ts); an invalid one gets
  * 400 INVALID_ARGUMENT like the real API. Answers are proto3 JSON as Google sends it: default values
  * left out, int64 as strings, server-side defaults added. Errors are `{error:{code,message,status}}`.
@@ -220,6 +220,8 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
           )
         }
         svc.spec = spec
+        // Cloud Run assigns the service's URL when it creates the service, before any revision is ready.
+        svc.uri ??= `https://${name.split('/').pop()!}-abcdefghij-ew.a.run.app`
         svc.generation += 1
         svc.terminal = condition('CONDITION_RECONCILING', { message: 'Deploying revision.' })
         services.set(name, svc)

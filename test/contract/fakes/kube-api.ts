@@ -5,6 +5,13 @@
  * against the published Knative CRD schema (./kube-schema.ts); errors are Kubernetes `Status` objects.
  * Like Knative, `metadata.generation` and a new revision (`<svc>-00001`, `-00002`) come only from a
  * changed spec; readiness is reached after a number of GETs, or never, or fails (see `scenario`).
+ *
+ * With Knative Eventing (`eventing`, the default), `sources.knative.dev/v1` PingSources too: apply, GET,
+ * list by label and DELETE. They are validated against the published PingSource CRD
+ * (../published/check.ts, checkPingSource) and the webhook's own rules (knative/eventing
+ * pkg/apis/sources/v1/ping_validation.go: a 5-field cron or descriptor, data xor dataBase64, a JSON object
+ * with contentType application/json); a PingSource is Ready once its sink Service exists, with the sink's
+ * address + `uri` resolved as a Destination is (a relative URI against the Service's address).
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:https'
@@ -12,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { parse as parseYaml } from 'yaml'
+import { checkPingSource } from '../published/check.js'
 import type { TestPki } from './tls.js'
 import { knativeServiceErrors } from './kube-schema.js'
 import { closeServer } from './server.js'
@@ -50,12 +58,20 @@ interface Stored {
   settled: boolean
 }
 
+export interface StoredPingSource {
+  manifest: Record<string, any>
+  generation: number
+  uid: string
+}
+
 export interface FakeKube {
   url: string
   requests: RecordedRequest[]
   scenario: Scenario
   namespaces: Set<string>
   services: Map<string, Stored>
+  /** PingSources by `namespace/name`. */
+  pingSources: Map<string, StoredPingSource>
   /** Revision name → image, for every revision ever created. */
   revisions: Map<string, { namespace: string; service: string; image: string }>
   close(): Promise<void>
@@ -68,6 +84,8 @@ export interface FakeKubeOptions {
   /** Accept client certificates signed by the test CA with this CN. */
   clientCn?: string
   namespaces?: string[]
+  /** Knative Eventing installed (the PingSource CRD served): default true. */
+  eventing?: boolean
 }
 
 const status = (code: number, reason: string, message: string, details?: Record<string, unknown>) => ({
@@ -93,6 +111,43 @@ const canonical = (v: unknown): string =>
 
 const ROUTE = /^\/apis\/serving\.knative\.dev\/v1\/namespaces\/([^/]+)\/(services|revisions)\/([^/]+)$/
 const GR = 'services.serving.knative.dev'
+const PING_ROUTE = /^\/apis\/sources\.knative\.dev\/v1\/namespaces\/([^/]+)\/pingsources(?:\/([^/]+))?$/
+const PING_GR = 'pingsources.sources.knative.dev'
+/** robfig/cron's ParseStandard descriptors (@every is refused by the webhook). */
+const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'])
+
+/** What knative/eventing's webhook refuses beyond the CRD schema (pkg/apis/sources/v1/ping_validation.go). */
+function pingWebhookErrors(m: Record<string, any>): string[] {
+  const spec = m.spec ?? {}
+  const errors: string[] = []
+  const schedule = String(spec.schedule ?? '* * * * *').trim()
+  const fields = schedule.split(/\s+/)
+  if (!DESCRIPTORS.has(schedule) && (fields.length !== 5 || fields.some((f) => !/^[0-9A-Za-z*,/?-]+$/.test(f)) || /[LW]/i.test(fields[2]!) || /#/.test(fields[4]!)))
+    errors.push(`invalid value: expected exactly 5 fields, found ${fields.length}: [${schedule}]: spec.schedule`)
+  if (spec.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: spec.timezone })
+    } catch {
+      errors.push(`invalid value: provided bad location ${spec.timezone}: unknown time zone ${spec.timezone}: spec.timezone`)
+    }
+  }
+  if (spec.data && spec.dataBase64) errors.push('expected exactly one, got both: spec.data, spec.dataBase64')
+  const text = spec.dataBase64 ? Buffer.from(String(spec.dataBase64), 'base64').toString('utf8') : spec.data
+  if (text && spec.contentType === 'application/json') {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      value = undefined
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      errors.push(`invalid value: json: cannot unmarshal into Go value of type map[string]interface {}: spec.${spec.dataBase64 ? 'dataBase64' : 'data'}`)
+  }
+  const sink = spec.sink ?? {}
+  if (!sink.ref && !sink.uri) errors.push('expected exactly one, got neither: spec.sink.ref, spec.sink.uri')
+  if (sink.ref && sink.uri && /^[a-z]+:\/\//i.test(sink.uri)) errors.push('absolute URI is not allowed when Ref or [apiVersion, kind, name] exists: spec.sink.uri')
+  return errors
+}
 
 export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
   const fake: Omit<FakeKube, 'url' | 'close'> = {
@@ -100,6 +155,7 @@ export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
     scenario: { applyFailure: null, rollout: { kind: 'ready', afterPolls: 2 } },
     namespaces: new Set(opts.namespaces ?? ['default']),
     services: new Map(),
+    pingSources: new Map(),
     revisions: new Map(),
   }
 
@@ -234,6 +290,72 @@ export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
     return send(200, view(ns, name, existing))
   }
 
+  /** A PingSource as the API server answers it: status from the (fake) Eventing controller. */
+  function pingView(ns: string, p: StoredPingSource): Record<string, unknown> {
+    const sink = p.manifest.spec?.sink ?? {}
+    const target = sink.ref ? fake.services.get(`${sink.ref.namespace ?? ns}/${sink.ref.name}`) : undefined
+    const address = sink.ref ? `http://${sink.ref.name}.${sink.ref.namespace ?? ns}.svc.cluster.local` : undefined
+    const sinkUri = address ? new URL(sink.uri ?? '', address).toString() : sink.uri
+    const ok = !sink.ref || (target !== undefined && target.latestReady !== null)
+    const said = ok ? {} : { reason: 'NotFound', message: `failed to get object ${ns}/${sink.ref.name}: services.serving.knative.dev "${sink.ref.name}" not found` }
+    return {
+      ...p.manifest,
+      metadata: { ...p.manifest.metadata, namespace: ns, uid: p.uid, generation: p.generation },
+      status: {
+        observedGeneration: p.generation,
+        ...(ok ? { sinkUri } : {}),
+        conditions: [
+          { type: 'Deployed', status: 'True' },
+          { type: 'SinkProvided', status: ok ? 'True' : 'False', ...said },
+          { type: 'Ready', status: ok ? 'True' : 'False', ...said },
+        ],
+      },
+    }
+  }
+
+  function pingSource(ns: string, name: string | undefined, url: URL, req: RecordedRequest, send: (code: number, body: unknown) => void): void {
+    const notFound = (n: string) => send(404, status(404, 'NotFound', `${PING_GR} "${n}" not found`, { name: n, group: 'sources.knative.dev', kind: 'pingsources' }))
+    if (!name) {
+      if (req.method !== 'GET') return send(405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
+      const [key, value] = (url.searchParams.get('labelSelector') ?? '').split('=')
+      const items = [...fake.pingSources.entries()].filter(([k, p]) => k.startsWith(`${ns}/`) && (!key || p.manifest.metadata?.labels?.[key] === value)).map(([, p]) => pingView(ns, p))
+      return send(200, { apiVersion: 'sources.knative.dev/v1', kind: 'PingSourceList', metadata: { resourceVersion: '1' }, items })
+    }
+    const key = `${ns}/${name}`
+    const stored = fake.pingSources.get(key)
+    if (req.method === 'GET') return stored ? send(200, pingView(ns, stored)) : notFound(name)
+    if (req.method === 'DELETE') {
+      if (!stored) return notFound(name)
+      fake.pingSources.delete(key)
+      return send(200, status(200, '', '', { name, group: 'sources.knative.dev', kind: 'pingsources', uid: stored.uid }))
+    }
+    if (req.method !== 'PATCH') return send(405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
+    if (req.contentType !== 'application/apply-patch+yaml' || !req.query.fieldManager) return send(422, status(422, 'Invalid', 'expected a server-side apply with a fieldManager'))
+    let manifest: Record<string, any>
+    try {
+      manifest = parseYaml(req.body) as Record<string, any>
+    } catch (err) {
+      return send(400, status(400, 'BadRequest', `error decoding YAML: ${(err as Error).message}`))
+    }
+    const schema = checkPingSource(manifest)
+    if (schema.length) return send(400, status(400, 'BadRequest', `failed to create typed patch object (${ns}/${name}; sources.knative.dev/v1, Kind=PingSource): ${schema.join('; ')}`))
+    const webhook = pingWebhookErrors(manifest)
+    if (webhook.length) return send(400, status(400, 'BadRequest', `admission webhook "validation.webhook.eventing.knative.dev" denied the request: validation failed: ${webhook.join('\n')}`))
+    if (manifest.metadata?.name !== name) return send(400, status(400, 'BadRequest', `the name of the object (${manifest.metadata?.name}) does not match the name on the URL (${name})`))
+    if (manifest.metadata?.namespace !== undefined && manifest.metadata.namespace !== ns) {
+      return send(400, status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'))
+    }
+    if (!fake.namespaces.has(ns)) return send(404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }))
+    if (!stored) {
+      const created = { manifest, generation: 1, uid: randomUUID() }
+      fake.pingSources.set(key, created)
+      return send(201, pingView(ns, created))
+    }
+    if (canonical(stored.manifest.spec) !== canonical(manifest.spec)) stored.generation += 1
+    stored.manifest = manifest
+    return send(200, pingView(ns, stored))
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'https://fake')
     const rec: RecordedRequest = {
@@ -252,6 +374,8 @@ export async function startFakeKube(opts: FakeKubeOptions): Promise<FakeKube> {
     const auth = authenticate(req)
     if (!auth) return send(401, status(401, 'Unauthorized', 'Unauthorized'))
     rec.auth = auth
+    const ping = PING_ROUTE.exec(url.pathname)
+    if (ping && opts.eventing !== false) return pingSource(ping[1]!, ping[2], url, rec, send)
     const m = ROUTE.exec(url.pathname)
     if (!m) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
     const [, ns, resource, name] = m as unknown as [string, string, string, string]

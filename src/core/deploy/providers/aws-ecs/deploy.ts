@@ -1,6 +1,8 @@
 /**
  * Apply an ECS plan. The plan's requests are sent as SDK commands with the plan's bodies (lookups
- * filled in). Order: DescribeServices first (the plan's body), then the family's latest revision
+ * filled in; CloudWatch Logs, which has no SDK client here, as signed JSON requests: ./logs.ts). Order:
+ * the tasks' log group first (CreateLogGroup, an existing one is fine, and PutRetentionPolicy), then
+ * DescribeServices (the plan's body), then the family's latest revision
  * (DescribeTaskDefinition) is compared with the planned one: equal → no RegisterTaskDefinition (ECS
  * would make a new revision every time); and when the service already runs it with the planned
  * network and load balancer settings, no UpdateService either (unchanged). Then CreateService or
@@ -15,6 +17,7 @@ import { waitFor } from '../../api.js'
 import type { Deployment, DeployContext, Plan, PlanStep } from '../../types.js'
 import { revisionOf, sameServiceSettings, sameTaskDefinition } from './compare.js'
 import { fillLookups } from './lookups.js'
+import { ensureLogGroup } from './logs.js'
 import { describeService, probeRollout } from './rollout.js'
 import { AwsSession, sdkInput } from './session.js'
 import type { EcsSettings } from './settings.js'
@@ -48,12 +51,13 @@ async function latestRevision(session: AwsSession, family: string): Promise<Task
 }
 
 export async function deployEcs(plan: Plan, settings: EcsSettings, ctx: DeployContext): Promise<Deployment> {
-  const name = plan.service
-  const progress = (message: string) => ctx.emit?.({ type: 'progress', service: name, message })
+  const progress = (message: string) => ctx.emit?.({ type: 'progress', service: plan.service, message })
   const steps = stepsByAction(plan)
-  const actions = ['RegisterTaskDefinition', 'DescribeServices', 'CreateService', 'UpdateService', 'RegisterScalableTarget', 'PutScalingPolicy'] as const
+  const actions = ['RegisterTaskDefinition', 'DescribeServices', 'CreateService', 'UpdateService', 'RegisterScalableTarget', 'PutScalingPolicy', 'CreateLogGroup', 'PutRetentionPolicy'] as const
   const missing = actions.slice(0, 5).filter((a) => !steps.has(a))
   if (missing.length) throw new Error(`aws-ecs: the plan has no ${missing.join(', ')} step`)
+  // The ECS service's name (the plan's, ./names.ts: deployName or the service name), which rollout polls ask for.
+  const name = String((steps.get('CreateService')!.body as Body).serviceName)
 
   const session = await AwsSession.open(settings.region, ctx)
   try {
@@ -62,9 +66,14 @@ export async function deployEcs(plan: Plan, settings: EcsSettings, ctx: DeployCo
       actions.map((a) => steps.get(a)?.body ?? null),
       settings,
     )
-    const [register, describe, create, update, scalable, policy] = filled.bodies as Array<Body | null>
+    const [register, describe, create, update, scalable, policy, logGroup, retention] = filled.bodies as Array<Body | null>
     const ecs = await session.ecs()
 
+    // First, as planned: the tasks' log group (the tasks cannot create it with the default execution role).
+    if (logGroup) {
+      const outcome = await ensureLogGroup(session, logGroup, retention)
+      progress(`log group ${String(logGroup.logGroupName)} ${outcome === 'created' ? 'created' : 'already exists'}${retention ? `, logs kept ${String(retention.retentionInDays)} days` : ''}`)
+    }
     progress(`looking up service ${name} in cluster ${settings.cluster}`)
     const current = await describeService(session, describe as { cluster: string; services: string[] })
     if (current?.status === 'DRAINING') {
@@ -112,7 +121,7 @@ export async function deployEcs(plan: Plan, settings: EcsSettings, ctx: DeployCo
         signal: ctx.signal,
       })
     }
-    return { service: name, url: filled.loadBalancer?.url || null, revision: revisionOf(taskDefinitionArn), unchanged, ready: ctx.wait }
+    return { service: plan.service, url: filled.loadBalancer?.url || null, revision: revisionOf(taskDefinitionArn), unchanged, ready: ctx.wait }
   } finally {
     session.destroy()
   }

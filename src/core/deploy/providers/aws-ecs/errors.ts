@@ -36,6 +36,9 @@ const BY_NAME: Record<string, ErrorCode> = {
   ConcurrentUpdateException: 'DEPLOY_CONFLICT',
   UpdateInProgressException: 'DEPLOY_CONFLICT',
   ResourceInUseException: 'DEPLOY_CONFLICT',
+  // CloudWatch Logs: another call changed the log group meanwhile (CreateLogGroup's ResourceAlreadyExistsException is handled in ./logs.ts).
+  OperationAbortedException: 'DEPLOY_CONFLICT',
+  ResourceAlreadyExistsException: 'DEPLOY_CONFLICT',
 }
 
 const BY_STATUS: Record<number, ErrorCode> = { 401: 'DEPLOY_AUTH', 403: 'DEPLOY_PERMISSION_DENIED', 404: 'DEPLOY_NOT_FOUND', 409: 'DEPLOY_CONFLICT', 429: 'DEPLOY_QUOTA' }

@@ -5,13 +5,15 @@
  * Application Load Balancer with its own URL, security groups and a target-tracking scaling policy
  * from these bodies. Mapping: image, port, command, env (+PORT) → primaryContainer; resources → cpu /
  * memory (Fargate's combinations); scaling → scalingTarget (REQUEST_COUNT_PER_TARGET); an http
- * startup probe → healthCheckPath (the load balancer's check). No SDK here.
+ * startup probe → healthCheckPath (the load balancer's check, an HTTP GET of the path as written: no shell
+ * reads it). The service's name follows ECS's rule (./names.ts). No SDK here.
  */
 import type { ServiceConfig } from '../../../config/schema.js'
 import { commandList, envList, seconds, unsupportedTimeouts } from '../../common.js'
 import { withPlatformDefaults, type WithDefaults } from '../../defaults.js'
 import type { DigestRef } from '../../image-ref.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning } from '../../types.js'
+import { ecsNames } from './names.js'
 import { EXECUTION_ROLE_LOOKUP, expressServiceArnLookup, INFRASTRUCTURE_ROLE_LOOKUP } from './placeholders.js'
 import { ECS_EXPRESS_DEFAULTS, EXPRESS_DEFAULT_METRIC } from './defaults.js'
 import { cpuArchitecture, fitResources } from './sizes.js'
@@ -86,7 +88,10 @@ function warnSettings({ service, unset }: WithDefaults, settings: EcsSettings, r
 }
 
 export function planExpress(written: ServiceConfig, image: DigestRef, settings: EcsSettings, ctx: PlanContext): Plan {
-  const warnings: PlanWarning[] = []
+  // Express names the task definition family and the log group itself: only the service is named here.
+  const names = ecsNames(written, ctx)
+  const name = names.service
+  const warnings: PlanWarning[] = names.derived.service ? [names.derived.service] : []
   const withDefaults = withPlatformDefaults(written, ctx, ECS_EXPRESS_DEFAULTS)
   const { service, defaults, unset } = withDefaults
   const { scaling } = service
@@ -111,7 +116,7 @@ export function planExpress(written: ServiceConfig, image: DigestRef, settings: 
   const environment = envList(service, warnings, 'ECS', { setPort: true })
   const executionRoleArn = settings.executionRoleArn ?? EXECUTION_ROLE_LOOKUP
   const infrastructureRoleArn = settings.infrastructureRoleArn ?? INFRASTRUCTURE_ROLE_LOOKUP
-  const serviceArn = expressServiceArnLookup(settings.region, settings.cluster, ctx.service)
+  const serviceArn = expressServiceArnLookup(settings.region, settings.cluster, name)
   // Fresh objects for each request (no shared references: YAML output would show anchors).
   const configuration = () => ({
     executionRoleArn,
@@ -141,7 +146,7 @@ export function planExpress(written: ServiceConfig, image: DigestRef, settings: 
     ecs('DescribeExpressGatewayService', 'does the Express service exist? CreateExpressGatewayService if it is missing or INACTIVE, else UpdateExpressGatewayService', { serviceArn }),
     ecs('CreateExpressGatewayService', 'only when DescribeExpressGatewayService finds no ACTIVE service', {
       cluster: settings.cluster,
-      serviceName: ctx.service,
+      serviceName: name,
       infrastructureRoleArn,
       ...configuration(),
       tags: [

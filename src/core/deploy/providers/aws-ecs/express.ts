@@ -77,11 +77,12 @@ async function probeExpress(session: AwsSession, cluster: string, name: string, 
 }
 
 export async function deployExpress(plan: Plan, settings: EcsSettings, ctx: DeployContext): Promise<Deployment> {
-  const name = plan.service
-  const progress = (message: string) => ctx.emit?.({ type: 'progress', service: name, message })
+  const progress = (message: string) => ctx.emit?.({ type: 'progress', service: plan.service, message })
   const steps = new Map(plan.steps.map((s) => [actionOf(s), s] as const))
   const missing = ACTIONS.filter((a) => !steps.has(a))
   if (missing.length) throw new Error(`aws-ecs: the plan has no ${missing.join(', ')} step`)
+  // The service's name on ECS (the plan's, ./names.ts: deployName or the service name): the ECS service polled while rolling out.
+  const name = String(((steps.get('CreateExpressGatewayService') as RequestStep).body as Body).serviceName)
 
   const session = await AwsSession.open(settings.region, ctx)
   try {
@@ -126,7 +127,7 @@ export async function deployExpress(plan: Plan, settings: EcsSettings, ctx: Depl
       taskDefinitionArn = ready.config?.taskDefinitionArn ?? taskDefinitionArn
       url = endpointOf(ready.config) ?? url
     }
-    return { service: name, url, revision: revisionOf(taskDefinitionArn), unchanged, ready: ctx.wait }
+    return { service: plan.service, url, revision: revisionOf(taskDefinitionArn), unchanged, ready: ctx.wait }
   } finally {
     session.destroy()
   }

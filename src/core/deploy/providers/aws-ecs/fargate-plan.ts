@@ -1,10 +1,11 @@
 /**
- * The Fargate plan (`mode: fargate`, AWS JSON 1.1 protocol): register a task definition, then create the
- * service or update it (DescribeServices decides at deploy time, ./deploy.ts), then Application Auto
- * Scaling: a scalable target (min/max tasks) and, when the environment names an ALB target group, a
- * target-tracking policy on ALBRequestCountPerTarget. ECS never scales to zero and has no per-task
- * concurrency limit: the warnings say what happens instead. CPU and memory are fitted to Fargate's
- * combinations. No SDK here.
+ * The Fargate plan (`mode: fargate`, AWS JSON 1.1 protocol): the CloudWatch Logs group the tasks log to
+ * (created with its retention: the task execution role cannot create it, see LOGS below), then register a
+ * task definition, then create the service or update it (DescribeServices decides at deploy time,
+ * ./deploy.ts), then Application Auto Scaling: a scalable target (min/max tasks) and, when the environment
+ * names an ALB target group, a target-tracking policy on ALBRequestCountPerTarget. ECS never scales to zero
+ * and has no per-task concurrency limit: the warnings say what happens instead. CPU and memory are fitted to
+ * Fargate's combinations; names follow ECS's rules (./names.ts). No SDK here.
  */
 import type { ServiceConfig } from '../../../config/schema.js'
 import { commandList, envList, seconds, unsupportedTimeouts } from '../../common.js'
@@ -12,6 +13,7 @@ import { withPlatformDefaults } from '../../defaults.js'
 import type { DigestRef } from '../../image-ref.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning } from '../../types.js'
 import { ECS_DEFAULTS } from './defaults.js'
+import { ecsNames } from './names.js'
 import { EXECUTION_ROLE_LOOKUP, LOAD_BALANCER_LABEL_LOOKUP, LOAD_BALANCER_LOOKUP, SUBNETS_LOOKUP } from './placeholders.js'
 import type { EcsSettings } from './settings.js'
 import { cpuArchitecture, fitResources } from './sizes.js'
@@ -28,8 +30,27 @@ const ASSUMED_REQUEST_S = 1
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113'
 const AUTOSCALING_TARGET = 'AnyScaleFrontendService'
+/**
+ * CloudWatch Logs (awsJson1_1, X-Amz-Target `Logs_20140328.<action>`). The plan creates the log group itself:
+ * the awslogs option `awslogs-create-group` makes the task create it with the task execution role, which then
+ * needs logs:CreateLogGroup ("Your IAM policy must include the logs:CreateLogGroup permission", LogConfiguration
+ * `options`, https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LogConfiguration.html), and the
+ * AWS-managed AmazonECSTaskExecutionRolePolicy grants only logs:CreateLogStream and logs:PutLogEvents
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSTaskExecutionRolePolicy.html): with the
+ * default ecsTaskExecutionRole such tasks fail to start. CreateLogGroup answers ResourceAlreadyExistsException
+ * on every later deploy (./deploy.ts ignores it); PutRetentionPolicy sets `logRetentionDays`.
+ */
+const LOGS_TARGET = 'Logs_20140328'
 
-/** http: a container health check (curl inside the image), with the whole startup timeout as grace. tcp: none. */
+/**
+ * http: a container health check (curl inside the image), with the whole startup timeout as grace. tcp: none.
+ * The exec form (`CMD`: "run the command arguments directly", no shell; `CMD-SHELL` would run it with the
+ * container's default shell: HealthCheck `command`, https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html),
+ * so the path is one argument, never read by a shell: `&` in a query, `;` or `$(…)` (legal URL characters)
+ * stay as written. `-g` (--globoff) keeps curl from reading `[]{}` as URL globs. Any non-zero exit is unhealthy
+ * ("An exit code of 0 indicates success, and non-zero exit code indicates failure", the same page), so curl's
+ * own exit code (22 on an HTTP error with -f) needs no `|| exit 1`.
+ */
 function healthCheck(service: ServiceConfig, warnings: PlanWarning[], hasTargetGroup: boolean) {
   const total = seconds(service.startupProbe.timeout)
   if (service.startupProbe.type === 'tcp') {
@@ -44,7 +65,7 @@ function healthCheck(service: ServiceConfig, warnings: PlanWarning[], hasTargetG
     message: `ECS runs the http check inside the container (curl -f http://localhost:${service.port}${service.startupProbe.path}): the image needs curl, or the task is marked unhealthy and replaced`,
   })
   return {
-    command: ['CMD-SHELL', `curl -fsS -o /dev/null http://localhost:${service.port}${service.startupProbe.path} || exit 1`],
+    command: ['CMD', 'curl', '-fsS', '-g', '-o', '/dev/null', `http://localhost:${service.port}${service.startupProbe.path}`],
     interval: HEALTH_INTERVAL_S,
     timeout: HEALTH_TIMEOUT_S,
     retries: HEALTH_RETRIES,
@@ -53,7 +74,8 @@ function healthCheck(service: ServiceConfig, warnings: PlanWarning[], hasTargetG
 }
 
 export function planFargate(written: ServiceConfig, image: DigestRef, settings: EcsSettings, ctx: PlanContext): Plan {
-  const warnings: PlanWarning[] = []
+  const names = ecsNames(written, ctx)
+  const warnings: PlanWarning[] = [names.derived.service, names.derived.family].filter((w): w is PlanWarning => w !== undefined)
   const { service, defaults, unset } = withPlatformDefaults(written, ctx, ECS_DEFAULTS)
   const { scaling } = service
   const targetGroup = settings.targetGroupArn
@@ -100,16 +122,25 @@ export function planFargate(written: ServiceConfig, image: DigestRef, settings: 
     })
   }
 
-  const family = `${ctx.project}-${ctx.environment}-${ctx.service}`
+  const { family, logGroup } = names
   const suffix = settings.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
   const ecsUrl = `https://ecs.${settings.region}.${suffix}/`
   const autoscalingUrl = `https://application-autoscaling.${settings.region}.${suffix}/`
+  const logsUrl = `https://logs.${settings.region}.${suffix}/`
   const ecs = (action: string, purpose: string, body: unknown): PlanStep => ({
     kind: 'request',
     purpose: `${action}: ${purpose}`,
     method: 'POST',
     url: ecsUrl,
     headers: { 'X-Amz-Target': `${ECS_TARGET}.${action}`, 'Content-Type': 'application/x-amz-json-1.1' },
+    body,
+  })
+  const logs = (action: string, purpose: string, body: unknown): PlanStep => ({
+    kind: 'request',
+    purpose: `${action}: ${purpose}`,
+    method: 'POST',
+    url: logsUrl,
+    headers: { 'X-Amz-Target': `${LOGS_TARGET}.${action}`, 'Content-Type': 'application/x-amz-json-1.1' },
     body,
   })
   const autoscaling = (action: string, purpose: string, body: unknown): PlanStep => ({
@@ -140,6 +171,8 @@ export function planFargate(written: ServiceConfig, image: DigestRef, settings: 
     executionRoleArn,
     containerDefinitions: [
       {
+        // The container keeps the sls-run service name (ECS's rule for container names is the service rule,
+        // which every sls-run service name fits); the ECS service takes the platform name.
         name: ctx.service,
         image: image.ref,
         essential: true,
@@ -150,11 +183,11 @@ export function planFargate(written: ServiceConfig, image: DigestRef, settings: 
         ...(check ? { healthCheck: check } : {}),
         logConfiguration: {
           logDriver: 'awslogs',
+          // No awslogs-create-group: the plan's first steps create the group (LOGS_TARGET above).
           options: {
-            'awslogs-group': `/sls-run/${ctx.project}/${ctx.environment}`,
+            'awslogs-group': logGroup,
             'awslogs-region': settings.region,
-            'awslogs-stream-prefix': ctx.service,
-            'awslogs-create-group': 'true',
+            'awslogs-stream-prefix': names.service,
           },
         },
       },
@@ -179,13 +212,18 @@ export function planFargate(written: ServiceConfig, image: DigestRef, settings: 
       : {}
   const deploymentConfiguration = () => ({ minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } })
 
-  const resourceId = `service/${settings.cluster}/${ctx.service}`
+  const resourceId = `service/${settings.cluster}/${names.service}`
   const steps: PlanStep[] = [
+    logs('CreateLogGroup', `the tasks' log group (already there on later deploys: ResourceAlreadyExistsException is ignored)`, {
+      logGroupName: logGroup,
+      tags: Object.fromEntries(tags().map((t) => [t.key, t.value])),
+    }),
+    logs('PutRetentionPolicy', `keep the logs ${settings.logRetentionDays} days`, { logGroupName: logGroup, retentionInDays: settings.logRetentionDays }),
     ecs('RegisterTaskDefinition', `register a new revision of task definition ${family}`, taskDefinition),
-    ecs('DescribeServices', 'does the service exist? CreateService if it is missing or INACTIVE, else UpdateService', { cluster: settings.cluster, services: [ctx.service] }),
+    ecs('DescribeServices', 'does the service exist? CreateService if it is missing or INACTIVE, else UpdateService', { cluster: settings.cluster, services: [names.service] }),
     ecs('CreateService', 'only when DescribeServices finds no ACTIVE service', {
       cluster: settings.cluster,
-      serviceName: ctx.service,
+      serviceName: names.service,
       taskDefinition: family,
       launchType: 'FARGATE',
       desiredCount: minCapacity,
@@ -198,7 +236,7 @@ export function planFargate(written: ServiceConfig, image: DigestRef, settings: 
     }),
     ecs('UpdateService', `otherwise: roll out the new revision${targetGroup ? ' (desiredCount left to Application Auto Scaling)' : ''}`, {
       cluster: settings.cluster,
-      service: ctx.service,
+      service: names.service,
       taskDefinition: family,
       ...(targetGroup ? {} : { desiredCount: minCapacity }),
       networkConfiguration: networkConfiguration(),
@@ -218,9 +256,10 @@ export function planFargate(written: ServiceConfig, image: DigestRef, settings: 
     // ResourceLabel: app/<lb name>/<lb id>/targetgroup/<tg name>/<tg id>; the load balancer comes from DescribeTargetGroups.
     loadBalancer = LOAD_BALANCER_LOOKUP
     const targetGroupPart = targetGroup.includes('targetgroup/') ? targetGroup.slice(targetGroup.indexOf('targetgroup/')) : targetGroup
+    if (names.derived.policy) warnings.push(names.derived.policy)
     steps.push(
       autoscaling('PutScalingPolicy', 'scale on requests per task', {
-        PolicyName: `${ctx.service}-requests`,
+        PolicyName: names.policy,
         ServiceNamespace: 'ecs',
         ResourceId: resourceId,
         ScalableDimension: 'ecs:service:DesiredCount',

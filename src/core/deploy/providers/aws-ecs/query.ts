@@ -48,9 +48,21 @@ export const STS: QueryApi = { serviceId: 'STS', signingName: 'sts', version: '2
 
 /** One Query call; the XML answer as text. AWS errors (`<Code>`, `<Message>`) map like SDK errors. */
 export async function queryCall(session: AwsSession, api: QueryApi, action: string, params: Record<string, string>): Promise<string> {
+  const body = new URLSearchParams({ Action: action, Version: api.version, ...params }).toString()
+  const res = await signedPost(session, api, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body)
+  if (res.status >= 200 && res.status < 300) return res.text
+  const name = xmlValues(res.text, 'Code')[0] ?? `HTTP ${res.status}`
+  throw awsError(api.serviceId, action, Object.assign(new Error(xmlValues(res.text, 'Message')[0] ?? res.text.slice(0, 300)), { name, $metadata: { httpStatusCode: res.status } }))
+}
+
+/**
+ * A SigV4-signed POST of `body` to an AWS service (`serviceId` names its AWS_ENDPOINT_URL_<ID> override, else its
+ * regional endpoint for `signingName`), with the session's credentials: the query calls here and the awsJson calls
+ * of ./logs.ts.
+ */
+export async function signedPost(session: AwsSession, api: { serviceId: string; signingName: string }, headers: Record<string, string>, body: string) {
   const suffix = session.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'
   const url = new URL(endpointFromEnv(session.ctx.env, api.serviceId) ?? `https://${api.signingName}.${session.region}.${suffix}/`)
-  const body = new URLSearchParams({ Action: action, Version: api.version, ...params }).toString()
   const { SignatureV4 } = await import('@smithy/signature-v4')
   const signer = new SignatureV4({ service: api.signingName, region: session.region, credentials: session.credentials, sha256: Sha256 })
   const signed = await signer.sign({
@@ -60,13 +72,10 @@ export async function queryCall(session: AwsSession, api: QueryApi, action: stri
     ...(url.port ? { port: Number(url.port) } : {}),
     path: url.pathname,
     query: {},
-    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    headers: { host: url.host, ...headers },
     body,
   })
-  const res = await callApi(`AWS ${api.serviceId}`, { method: 'POST', url: url.toString(), headers: signed.headers as Record<string, string>, body, signal: session.ctx.signal })
-  if (res.status >= 200 && res.status < 300) return res.text
-  const name = xmlValues(res.text, 'Code')[0] ?? `HTTP ${res.status}`
-  throw awsError(api.serviceId, action, Object.assign(new Error(xmlValues(res.text, 'Message')[0] ?? res.text.slice(0, 300)), { name, $metadata: { httpStatusCode: res.status } }))
+  return callApi(`AWS ${api.serviceId}`, { method: 'POST', url: url.toString(), headers: signed.headers as Record<string, string>, body, signal: session.ctx.signal })
 }
 
 /** Every text value of `<tag>…</tag>` (flat, in order); enough for the few fields the lookups read. */

@@ -1,18 +1,24 @@
 /**
  * Azure Container Apps (ARM, `Microsoft.App/containerApps`): one PUT that creates the app or replaces
- * its definition (a new revision when the template changes), in single-revision mode. When the
- * environment settings give no `location`, a GET of the managed environment comes first: an app must
- * be in its environment's region. CPU and memory are fitted to the consumption profile (0.25 vCPU
- * steps up to 4, memory 2Gi per vCPU), each change a warning. Applying it, status, remove and ACR
- * tokens live beside it: ./apply.ts, ./acr.ts (credentials: ./auth.ts).
+ * its definition (a new revision when the template changes), in single-revision mode, then one PUT of a
+ * Container Apps job per schedule (./schedules.ts). When the environment settings give no `location`, or
+ * the app needs a workload profiles environment, a GET of the managed environment comes first: an app must
+ * be in its environment's region, and only a workload profiles environment runs more than 2 vCPU / 4Gi.
+ * CPU and memory are fitted to the Consumption profile (0.25 vCPU steps up to 4, memory 2Gi per vCPU),
+ * each change a warning. The app's name follows Azure's rule (./names.ts). An image in Azure Container
+ * Registry is pulled with a managed identity (the `identity` setting). Applying it, status, remove and ACR
+ * tokens live beside it: ./apply.ts, ./pull.ts, ./acr.ts (credentials: ./auth.ts).
  */
 import type { ServiceConfig } from '../../../config/schema.js'
 import { commandList, deployTimeLookup, envList, quantity, seconds, unsupportedTimeouts } from '../../common.js'
 import { withPlatformDefaults, type PlatformDefaults } from '../../defaults.js'
 import type { DigestRef } from '../../image-ref.js'
-import { acrCredentials } from './acr.js'
+import { acrCredentials, isAcr } from './acr.js'
 import { deployAca, removeAca, statusAca } from './apply.js'
 import { ACA_API_VERSION, ARM_API, appId as appResourceId, environmentId as environmentResourceId } from './ids.js'
+import { CONSUMPTION_ONLY_MAX_CPU } from './limits.js'
+import { appName } from './names.js'
+import { planJobs, registryOf } from './schedules.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from '../../types.js'
 import { azureContainerAppsSettings } from './settings.js'
 
@@ -85,13 +91,17 @@ function fitResources(service: ServiceConfig, warnings: PlanWarning[], memorySet
   return { cpu, memory: gi(memory) }
 }
 
-/** A Startup probe that allows the whole startupProbe.timeout, within ACA's 10-failure limit. */
+/**
+ * A Startup probe that allows the whole startupProbe.timeout, within ACA's 10-failure limit. No
+ * initialDelaySeconds: ContainerAppProbe documents "Minimum value is 1. Maximum value is 60." (Microsoft.App
+ * 2024-03-01), so the 0 this used to send was out of range; left out, Container Apps' own default applies.
+ */
 function startupProbe(service: ServiceConfig) {
   const total = seconds(service.startupProbe.timeout)
   const failureThreshold = Math.min(MAX_FAILURES, Math.max(1, Math.ceil(total / HTTP_PROBE_PERIOD_S)))
   const periodSeconds = Math.ceil(total / failureThreshold)
   const action = service.startupProbe.type === 'http' ? { httpGet: { path: service.startupProbe.path, port: service.port, scheme: 'HTTP' } } : { tcpSocket: { port: service.port } }
-  return { type: 'Startup', ...action, initialDelaySeconds: 0, periodSeconds, timeoutSeconds: Math.min(periodSeconds, HTTP_PROBE_PERIOD_S), failureThreshold }
+  return { type: 'Startup', ...action, periodSeconds, timeoutSeconds: Math.min(periodSeconds, HTTP_PROBE_PERIOD_S), failureThreshold }
 }
 
 export function planAzureContainerApps(written: ServiceConfig, image: DigestRef, given: ProviderSettings<'azure-container-apps'>, ctx: PlanContext): Plan {
@@ -131,16 +141,41 @@ export function planAzureContainerApps(written: ServiceConfig, image: DigestRef,
     })
   }
 
+  if (cpu > CONSUMPTION_ONLY_MAX_CPU) {
+    warnings.push({
+      code: 'ACA_WORKLOAD_PROFILE',
+      setting: 'resources.cpu',
+      message: `${cpu} vCPUs / ${gi(cpu * GI_PER_CPU)} needs a workload profiles environment (its Consumption profile runs up to 4 vCPUs / 8Gi); a Consumption-only environment runs at most ${CONSUMPTION_ONLY_MAX_CPU} vCPUs / ${gi(CONSUMPTION_ONLY_MAX_CPU * GI_PER_CPU)}. Deploy reads environment ${settings.environment} and stops if it has no workload profiles`,
+    })
+  }
+
+  const name = appName(ctx.service, service.deployName)
+  if (name.warning) warnings.push(name.warning)
   const environmentId = environmentResourceId(settings)
-  const appId = appResourceId(settings, ctx.service)
+  const appId = appResourceId(settings, name.name)
   const location = settings.location ?? deployTimeLookup(`location of managed environment ${settings.environment}`)
   const command = commandList(service.command)
+  const tags = { 'managed-by': 'sls-run', 'sls-run-project': ctx.project, 'sls-run-environment': ctx.environment, 'sls-run-service': ctx.service }
+
+  // An image in Azure Container Registry is pulled with a managed identity that has AcrPull on the registry
+  // (https://learn.microsoft.com/en-us/azure/container-apps/managed-identity-image-pull): `registries` names the
+  // identity, "system" or a user-assigned identity's resource id (RegistryCredentials.identity, 2024-03-01).
+  const registry = registryOf(image.repository)
+  const userAssigned = settings.identity !== 'system'
+  const pull = isAcr(registry)
+    ? {
+        identity: userAssigned ? { type: 'UserAssigned', userAssignedIdentities: { [settings.identity]: {} } } : { type: 'SystemAssigned' },
+        registries: [{ server: registry, identity: settings.identity }],
+      }
+    : undefined
 
   const body = {
     location,
-    tags: { 'managed-by': 'sls-run', 'sls-run-project': ctx.project, 'sls-run-environment': ctx.environment },
+    tags,
+    ...(pull ? { identity: pull.identity } : {}),
     properties: {
-      managedEnvironmentId: environmentId,
+      // environmentId, not managedEnvironmentId: 2024-03-01 marks the latter "Deprecated. Resource ID of the Container App's environment."
+      environmentId,
       configuration: {
         activeRevisionsMode: 'Single',
         ingress: {
@@ -150,6 +185,7 @@ export function planAzureContainerApps(written: ServiceConfig, image: DigestRef,
           allowInsecure: false,
           traffic: [{ latestRevision: true, weight: 100 }],
         },
+        ...(pull ? { registries: pull.registries } : {}),
       },
       template: {
         containers: [
@@ -172,13 +208,12 @@ export function planAzureContainerApps(written: ServiceConfig, image: DigestRef,
   }
 
   const steps: PlanStep[] = []
-  if (!settings.location) {
-    steps.push({
-      kind: 'request',
-      purpose: "read the managed environment's location (the app must be in the same region)",
-      method: 'GET',
-      url: `${ARM_API}${environmentId}?api-version=${ACA_API_VERSION}`,
-    })
+  const needsProfiles = cpu > CONSUMPTION_ONLY_MAX_CPU
+  if (!settings.location || needsProfiles) {
+    const why = [...(settings.location ? [] : ['its location (the app must be in the same region)']), ...(needsProfiles ? [`whether it has workload profiles (${cpu} vCPUs need them)`] : [])].join(
+      ' and ',
+    )
+    steps.push({ kind: 'request', purpose: `read the managed environment: ${why}`, method: 'GET', url: `${ARM_API}${environmentId}?api-version=${ACA_API_VERSION}` })
   }
   steps.push({
     kind: 'request',
@@ -187,13 +222,14 @@ export function planAzureContainerApps(written: ServiceConfig, image: DigestRef,
     url: `${ARM_API}${appId}?api-version=${ACA_API_VERSION}`,
     body,
   })
+  steps.push(...planJobs(service, settings, ctx, { name: name.name, environmentId, location, tags }, warnings).steps)
 
   return {
     provider: 'azure-container-apps',
     environment: ctx.environment,
     service: ctx.service,
     image: image.ref,
-    target: { subscription: settings.subscription, resourceGroup: settings.resourceGroup, environment: settings.environment, location },
+    target: { subscription: settings.subscription, resourceGroup: settings.resourceGroup, environment: settings.environment, location, app: name.name },
     steps,
     warnings,
     defaults,

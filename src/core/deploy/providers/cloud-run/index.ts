@@ -1,8 +1,10 @@
 /**
  * Cloud Run (Admin API v2, `projects.locations.services`): one PATCH with `allowMissing=true` creates
- * the service or updates it (a new revision), and, when `public: true`, an IAM request that grants
- * `roles/run.invoker` to `allUsers`. CPU and memory are fitted to Cloud Run's allowed combinations
- * (https://cloud.google.com/run/docs/configuring/services/cpu), each change a warning.
+ * the service or updates it (a new revision); an IAM request that grants `roles/run.invoker` to `allUsers`
+ * (`public: true`) and to the scheduler's service account (schedules); and one Cloud Scheduler job per
+ * schedule (./schedules.ts). CPU and memory are fitted to Cloud Run's allowed combinations
+ * (https://cloud.google.com/run/docs/configuring/services/cpu), each change a warning. The service's name
+ * follows Cloud Run's rule (CLOUD_RUN_NAME, ../../naming.ts).
  *
  * Deploy (./run-deploy.ts) reads the service first and sends the PATCH only when the planned body
  * differs from what runs (same digest and settings: `unchanged`, no new revision), then waits for the
@@ -13,7 +15,10 @@ import type { ServiceConfig } from '../../../config/schema.js'
 import { commandList, cpuQuantity, envList, quantity, seconds, unsupportedTimeouts } from '../../common.js'
 import { withPlatformDefaults, type PlatformDefaults } from '../../defaults.js'
 import type { DigestRef } from '../../image-ref.js'
+import { platformName } from '../../naming.js'
 import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from '../../types.js'
+import { CLOUD_RUN_NAME } from './names.js'
+import { planSchedules } from './schedules.js'
 
 export const CLOUD_RUN_API = 'https://run.googleapis.com/v2'
 const MI = 1024 * 1024
@@ -30,6 +35,15 @@ const MIN_MEMORY = 128 * MI
 const MAX_MEMORY = 32 * GI
 /** Probe period for the http startup probe (seconds). */
 const HTTP_PROBE_PERIOD_S = 10
+
+/**
+ * The second-generation execution environment needs at least 512 MiB of memory, and less than 1 vCPU is
+ * available in the first generation only (https://cloud.google.com/run/docs/about-execution-environments,
+ * https://cloud.google.com/run/docs/configuring/services/cpu). Left unset, Cloud Run picks the generation
+ * itself; the plan sets the first one when the fitted resources need it.
+ */
+const GEN2_MIN_MEMORY = 512 * MI
+const GEN2_MIN_CPU = 1
 
 /**
  * Cloud Run's own defaults, for what sls-run.yaml leaves unset (../../defaults.ts):
@@ -108,13 +122,24 @@ export function planCloudRun(written: ServiceConfig, image: DigestRef, settings:
     warnings.push({ code: 'CLOUD_RUN_PLATFORM', setting: 'image', message: `Cloud Run runs linux/amd64 images only; this ${image.platform} image will not start (build with --platform linux/amd64)` })
   }
   const { cpu, memory } = fitResources(service, warnings)
+  const { name: serviceId, warning: renamed } = platformName(ctx.service, CLOUD_RUN_NAME, service.deployName)
+  if (renamed) warnings.push(renamed)
+  const gen1 = cpu < GEN2_MIN_CPU || memory < GEN2_MIN_MEMORY
+  if (gen1) {
+    const why = [cpu < GEN2_MIN_CPU ? `${cpuQuantity(cpu)} of CPU` : '', memory < GEN2_MIN_MEMORY ? `${quantity(memory)} of memory` : ''].filter(Boolean).join(' and ')
+    warnings.push({
+      code: 'CLOUD_RUN_EXECUTION_ENVIRONMENT',
+      setting: cpu < GEN2_MIN_CPU ? 'resources.cpu' : 'resources.memory',
+      message: `Cloud Run's second-generation execution environment needs at least 1 vCPU and 512Mi; with ${why} the plan sets template.executionEnvironment: EXECUTION_ENVIRONMENT_GEN1, which forces the first generation (raise the resources to let Cloud Run choose)`,
+    })
+  }
   unsupportedTimeouts(service, warnings, 'Cloud Run', {
     idleTimeout: 'decides itself when an idle instance stops (it may keep one up to 15 minutes); scaling.idleTimeout is not sent',
     queueTimeout: 'has no queue timeout setting: a request that finds no room waits for a new instance or gets 429; scaling.queueTimeout is not sent',
   })
   const command = commandList(service.command)
   const parent = `projects/${settings.project}/locations/${settings.region}`
-  const name = `${parent}/services/${ctx.service}`
+  const name = `${parent}/services/${serviceId}`
   const body = {
     labels: { 'managed-by': 'sls-run', 'sls-run-project': ctx.project, 'sls-run-environment': ctx.environment },
     ingress: 'INGRESS_TRAFFIC_ALL',
@@ -122,6 +147,7 @@ export function planCloudRun(written: ServiceConfig, image: DigestRef, settings:
       scaling: { minInstanceCount: service.scaling.minInstances, maxInstanceCount: service.scaling.maxInstances },
       maxInstanceRequestConcurrency: service.scaling.concurrency,
       timeout: `${seconds(service.timeout)}s`,
+      ...(gen1 ? { executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN1' } : {}),
       containers: [
         {
           name: ctx.service,
@@ -135,16 +161,20 @@ export function planCloudRun(written: ServiceConfig, image: DigestRef, settings:
       ],
     },
   }
+  const schedules = planSchedules(service, settings, ctx, serviceId, warnings)
   const steps: PlanStep[] = [{ kind: 'request', purpose: 'create or update the service (a new revision)', method: 'PATCH', url: `${CLOUD_RUN_API}/${name}?allowMissing=true`, body }]
-  if (settings.public) {
+  const invokers = [...(settings.public ? ['allUsers'] : []), ...(schedules.invoker ? [schedules.invoker] : [])]
+  if (invokers.length) {
+    const who = [settings.public ? 'anyone' : '', schedules.invoker ? 'its Cloud Scheduler jobs' : ''].filter(Boolean).join(' and ')
     steps.push({
       kind: 'request',
-      purpose: 'let anyone invoke it: roles/run.invoker for allUsers (merged into the current policy, read with getIamPolicy, at deploy time)',
+      purpose: `let ${who} invoke it: roles/run.invoker for ${invokers.join(', ')} (merged into the current policy, read with getIamPolicy, at deploy time)`,
       method: 'POST',
       url: `${CLOUD_RUN_API}/${name}:setIamPolicy`,
-      body: { policy: { bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
+      body: { policy: { bindings: [{ role: 'roles/run.invoker', members: invokers }] } },
     })
   }
+  steps.push(...schedules.steps)
   return {
     provider: 'cloud-run',
     environment: ctx.environment,

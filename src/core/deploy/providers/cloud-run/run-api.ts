@@ -1,7 +1,8 @@
 /**
- * Cloud Run Admin API v2 over REST: authorised JSON calls, the endpoint override, long-running
- * operations and the service's terminal condition. `CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN` (gcloud's
- * variable, e.g. `http://127.0.0.1:8080/`) replaces `https://run.googleapis.com/` in every URL.
+ * Cloud Run Admin API v2 (and Cloud Scheduler v1) over REST: authorised JSON calls, the endpoint
+ * overrides, long-running operations and the service's terminal condition. gcloud's variables
+ * `CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN` and `CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDSCHEDULER` (e.g.
+ * `http://127.0.0.1:8080/`) replace `https://run.googleapis.com/` and `https://cloudscheduler.googleapis.com/`.
  */
 import { ExitCode, SlsError } from '../../../../errors.js'
 import { apiError, callApi, rolloutFailed, waitFor, type ApiResponse, type Probe } from '../../api.js'
@@ -10,6 +11,7 @@ import type { GoogleTokenSource } from './auth.js'
 
 export const PLATFORM = 'Cloud Run'
 export const RUN_ORIGIN = 'https://run.googleapis.com/'
+export const SCHEDULER_ORIGIN = 'https://cloudscheduler.googleapis.com/'
 
 /** The parts of a v2 Service this adapter reads (REST JSON). */
 export interface RunCondition {
@@ -44,11 +46,18 @@ export interface IamPolicy {
   [key: string]: unknown
 }
 
-/** Rewrite a `https://run.googleapis.com/…` URL to the override's origin (and path prefix). */
+const OVERRIDES: Array<[origin: string, variable: string]> = [
+  [RUN_ORIGIN, 'CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN'],
+  [SCHEDULER_ORIGIN, 'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDSCHEDULER'],
+]
+
+/** Rewrite a `https://run.googleapis.com/…` (or Cloud Scheduler) URL to the override's origin (and path prefix). */
 export function runUrl(url: string, env: NodeJS.ProcessEnv): string {
-  const override = env.CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN?.trim()
-  if (!override || !url.startsWith(RUN_ORIGIN)) return url
-  return `${override.endsWith('/') ? override : `${override}/`}${url.slice(RUN_ORIGIN.length)}`
+  for (const [origin, variable] of OVERRIDES) {
+    const override = env[variable]?.trim()
+    if (override && url.startsWith(origin)) return `${override.endsWith('/') ? override : `${override}/`}${url.slice(origin.length)}`
+  }
+  return url
 }
 
 export const shortName = (name: string | undefined | null): string | null => (name ? name.slice(name.lastIndexOf('/') + 1) : null)
@@ -66,7 +75,7 @@ export class RunApi {
     private readonly ctx: DeployContext,
   ) {}
 
-  /** One authorised call to a `https://run.googleapis.com/…` URL; every status resolves. */
+  /** One authorised call to a `https://run.googleapis.com/…` (or Cloud Scheduler) URL; every status resolves. */
   async call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<ApiResponse> {
     const headers = await this.tokens.headers()
     return callApi(PLATFORM, { method, url: runUrl(url, this.ctx.env), headers, body, signal: this.ctx.signal })

@@ -1,6 +1,7 @@
 /**
  * Knative Serving: one `serving.knative.dev/v1` Service, applied to the namespace (and kubeconfig
- * context) of the environment. Autoscaling is set through revision annotations and the revision spec,
+ * context) of the environment, named by Knative's rule (KNATIVE_NAME, ../../naming.ts), plus one Knative
+ * Eventing PingSource per schedule (./schedules.ts). Autoscaling is set through revision annotations and the revision spec,
  * as Knative's autoscaling documentation lists (min-scale, max-scale, target; containerConcurrency, timeoutSeconds). `deploy` server-side-applies the planned manifest through the
  * Kubernetes API of the user's kubeconfig (./client.ts) and waits for the Service's Ready condition;
  * Knative makes a new revision (and bumps metadata.generation) only when the spec changed, which is
@@ -10,8 +11,11 @@ import type { ServiceConfig } from '../../../config/schema.js'
 import { commandList, cpuQuantity, envList, labels, quantity, seconds, unsupportedTimeouts } from '../../common.js'
 import { DEFAULTS, withPlatformDefaults, type PlatformDefaults } from '../../defaults.js'
 import type { DigestRef } from '../../image-ref.js'
-import type { Plan, PlanContext, PlanWarning, Provider, ProviderSettings } from '../../types.js'
+import { platformName } from '../../naming.js'
+import type { Plan, PlanContext, PlanStep, PlanWarning, Provider, ProviderSettings } from '../../types.js'
 import { deployKnative, removeKnative, statusKnative } from './apply.js'
+import { KNATIVE_NAME } from './names.js'
+import { pingSources } from './schedules.js'
 import { knativeSettings } from './settings.js'
 
 /** `max-revision-timeout-seconds` in a default install's config-defaults. */
@@ -60,6 +64,8 @@ export function planKnative(written: ServiceConfig, image: DigestRef, given: Pro
   const settings = knativeSettings.complete(given)
   const warnings: PlanWarning[] = []
   const { service, defaults, unset } = withPlatformDefaults(written, ctx, KNATIVE_DEFAULTS)
+  const { name, warning: renamed } = platformName(ctx.service, KNATIVE_NAME, service.deployName)
+  if (renamed) warnings.push(renamed)
   const { scaling } = service
   const concurrency = unset('scaling.concurrency') ? undefined : scaling.concurrency
 
@@ -105,7 +111,7 @@ export function planKnative(written: ServiceConfig, image: DigestRef, given: Pro
   const manifest = {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
-    metadata: { name: ctx.service, namespace: settings.namespace, labels: labels(ctx.project, ctx.environment) },
+    metadata: { name, namespace: settings.namespace, labels: labels(ctx.project, ctx.environment) },
     spec: {
       template: {
         metadata: { annotations },
@@ -133,7 +139,14 @@ export function planKnative(written: ServiceConfig, image: DigestRef, given: Pro
     service: ctx.service,
     image: image.ref,
     target: { context: settings.context ?? null, namespace: settings.namespace },
-    steps: [{ kind: 'manifest', purpose: 'create or update the Knative Service (server-side apply)', manifest }],
+    steps: [
+      { kind: 'manifest', purpose: 'create or update the Knative Service (server-side apply)', manifest },
+      ...pingSources(service, ctx, name, settings.namespace, labels(ctx.project, ctx.environment), warnings).map((source): PlanStep => ({
+        kind: 'manifest',
+        purpose: `create or update PingSource ${(source.metadata as { name: string }).name} (server-side apply; needs Knative Eventing)`,
+        manifest: source,
+      })),
+    ],
     warnings,
     defaults,
   }
