@@ -7,10 +7,9 @@
  * Only bearer tokens in `tokens` (those the fake STS issued) are accepted.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkMessage, httpRules, matchRequest } from './google-proto.js'
-import { closeServer } from './server.js'
+import { listenGoogleApi } from './server.js'
 
 export interface GoogleError {
   code: number
@@ -281,19 +280,13 @@ export async function startFakeRun(tokens: Set<string>, scenario: RunScenario = 
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      res.writeHead(500, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ error: { code: 500, status: 'INTERNAL', message: String(err) } }))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { endpoint, close } = await listenGoogleApi(handle)
   return Object.assign(fake, {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    endpoint,
     services,
     policies,
     log,
     calls: (rpc: string) => log.filter((l) => l.rpc === rpc && !l.errors.length).length,
-    close: () => closeServer(server),
+    close,
   })
 }

@@ -8,11 +8,10 @@
  * defaults left out, and the headers Cloud Scheduler adds (User-Agent, Content-Type for a body) in
  * httpTarget.headers. Only bearer tokens in `tokens` (those the fake STS issued) are accepted.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkCloudSchedulerJob } from '../published/check.js'
 import type { GoogleError } from './google-run.js'
-import { closeServer } from './server.js'
+import { listenGoogleApi } from './server.js'
 
 export interface SchedulerJob {
   name: string
@@ -213,18 +212,12 @@ export async function startFakeScheduler(tokens: Set<string>): Promise<FakeSched
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      res.writeHead(500, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ error: { code: 500, status: 'INTERNAL', message: String(err) } }))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { endpoint, close } = await listenGoogleApi(handle)
   return Object.assign(fake, {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    endpoint,
     jobs,
     log,
     calls: (rpc: string) => log.filter((l) => l.rpc === rpc && !l.errors.length).length,
-    close: () => closeServer(server),
+    close,
   })
 }
