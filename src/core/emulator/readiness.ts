@@ -11,7 +11,7 @@ import { poll } from '../../runtime/poll.js'
 import { portAccepts } from '../../runtime/probe-port.js'
 import type { RuntimeInstance } from '../../runtime/types.js'
 
-export const PROBE_INTERVAL_MS = 10
+const PROBE_INTERVAL_MS = 10
 /** The wait before the next probe, `elapsedMs` into the cold start. */
 export const probeInterval = (elapsedMs: number) => Math.min(PROBE_INTERVAL_MS, Math.max(1, elapsedMs / 10))
 
